@@ -55,5 +55,6 @@ export const algorithms = new Registry<Algorithm<any, any>>('algorithm');
 
 /** Registers an algorithm by name so the CLI and configs can find it. */
 export function registerAlgorithm<A extends Algorithm<any, any>>(algorithm: A): A {
-  return algorithms.register(algorithm);
+  algorithms.register(algorithm);
+  return algorithm;
 }

@@ -42,3 +42,4 @@ export {
   type EpochMetrics,
 } from './algorithm.js';
 export { countNonFinite, assertFinite, assertFiniteTensor } from './checks.js';
+export { gradCheck, type GradCheckOptions, type GradCheckResult } from './gradcheck.js';

@@ -9,9 +9,9 @@ export type { Tensor, Variable, Rank, Scalar, Tensor1D, Tensor2D, Tensor3D, Name
  * Built on `customGrad`, so it composes with higher-order gradients.
  */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
-  const fn = tf.customGrad((input: tf.Tensor) => ({
+  const fn = tf.customGrad(((input: tf.Tensor) => ({
     value: tf.clone(input),
     gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-  }));
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
   return fn(x) as T;
 }
