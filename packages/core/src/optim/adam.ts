@@ -51,8 +51,8 @@ export class Adam {
     }
     this.sizes = params.map((p) => p.size);
     this.size = this.sizes.reduce((a, b) => a + b, 0);
-    this.m = tf.zeros([this.size]);
-    this.v = tf.zeros([this.size]);
+    this.m = tf.keep(tf.zeros([this.size]));
+    this.v = tf.keep(tf.zeros([this.size]));
   }
 
   /** Number of steps taken. */
@@ -87,8 +87,9 @@ export class Adam {
     });
     this.m.dispose();
     this.v.dispose();
-    this.m = m;
-    this.v = v;
+    // keep: a caller's enclosing tf.tidy must not dispose the optimiser's state.
+    this.m = tf.keep(m);
+    this.v = tf.keep(v);
     return norm;
   }
 
@@ -102,8 +103,8 @@ export class Adam {
     }
     this.m.dispose();
     this.v.dispose();
-    this.m = tf.tensor1d(state.m, 'float32');
-    this.v = tf.tensor1d(state.v, 'float32');
+    this.m = tf.keep(tf.tensor1d(state.m, 'float32'));
+    this.v = tf.keep(tf.tensor1d(state.v, 'float32'));
     this.t = state.step;
     this.lr = state.lr;
   }

@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { listBackends } from '@pathwise/core';
+import { globalOptions, printJson } from '../context.js';
+
+export function registerBackendsCommand(program: Command): void {
+  program
+    .command('backends')
+    .description('List compute backends with availability and capabilities (SIMD, threads, float precision)')
+    .option('--json', 'print JSON (DESIGN §6)')
+    .action((_options, command: Command) => {
+      const { json } = globalOptions(command);
+      const backends = listBackends();
+      if (json) return printJson(backends);
+      for (const b of backends) {
+        const caps = [
+          b.capabilities.simd !== undefined ? `simd=${b.capabilities.simd}` : '',
+          b.capabilities.threads !== undefined ? `threads=${b.capabilities.threads}` : '',
+          `float=${b.capabilities.float}`,
+        ].filter(Boolean);
+        const status = b.available ? 'available' : `unavailable: ${b.reason}`;
+        process.stdout.write(`${b.name.padEnd(8)} ${status}  (${caps.join(', ')})\n`);
+      }
+    });
+}

@@ -1,0 +1,44 @@
+import os from 'node:os';
+import type { Command } from 'commander';
+import { listBackends, PathwiseError } from '@pathwise/core';
+import { globalOptions, printJson, setupBackend } from '../context.js';
+import { benchCore, round } from '../bench/core.js';
+
+/** Backends to benchmark: the one asked for, or every available one when `auto`. */
+export function benchBackends(requested: string): string[] {
+  if (requested !== 'auto') return [requested];
+  return listBackends()
+    .filter((b) => b.available)
+    .map((b) => b.name);
+}
+
+export function machine(): { cpus: number; node: string } {
+  return { cpus: os.cpus().length, node: process.version };
+}
+
+export function registerBenchCommand(program: Command): void {
+  const bench = program.command('bench').description('Benchmarks; they print ratios measured side by side in one run');
+  bench
+    .command('core')
+    .description('Per-op dispatch time and the forward+backward time of a 64x[64,32,32,1] ELU MLP, per backend')
+    .option('--json', 'print {what, machine, results} JSON (DESIGN §6)')
+    .action(async (_options, command: Command) => {
+      const { json, backend } = globalOptions(command);
+      const results = [];
+      for (const name of benchBackends(backend)) {
+        await setupBackend(name);
+        results.push(await benchCore(name));
+      }
+      if (results.length === 0) throw new PathwiseError('No backend is available to benchmark.');
+      const report = { what: 'core', machine: machine(), results };
+      if (json) return printJson(report);
+      const base = results[0]!;
+      process.stdout.write(`pathwise bench core (${report.machine.cpus} cpus, node ${report.machine.node})\n`);
+      process.stdout.write(`${'backend'.padEnd(8)} ${'us/op'.padStart(8)} ${'ms/mlp fwd+bwd'.padStart(15)} ${`op ratio vs ${base.backend}`.padStart(18)} ${'mlp ratio'.padStart(10)}\n`);
+      for (const r of results) {
+        process.stdout.write(
+          `${r.backend.padEnd(8)} ${r.us_per_op.toFixed(2).padStart(8)} ${r.ms_per_mlp_fwd_bwd.toFixed(3).padStart(15)} ${round(r.us_per_op / base.us_per_op, 2).toFixed(2).padStart(18)} ${round(r.ms_per_mlp_fwd_bwd / base.ms_per_mlp_fwd_bwd, 2).toFixed(2).padStart(10)}\n`,
+        );
+      }
+    });
+}

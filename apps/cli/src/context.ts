@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { tf, useBackend, autoChoice } from '@pathwise/core';
+import '@pathwise/backend-cpu';
+import '@pathwise/backend-wasm';
+import '@pathwise/backend-webgl';
+import '@pathwise/backend-webgpu';
+
+/** Global flags (DESIGN §5), read from the root program after parsing. */
+export interface GlobalOptions {
+  json: boolean;
+  backend: string;
+  seed: number;
+}
+
+export function globalOptions(command: Command): GlobalOptions {
+  const root = rootOf(command);
+  const opts = { ...root.opts(), ...command.optsWithGlobals() } as { json?: boolean; backend?: string; seed?: string | number };
+  return { json: Boolean(opts.json), backend: opts.backend ?? 'auto', seed: Number(opts.seed ?? 0) };
+}
+
+function rootOf(command: Command): Command {
+  let c = command;
+  while (c.parent) c = c.parent;
+  return c;
+}
+
+/** Activates the requested backend (`auto` measures) and returns its name. */
+export async function setupBackend(name: string): Promise<string> {
+  tf.env().set('PROD', true); // silences tfjs's "install tfjs-node" banner; the CLI reports backends itself
+  const active = await useBackend(name);
+  const choice = autoChoice();
+  if (name === 'auto' && choice && process.env.PATHWISE_DEBUG) {
+    process.stderr.write(`auto backend: ${JSON.stringify(choice.timings)} -> ${choice.name}\n`);
+  }
+  return active;
+}
+
+/** Prints machine-readable JSON on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Progress bar on stderr; silent when stderr is not a TTY or --json is set (DESIGN §5). */
+export class Progress {
+  private readonly enabled: boolean;
+  private readonly start = Date.now();
+  private last = 0;
+
+  constructor(
+    private readonly total: number,
+    private readonly label: string,
+    json: boolean,
+  ) {
+    this.enabled = Boolean(process.stderr.isTTY) && !json;
+  }
+
+  tick(done: number, note = ''): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (done < this.total && now - this.last < 100) return;
+    this.last = now;
+    const width = 30;
+    const fraction = this.total > 0 ? Math.min(done / this.total, 1) : 1;
+    const filled = Math.round(fraction * width);
+    const elapsed = (now - this.start) / 1000;
+    const eta = fraction > 0 ? elapsed / fraction - elapsed : 0;
+    process.stderr.write(
+      `\r${this.label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${this.total} ${elapsed.toFixed(1)}s eta ${eta.toFixed(1)}s ${note}`.padEnd(100),
+    );
+  }
+
+  done(): void {
+    if (this.enabled) process.stderr.write('\n');
+  }
+}

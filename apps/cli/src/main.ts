@@ -1,0 +1,38 @@
+import { Command, Option } from 'commander';
+import { PathwiseError } from '@pathwise/core';
+import { registerBackendsCommand } from './commands/backends.js';
+import { registerBenchCommand } from './commands/bench.js';
+import { registerDemoCommand } from './commands/demo.js';
+
+/** Builds the `pathwise` program; each command lives in its own file under commands/. */
+export function buildProgram(): Command {
+  const program = new Command('pathwise')
+    .description('pathwise: gradient estimation for stochastic optimisation and policy learning')
+    .version('0.1.0')
+    .option('--json', 'machine-readable JSON on stdout', false)
+    .addOption(new Option('--backend <name>', 'compute backend: cpu, wasm, webgl, webgpu or auto (measured)').default('auto'))
+    .option('--seed <n>', 'random seed', '0')
+    .showHelpAfterError();
+  registerBackendsCommand(program);
+  registerBenchCommand(program);
+  registerDemoCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;
+    if (code?.startsWith('commander.')) return 2;
+    if (error instanceof PathwiseError) {
+      process.stderr.write(`pathwise: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
