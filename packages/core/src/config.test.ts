@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig, type ConfigSchema } from './config.js';
+import { ConfigError } from './errors.js';
+import { Registry } from './registry.js';
+import { defineAlgorithm, registerAlgorithm, algorithms } from './algorithm.js';
+
+const schema: ConfigSchema = {
+  lr: { type: 'number', min: 0 },
+  epochs: { type: 'integer', min: 1 },
+  normalize: { type: 'boolean' },
+  activation: { type: 'string', enum: ['elu', 'tanh'] },
+  hidden: { type: 'number[]' },
+};
+const defaults = { lr: 1e-3, epochs: 10, normalize: true, activation: 'elu', hidden: [32, 32] };
+
+describe('resolveConfig', () => {
+  it('merges overrides over defaults and renames aliases', () => {
+    expect(resolveConfig(schema, defaults, { lr: 0.01, max_epochs: 5 }, { max_epochs: 'epochs' })).toEqual({ ...defaults, lr: 0.01, epochs: 5 });
+  });
+
+  it.each([
+    [{ lr: -1 }, /Invalid config 'lr': got -1, expected a finite number >= 0/],
+    [{ epochs: 1.5 }, /'epochs': got 1.5, expected an integer >= 1/],
+    [{ normalize: 'yes' }, /'normalize': got "yes", expected true or false/],
+    [{ activation: 'relu' }, /expected one of elu, tanh/],
+    [{ hidden: [1, 'x'] }, /an array of finite numbers/],
+    [{ lrr: 1 }, /'lrr'.*known keys: activation, epochs, hidden, lr, normalize/],
+  ])('rejects %j with a message naming key, value and what is allowed', (override, message) => {
+    expect(() => resolveConfig(schema, defaults, override)).toThrow(ConfigError);
+    expect(() => resolveConfig(schema, defaults, override)).toThrow(message);
+  });
+});
+
+describe('Registry and defineAlgorithm', () => {
+  it('shares one registry per kind across instances (ESM and CJS copies) and lists names on a miss', () => {
+    const a = new Registry<{ name: string }>('test-kind');
+    const b = new Registry<{ name: string }>('test-kind');
+    a.register({ name: 'one' });
+    expect(b.get('one')).toEqual({ name: 'one' });
+    expect(() => b.get('two')).toThrow(/Unknown test-kind 'two'\. Registered: one\./);
+  });
+
+  it('registers algorithms by name', async () => {
+    const algo = registerAlgorithm(
+      defineAlgorithm({
+        name: 'noop',
+        description: 'does nothing',
+        defaults: { lr: 1 },
+        configSchema: { lr: { type: 'number' } },
+        create: () => ({
+          epoch: async () => ({ epoch: 1, steps: 0, reward: 0, actor_loss: 0, critic_loss: 0, actor_lr: 1, critic_lr: 1 }),
+          state: async () => ({}),
+          load: () => {},
+          dispose: () => {},
+        }),
+      }),
+    );
+    expect(algorithms.get('noop')).toBe(algo);
+    const run = await algo.create({ config: algo.defaults, rng: undefined as never, problem: undefined, backend: 'cpu' });
+    expect((await run.epoch()).epoch).toBe(1);
+  });
+});
