@@ -70,7 +70,7 @@ describe('DiagGaussian', () => {
   it('sample moments match the parameters', () => {
     const n = 20_000;
     const d = new DiagGaussian(tf.fill([n, 1], 1.5), tf.fill([n, 1], 0.7));
-    const x = d.sample(new Rng(2)).dataSync();
+    const x = Array.from(d.sample(new Rng(2)).dataSync());
     const mu = x.reduce((a, b) => a + b, 0) / n;
     const variance = x.reduce((a, b) => a + (b - mu) ** 2, 0) / (n - 1);
     expect(Math.abs(mu - 1.5)).toBeLessThan((5 * 0.7) / Math.sqrt(n));

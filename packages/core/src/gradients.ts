@@ -2,7 +2,29 @@
 // of exp, tanh and sigmoid. The stock ones reuse the saved *output* y, which is not on the tape as a
 // function of x, so a gradient of a gradient through them is wrong or throws. Ours recompute from x.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { Exp, Sigmoid, Tanh, exp, mul, registerGradient, sigmoid, square, sub, tanh, scalar } from '@tensorflow/tfjs-core';
+import {
+  Equal,
+  Exp,
+  Greater,
+  GreaterEqual,
+  Less,
+  LessEqual,
+  LogicalAnd,
+  LogicalNot,
+  LogicalOr,
+  NotEqual,
+  Sigmoid,
+  Tanh,
+  exp,
+  mul,
+  registerGradient,
+  scalar,
+  sigmoid,
+  square,
+  sub,
+  tanh,
+  zeros,
+} from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 
 registerGradient({
@@ -35,4 +57,23 @@ registerGradient({
       },
     };
   },
+});
+
+// Comparisons and logical ops have no gradient registered, so `tf.where(tf.greater(x, 0), …)` under
+// `tf.grad` throws "gradient function not found for Greater". Their outputs are piecewise constant:
+// the gradient is zero almost everywhere.
+for (const kernelName of [Greater, GreaterEqual, Less, LessEqual, Equal, NotEqual, LogicalAnd, LogicalOr]) {
+  registerGradient({
+    kernelName,
+    inputsToSave: ['a', 'b'],
+    gradFunc: (_dy, saved) => {
+      const [a, b] = saved as Tensor[];
+      return { a: () => zeros(a!.shape, 'float32'), b: () => zeros(b!.shape, 'float32') };
+    },
+  });
+}
+registerGradient({
+  kernelName: LogicalNot,
+  inputsToSave: ['x'],
+  gradFunc: (_dy, saved) => ({ x: () => zeros((saved[0] as Tensor).shape, 'float32') }),
 });

@@ -54,3 +54,11 @@ describe('trainable tf', () => {
     expect(after).toBe(before);
   });
 });
+
+describe('gradients through comparisons', () => {
+  it('tf.where with a comparison condition is differentiable (zero gradient through the condition)', () => {
+    const f = (x: tf.Tensor) => tf.sum(tf.where(tf.logicalAnd(tf.greater(x, 0), tf.lessEqual(x, 5)), tf.square(x), tf.mul(x, -2)));
+    const g = tf.grad(f)(tf.tensor1d([-1, 0.5, 2, 7]));
+    expect(Array.from(g.dataSync())).toEqual([-2, 1, 4, -2]);
+  });
+});

@@ -17,13 +17,13 @@ beforeAll(useCpu);
 describe('Linear', () => {
   it('PyTorch default init: weight and bias ~ U(±1/sqrt(fan_in))', () => {
     const layer = new Linear(50, 400, { rng: new Rng(0) });
-    const w = layer.weight.dataSync();
+    const w = Array.from(layer.weight.dataSync());
     const bound = 1 / Math.sqrt(50);
     expect(Math.max(...w)).toBeLessThanOrEqual(bound);
     expect(Math.min(...w)).toBeGreaterThanOrEqual(-bound);
     const variance = w.reduce((a, b) => a + b * b, 0) / w.length;
     expect(Math.abs(variance - bound ** 2 / 3)).toBeLessThan(5 * (bound ** 2 / 3) * Math.sqrt(0.8 / w.length));
-    const b = layer.bias.dataSync();
+    const b = Array.from(layer.bias.dataSync());
     expect(Math.max(...b.map(Math.abs))).toBeLessThanOrEqual(bound);
     expect(new Set(b).size).toBe(400); // random, not zero
     layer.dispose();
