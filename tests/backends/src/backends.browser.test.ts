@@ -14,3 +14,14 @@ describe('backends in headless Chromium', () => {
 });
 
 for (const backend of ['cpu', 'wasm', 'webgl', 'webgpu']) defineBackendSuite(backend);
+
+describe('wasm in the browser', () => {
+  it('loads its .wasm files through the bundler and uses SIMD', async () => {
+    const { useBackend } = await import('@pathwise/core');
+    await useBackend('wasm');
+    const wasm = listBackends().find((b) => b.name === 'wasm')!;
+    expect(wasm.capabilities.simd).toBe(true);
+    // Not cross-origin isolated here, so no threads; the playground serves COOP/COEP to get them.
+    expect(wasm.capabilities.threads).toBe(crossOriginIsolated);
+  });
+});
