@@ -1,0 +1,20 @@
+import { tf } from '@pathwise/core';
+import { defineEstimator } from '../define.js';
+import type { Estimator } from '../types.js';
+
+/**
+ * Reparameterisation (pathwise) estimator: x = μ + σ ⊙ ε, so ∂f/∂μ = ∇f(x) and ∂f/∂logσ = ∇f(x) ⊙ σ ⊙ ε.
+ * One batched backward pass gives every sample's contribution.
+ */
+export function reparameterisation(name = 'rp'): Estimator<Record<string, never>> {
+  return defineEstimator<Record<string, never>>({
+    name,
+    description: 'reparameterisation / pathwise: ∇f(μ + σε) through the sample',
+    requires: ['pathwise'],
+    unbiased: true,
+    gradient: (inputs) => {
+      const { gradX } = inputs.pathwise();
+      return { mean: gradX, logStd: tf.mul(gradX, tf.mul(inputs.std(), inputs.noise)) };
+    },
+  });
+}

@@ -1,0 +1,66 @@
+import { Registry } from '@pathwise/core';
+import type { Estimator, Requirement } from './types.js';
+import { scoreFunction } from './builtins/score-function.js';
+import { reparameterisation } from './builtins/reparam.js';
+import { lrPlusRp, totalPropagation } from './builtins/combination.js';
+import { dice } from './dice.js';
+
+const registry = new Registry<Estimator<any>>('estimator', () => "Register a plugin with registerEstimator(defineEstimator({...})) before looking it up.");
+
+let builtinsRegistered = false;
+
+/** The built-in estimators, by name. Created on first use, so importing the package has no side effects. */
+export function builtinEstimators(): Estimator<any>[] {
+  return [
+    scoreFunction('lr', 'none'),
+    scoreFunction('lr-constant', 'constant'),
+    scoreFunction('lr-moving-average', 'moving-average'),
+    scoreFunction('lr-loo', 'leave-one-out'),
+    scoreFunction('lr-optimal', 'optimal'),
+    scoreFunction('lr-optimal-loo', 'optimal-loo'),
+    reparameterisation('rp'),
+    lrPlusRp('lr+rp'),
+    totalPropagation('tp'),
+    dice('dice'),
+  ];
+}
+
+function ensureBuiltins(): void {
+  if (builtinsRegistered) return;
+  builtinsRegistered = true;
+  for (const estimator of builtinEstimators()) if (!registry.has(estimator.name)) registry.register(estimator);
+}
+
+/** Registers (or replaces) an estimator by name so the CLI and configs can find it. */
+export function registerEstimator<E extends Estimator<any>>(estimator: E): E {
+  ensureBuiltins();
+  registry.register(estimator);
+  return estimator;
+}
+
+/** The estimator called `name`; an `UnknownNameError` listing the registered names otherwise. */
+export function getEstimator(name: string): Estimator<any> {
+  ensureBuiltins();
+  return registry.get(name);
+}
+
+/** One row of `pathwise estimators --json` (DESIGN §6). */
+export interface EstimatorInfo {
+  name: string;
+  requires: Requirement[];
+  unbiased: boolean;
+  options: Record<string, unknown>;
+  description: string;
+}
+
+/** Every registered estimator as the §6 listing objects. */
+export function listEstimators(): EstimatorInfo[] {
+  ensureBuiltins();
+  return registry.list().map((e) => ({
+    name: e.name,
+    requires: [...e.requires],
+    unbiased: e.unbiased,
+    options: { ...e.options },
+    description: e.description,
+  }));
+}
