@@ -60,7 +60,8 @@ export function estimateGradient(estimator: Estimator<any>, problem: GradientPro
   const repeats = options.repeats === undefined ? 1 : checkCount('repeats', options.repeats);
   const flat = options.repeats === undefined;
   const holder = options.state;
-  const result = tf.tidy(() => {
+  let stateKeys: string[] = [];
+  const [mean, logStd, perSampleMean, perSampleLogStd, ...stateValues] = tf.tidy(() => {
     const mean = toVector('mean', problem.mean);
     const logStd = toVector('logStd', problem.logStd);
     const dim = mean.shape[0]!;
@@ -79,36 +80,35 @@ export function estimateGradient(estimator: Estimator<any>, problem: GradientPro
     };
     const state = estimator.stateful ? (holder?.tensors ?? estimator.initState!()) : undefined;
     const out = runEstimator(estimator, base, { perSample: new Map() }, state);
-    const perSample = flat
-      ? { mean: tf.reshape(out.perSample.mean, [samples, dim]), logStd: tf.reshape(out.perSample.logStd, [samples, dim]) }
-      : out.perSample;
+    const next = out.nextState ?? {};
+    stateKeys = Object.keys(next);
     const meanGrad = tf.mean(out.perSample.mean, 1);
     const logStdGrad = tf.mean(out.perSample.logStd, 1);
-    return {
-      mean: flat ? tf.reshape(meanGrad, [dim]) : meanGrad,
-      logStd: flat ? tf.reshape(logStdGrad, [dim]) : logStdGrad,
-      perSample,
-      nextState: out.nextState ?? {},
-    };
+    return [
+      flat ? tf.reshape(meanGrad, [dim]) : meanGrad,
+      flat ? tf.reshape(logStdGrad, [dim]) : logStdGrad,
+      flat ? tf.reshape(out.perSample.mean, [samples, dim]) : out.perSample.mean,
+      flat ? tf.reshape(out.perSample.logStd, [samples, dim]) : out.perSample.logStd,
+      ...stateKeys.map((k) => next[k]!),
+    ];
   });
   if (estimator.stateful && holder) {
     const old = holder.tensors;
     // keep: a caller's enclosing tf.tidy must not free the state between calls.
-    for (const t of Object.values(result.nextState)) tf.keep(t);
-    holder.tensors = result.nextState;
-    if (old) for (const t of Object.values(old)) if (!Object.values(result.nextState).includes(t)) t.dispose();
+    for (const t of stateValues) tf.keep(t);
+    holder.tensors = Object.fromEntries(stateKeys.map((k, i) => [k, stateValues[i]!]));
+    if (old) for (const t of Object.values(old)) if (!stateValues.includes(t)) t.dispose();
   } else {
-    for (const t of Object.values(result.nextState)) t.dispose();
+    tf.dispose(stateValues);
   }
-  const estimate: GradientEstimate = {
-    mean: result.mean,
-    logStd: result.logStd,
-    perSample: result.perSample,
+  return {
+    mean: mean!,
+    logStd: logStd!,
+    perSample: { mean: perSampleMean!, logStd: perSampleLogStd! },
     dispose() {
-      tf.dispose([result.mean, result.logStd, result.perSample.mean, result.perSample.logStd]);
+      tf.dispose([mean!, logStd!, perSampleMean!, perSampleLogStd!]);
     },
   };
-  return estimate;
 }
 
 export interface SurrogateOptions {

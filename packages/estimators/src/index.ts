@@ -1,1 +1,61 @@
-export {};
+export type {
+  Requirement,
+  EstimatorOptions,
+  PerSampleGradient,
+  PathwiseValues,
+  EstimatorInputs,
+  EstimatorState,
+  EstimatorOutput,
+  EstimatorDefinition,
+  Estimator,
+  GradientProblem,
+  EstimateOptions,
+  StateHolder,
+  GradientEstimate,
+} from './types.js';
+export { defineEstimator } from './define.js';
+export { registerEstimator, getEstimator, listEstimators, builtinEstimators, type EstimatorInfo } from './registry.js';
+export {
+  estimateGradient,
+  estimatorSurrogate,
+  estimateSecondDerivatives,
+  createStateHolder,
+  type SurrogateOptions,
+  type SecondDerivativeEstimate,
+} from './estimate.js';
+export { scoreFunction, BASELINES, type Baseline, type ScoreFunctionOptions } from './builtins/score-function.js';
+export { reparameterisation } from './builtins/reparam.js';
+export { inverseVarianceCombination, lrPlusRp, totalPropagation, type CombinationOptions } from './builtins/combination.js';
+export {
+  inverseVarianceWeight,
+  spreadAcrossParticles,
+  totalPropagationWeights,
+  totalPropagationCombine,
+  perSampleVarianceTrace,
+  type WeightRule,
+  type WeightOptions,
+  type TotalPropagationWeights,
+  type NodeEstimates,
+  type CombinedNode,
+} from './combine.js';
+export { magicBox, diceObjective, dice, type DiceObjectiveInput, type DiceOptions } from './dice.js';
+export {
+  gradientDiagnostics,
+  sampleEstimates,
+  compareEstimators,
+  type GradientDiagnostics,
+  type CompareOptions,
+  type ComparisonRow,
+} from './diagnostics.js';
+export { squareObjective, expObjective, quadraticFormObjective, conformanceObjectives, type ClosedFormObjective } from './objectives.js';
+export {
+  testEstimator,
+  assertConformance,
+  expectConformance,
+  conformanceTest,
+  ConformanceError,
+  type ConformanceOptions,
+  type ConformanceCheck,
+  type ConformanceReport,
+} from './conformance.js';
+export { estimatorBrowserSuite } from './estimators.browser-suite.js';

@@ -16,8 +16,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const directory = dirname(path);
   const tempPath = join(directory, `.${basename(path)}.tmp-${process.pid}-${tempCounter++}`);
   try {
-    writeFileDurably(tempPath, data);
-    renameSync(tempPath, path);
+    writeFileDurably(path, data);
   } catch (error) {
     removeQuietly(tempPath);
     throw error;

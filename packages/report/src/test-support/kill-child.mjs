@@ -11,8 +11,8 @@ const columns = report.metricsColumns(['note']);
 // The content of every file is a function of the epoch, so the parent can check that all files
 // of a checkpoint come from one epoch and that none is partial.
 const byteOf = (epoch) => (epoch * 31) % 251;
-const paramsOf = (epoch) => {
-  const bytes = new Uint8Array(40_000 + (epoch % 7) * 5_000).fill(byteOf(epoch));
+const paramsOf = (epoch, size = 40_000 + (epoch % 7) * 5_000) => {
+  const bytes = new Uint8Array(size).fill(byteOf(epoch));
   new DataView(bytes.buffer).setUint32(0, epoch);
   return bytes;
 };
@@ -33,5 +33,6 @@ for (;;) {
     'params.bin': paramsOf(epoch),
     'notes.txt': `epoch ${epoch}\n`.repeat(1 + (epoch % 50)),
   });
-  report.writeFileAtomic(join(runDir, 'blob.bin'), paramsOf(epoch));
+  // Large, so a non-atomic write would be caught half-done by some kill.
+  report.writeFileAtomic(join(runDir, 'blob.bin'), paramsOf(epoch, 4_000_000));
 }
