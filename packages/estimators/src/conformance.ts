@@ -6,7 +6,7 @@ import type { Estimator } from './types.js';
 
 export interface ConformanceOptions {
   /**
-   * Two sample counts S1 < S2 (default [8, 32]). Unbiasedness is checked at both; biased estimators'
+   * Two sample counts S1 < S2 (default [16, 64]). Unbiasedness is checked at both; biased estimators'
    * bias bound is checked at both (it shrinks as 1/S); S·Var must agree between them.
    */
   samples?: [number, number];
@@ -59,7 +59,7 @@ export class ConformanceError extends PathwiseError {
  */
 export async function testEstimator(estimator: Estimator<any>, options: ConformanceOptions = {}): Promise<ConformanceReport> {
   const start = performance.now();
-  const [s1, s2] = options.samples ?? [8, 32];
+  const [s1, s2] = options.samples ?? [16, 64];
   const repeats = options.repeats ?? 300;
   const seed = options.seed ?? 1234;
   const z = options.z ?? 5;

@@ -16,7 +16,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const directory = dirname(path);
   const tempPath = join(directory, `.${basename(path)}.tmp-${process.pid}-${tempCounter++}`);
   try {
-    writeFileDurably(path, data);
+    writeFileDurably(tempPath, data);
+    renameSync(tempPath, path);
   } catch (error) {
     removeQuietly(tempPath);
     throw error;
