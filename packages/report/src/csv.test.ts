@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvHeader, csvRow, parseCsv, parseCsvTable, splitCsvRecords, type Row } from './csv.js';
+import { csvHeader, csvRow, parseCsv, parseCsvTable, splitCsvRecords, type TableRow } from './csv.js';
 import { randomDouble, seededRandom } from './test-support/prng.js';
 
 const sameValue = (a: unknown, b: unknown): boolean => Object.is(a, b);
@@ -8,7 +8,7 @@ describe('CSV', () => {
   it('round-trips arbitrary float64 values bit for bit, including NaN, ±Infinity and -0', () => {
     const random = seededRandom(7);
     const columns = ['epoch', 'value', 'other'];
-    const rows: Row[] = Array.from({ length: 2000 }, (_, index) => ({ epoch: index + 1, value: randomDouble(random), other: (random() - 0.5) * 10 ** Math.floor(random() * 40 - 20) }));
+    const rows: TableRow[] = Array.from({ length: 2000 }, (_, index) => ({ epoch: index + 1, value: randomDouble(random), other: (random() - 0.5) * 10 ** Math.floor(random() * 40 - 20) }));
     rows.push({ epoch: 0, value: Number.NaN, other: Number.POSITIVE_INFINITY }, { epoch: -0, value: Number.NEGATIVE_INFINITY, other: 5e-324 });
     const text = csvHeader(columns) + rows.map((row) => csvRow(columns, row)).join('');
     const parsed = parseCsv(text);

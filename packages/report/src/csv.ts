@@ -3,7 +3,7 @@ import { assertValidColumns } from './columns.js';
 /** One cell value: numbers are written losslessly, strings quoted when needed. */
 export type CellValue = number | string;
 /** One table row keyed by column name. */
-export type Row = Readonly<Record<string, CellValue>>;
+export type TableRow = Readonly<Record<string, CellValue>>;
 /** A row as read back: numbers for unquoted numeric fields, strings otherwise. */
 export type ParsedRow = Record<string, CellValue>;
 
@@ -24,7 +24,7 @@ export function csvHeader(columns: readonly string[]): string {
  * throws (a blank would be read back as a different value); keys not in `columns` are ignored
  * here (MetricsWriter rejects them).
  */
-export function csvRow(columns: readonly string[], row: Row): string {
+export function csvRow(columns: readonly string[], row: TableRow): string {
   const fields = columns.map((column) => {
     if (!Object.prototype.hasOwnProperty.call(row, column)) {
       throw new Error(`Row has no value for column '${column}'; every column needs one (got keys: ${Object.keys(row).join(', ')}).`);

@@ -8,7 +8,7 @@ export {
   parseCsv,
   parseCsvTable,
   type CellValue,
-  type Row,
+  type TableRow,
   type ParsedRow,
 } from './csv.js';
 export { jsonlLine, parseJsonl, stringifyWithNonFinite, encodeNonFinite, decodeNonFinite } from './jsonl.js';

@@ -2,7 +2,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } f
 import { join } from 'node:path';
 import { writeAll, writeFileAtomic } from './atomic-write.js';
 import { assertValidColumns } from './columns.js';
-import { csvHeader, csvRow, parseCsv, recordToRow, splitCsvRecords, type ParsedRow, type Row } from './csv.js';
+import { csvHeader, csvRow, parseCsv, recordToRow, splitCsvRecords, type ParsedRow, type TableRow } from './csv.js';
 import { decodeNonFinite, jsonlLine } from './jsonl.js';
 
 export const METRICS_CSV = 'metrics.csv';
@@ -74,7 +74,7 @@ export class MetricsWriter {
   }
 
   /** Appends one row to both files. Every column must be present, no other key, and `epoch` must exceed the last one. */
-  append(row: Row): void {
+  append(row: TableRow): void {
     if (this.closed) throw new Error(`MetricsWriter for ${this.dir} is closed.`);
     const missing = this.columns.filter((column) => !Object.prototype.hasOwnProperty.call(row, column));
     const extra = Object.keys(row).filter((key) => !this.columns.includes(key));
