@@ -1,0 +1,171 @@
+import { parametersOf, tf, type RunningMeanStd } from '@pathwise/core';
+import type { EpochBatch, OnPolicyTrainer } from '../trainer.js';
+import { actorMajor } from '../trainer.js';
+import type { Normalisers } from '../rollout.js';
+import { clippedSurrogate, mixtureNegLogProb, negLogProb } from '../losses.js';
+import { disposeAll, restore, snapshot } from '../networks.js';
+import { currentNlp, minibatchRanges, sliceRows, type MinibatchLoss, type PpoBatch } from './ppo.js';
+
+export interface GippoState {
+  alpha: number;
+  lrAlpha: number;
+  /** Running statistics of the bias metric B (scalar RunningMeanStd). */
+  biasRms: RunningMeanStd;
+}
+
+/**
+ * Rollout with the graph, then the analytic advantage gradients ∂A_t/∂u_t (§2.6 step 2): one
+ * backward pass of S = Σ_starts A_start with respect to zero probes added to every action, rescaled
+ * by (γλ)^−(t − t_start) to turn ∂A_start/∂u_t into ∂A_t/∂u_t. Total derivatives: through the
+ * simulator, the rewards, the target-critic values of later states and the policy's later reactions.
+ */
+export function gippoRollout(trainer: OnPolicyTrainer, norm: Normalisers): { batch: EpochBatch; actionGradients: tf.Tensor2D } {
+  const { horizon, numActors, gamma, lambda } = trainer.config;
+  const actDim = trainer.env.actDim;
+  let batch: EpochBatch | undefined;
+  const probes = Array.from({ length: horizon }, () => tf.zeros([numActors, actDim]));
+  const gradients = tf.grads((...ps: tf.Tensor[]) => {
+    const sim = trainer.simulate(norm, ps);
+    batch = trainer.batchFrom(sim);
+    return tf.sum(tf.mul(tf.concat(sim.advantages, 0), tf.concat(sim.starts, 0))) as tf.Scalar;
+  })(probes);
+  disposeAll(probes);
+  const factors = new Float32Array(horizon * numActors);
+  const sinceStart = new Int32Array(numActors);
+  for (let t = 0; t < horizon; t++) {
+    for (let j = 0; j < numActors; j++) {
+      const i = t * numActors + j;
+      sinceStart[j] = batch!.starts[i]! > 0.5 ? 0 : sinceStart[j]! + 1;
+      factors[i] = (gamma * lambda) ** -sinceStart[j]!;
+    }
+  }
+  const actionGradients = tf.tidy(() => tf.mul(tf.concat(gradients, 0), tf.tensor2d(factors, [horizon * numActors, 1])) as tf.Tensor2D);
+  disposeAll(gradients);
+  return { batch: batch!, actionGradients };
+}
+
+export interface AlphaStep {
+  metrics: Record<string, number>;
+  ppoBatch: PpoBatch;
+}
+
+/**
+ * §2.6 steps 3–7: α-policy targets ũ = u + α·g, the α-regression with its retry loop, the
+ * Jacobian-determinant criterion, the α/lr_α update, and the OORR and bias criteria (aligned
+ * advantages and ratios: the release's time-major/actor-major mismatch is not reproduced).
+ */
+export async function gippoAlphaStep(trainer: OnPolicyTrainer, batch: EpochBatch, actionGradients: tf.Tensor2D): Promise<AlphaStep> {
+  const { config } = trainer;
+  const gi = trainer.gippo!;
+  const adam = trainer.alphaAdam!;
+  const params = parametersOf(trainer.actor);
+  const alpha = gi.alpha;
+  const lrAlpha = gi.lrAlpha;
+  adam.lr = lrAlpha;
+  const targets = tf.tidy(() => tf.add(batch.actions, tf.mul(actionGradients, alpha)));
+  const regressionLoss = () =>
+    tf.tidy(() => {
+      const [mean, logStd] = tf.split(trainer.actor.apply(batch.obs), 2, 1);
+      const reparameterised = tf.add(mean!, tf.mul(tf.exp(logStd!), batch.noise));
+      return tf.mean(tf.sum(tf.square(tf.sub(reparameterised, targets)), 1)) as tf.Scalar;
+    });
+
+  const backup = snapshot(trainer.actor);
+  let converged = false;
+  let alphaLoss = Number.NaN;
+  for (let attempt = 0; attempt < config.maxOptimIter; attempt++) {
+    let first: tf.Scalar | undefined;
+    let last: tf.Scalar | undefined;
+    for (let k = 0; k < config.alphaIterations; k++) {
+      const value = tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(regressionLoss, params);
+        adam.step(grads);
+        return value;
+      });
+      if (k === 0) first = value;
+      if (k === config.alphaIterations - 1) last = value;
+      if (k !== 0 && k !== config.alphaIterations - 1) value.dispose();
+    }
+    const l0 = (await first!.data())[0]!;
+    const l1 = (await last!.data())[0]!;
+    first!.dispose();
+    if (last !== first) last!.dispose();
+    alphaLoss = l1;
+    converged = l0 > l1;
+    if (l0 < l1) {
+      restore(trainer.actor, backup);
+      adam.lr /= config.lrMultiplier;
+    } else {
+      adam.lr = lrAlpha;
+      break;
+    }
+  }
+  disposeAll(backup);
+  targets.dispose();
+
+  // Criteria on the post-regression actor π_α.
+  const { detMin, detMax, oorr, bias, nlpAlpha } = await (async () => {
+    const out = tf.tidy(() => {
+      const [mean, logStd] = tf.split(trainer.actor.apply(batch.obs), 2, 1);
+      const logDet = tf.sum(tf.sub(logStd!, batch.logStd), 1);
+      const nlpOld = negLogProb(batch.actions, batch.mean, batch.logStd);
+      const nlpAlpha = negLogProb(batch.actions, mean!, logStd!);
+      const ratio = tf.exp(tf.minimum(tf.sub(nlpOld, nlpAlpha), 16));
+      const outOfRange = tf.logicalOr(tf.less(ratio, 1 - config.eClip), tf.greater(ratio, 1 + config.eClip));
+      const stats = tf.stack([
+        tf.exp(tf.min(logDet)),
+        tf.exp(tf.max(logDet)),
+        tf.mean(tf.cast(outOfRange, 'float32')),
+        tf.sum(tf.mul(batch.advantages, tf.sub(ratio, 1))),
+      ]);
+      return { stats, nlpAlpha: tf.keep(nlpAlpha) };
+    });
+    const [detMin, detMax, oorr, bias] = Array.from(await out.stats.data());
+    out.stats.dispose();
+    return { detMin: detMin!, detMax: detMax!, oorr: oorr!, bias: bias!, nlpAlpha: out.nlpAlpha };
+  })();
+
+  const beta = config.alphaUpdateFactor;
+  let next = alpha;
+  if (!converged) gi.lrAlpha = Math.max(lrAlpha / config.lrMultiplier, 1e-5);
+  else if (detMin < 1 - config.alphaInterval || detMax > 1 + config.alphaInterval) next = alpha / beta;
+  else next = alpha * beta;
+  next = Math.min(next, config.maxAlpha);
+  const biasScore = (bias - gi.biasRms.mean[0]!) / gi.biasRms.scale()[0]!;
+  gi.biasRms.update([bias], 1);
+  if (oorr > config.maxOorr || (bias < 0 && biasScore < -1)) next = Math.min(alpha / beta, config.maxAlpha);
+  gi.alpha = next;
+
+  const ppoBatch = tf.tidy(() => ({
+    obs: tf.keep(actorMajor(batch.obs, config)),
+    actions: tf.keep(actorMajor(batch.actions, config)),
+    advantages: tf.keep(actorMajor(batch.normalisedAdvantages, config)),
+    nlpOld: tf.keep(actorMajor(negLogProb(batch.actions, batch.mean, batch.logStd), config)),
+    nlpAlpha: tf.keep(actorMajor(nlpAlpha, config)),
+  }));
+  nlpAlpha.dispose();
+  return {
+    metrics: { alpha, lr_alpha: lrAlpha, alpha_loss: alphaLoss, oorr, bias, det_min: detMin, det_max: detMax },
+    ppoBatch,
+  };
+}
+
+/**
+ * §2.6 step 9: PPO with the virtual policy ½(π_old + π_α) as the behaviour density, or π_α alone for
+ * a minibatch where any |log π_α − log π_old| > 4. ρ = exp(clamp(log-ratio, −16, 16)).
+ */
+export function gippoPpoLoss(trainer: OnPolicyTrainer, batch: PpoBatch): MinibatchLoss {
+  const ranges = minibatchRanges(batch.obs.shape[0]!, trainer.config.minibatchSize);
+  const fallback = tf.tidy(() =>
+    ranges.map((range) => tf.any(tf.greater(tf.abs(tf.sub(sliceRows(batch.nlpOld, range), sliceRows(batch.nlpAlpha!, range))), 4)).dataSync()[0] === 1),
+  );
+  return (k) =>
+    tf.tidy(() => {
+      const range = ranges[k]!;
+      const nlp = currentNlp(trainer, sliceRows(batch.obs, range), sliceRows(batch.actions, range));
+      const nlpAlpha = sliceRows(batch.nlpAlpha!, range);
+      const behaviour = fallback[k] ? nlpAlpha : mixtureNegLogProb(sliceRows(batch.nlpOld, range), nlpAlpha);
+      const ratio = tf.exp(tf.clipByValue(tf.sub(behaviour, nlp), -16, 16));
+      return clippedSurrogate(sliceRows(batch.advantages, range), ratio, trainer.config.eClip);
+    });
+}

@@ -1,0 +1,101 @@
+import { parametersOf, tf } from '@pathwise/core';
+import type { OnPolicyTrainer } from '../trainer.js';
+import { clippedSurrogate, negLogProb } from '../losses.js';
+import { disposeAll, restore, snapshot } from '../networks.js';
+
+/** The PPO dataset, actor-major (index = actor·horizon + t), as the reference's PPODataset. */
+export interface PpoBatch {
+  obs: tf.Tensor;
+  actions: tf.Tensor;
+  /** Normalised advantages. */
+  advantages: tf.Tensor;
+  nlpOld: tf.Tensor;
+  /** GI-PPO: nlp under the post-regression α-policy. */
+  nlpAlpha?: tf.Tensor;
+}
+
+/** Loss of minibatch k under the current actor. */
+export type MinibatchLoss = (k: number) => tf.Scalar;
+
+/** Consecutive minibatches, no shuffling; a batch smaller than the minibatch size is one minibatch. */
+export function minibatchRanges(n: number, size: number): Array<[number, number]> {
+  const m = Math.min(size, n);
+  const count = Math.floor(n / m);
+  return Array.from({ length: count }, (_, k) => [k * m, m]);
+}
+
+export function sliceRows(x: tf.Tensor, [start, size]: [number, number]): tf.Tensor {
+  return x.rank === 1 ? tf.slice(x, [start], [size]) : tf.slice(x, [start, 0], [size, -1]);
+}
+
+/** Minibatch current-policy nlp. */
+export function currentNlp(trainer: OnPolicyTrainer, obs: tf.Tensor, actions: tf.Tensor): tf.Tensor {
+  const [mean, logStd] = tf.split(trainer.actor.apply(obs), 2, 1);
+  return negLogProb(actions, mean!, logStd!);
+}
+
+/** §2.5: ρ = exp(min(nlp_old − nlp_θ, 64)); clipped surrogate. */
+export function ppoLoss(trainer: OnPolicyTrainer, batch: PpoBatch): MinibatchLoss {
+  const ranges = minibatchRanges(batch.obs.shape[0]!, trainer.config.minibatchSize);
+  return (k) =>
+    tf.tidy(() => {
+      const range = ranges[k]!;
+      const nlp = currentNlp(trainer, sliceRows(batch.obs, range), sliceRows(batch.actions, range));
+      const ratio = tf.exp(tf.minimum(tf.sub(sliceRows(batch.nlpOld, range), nlp), 64));
+      return clippedSurrogate(sliceRows(batch.advantages, range), ratio, trainer.config.eClip);
+    });
+}
+
+/**
+ * The reference's "stable PPO" loop (§2.5), quirks included: up to `maxOptimIter` tries of
+ * `miniEpochs` passes; a try fails when the mean loss of the first mini-epoch is below that of the
+ * last (each loss taken before its step). A failure restores the actor (not Adam's moments) and sets
+ * the optimiser's and the stored rate to init/1.5; success sets the stored rate back to init. After
+ * every step the optimiser takes the stored rate, so a retried epoch's rate carries into the first
+ * step of the next. Returns the mean loss of the final try's last mini-epoch.
+ */
+export async function stablePpo(trainer: OnPolicyTrainer, batch: PpoBatch, loss: MinibatchLoss): Promise<number> {
+  const { config } = trainer;
+  const params = parametersOf(trainer.actor);
+  const count = minibatchRanges(batch.obs.shape[0]!, config.minibatchSize).length;
+  const init = trainer.ppoLr;
+  let lastMean = Number.NaN;
+  for (let attempt = 0; attempt < config.maxOptimIter; attempt++) {
+    const backup = snapshot(trainer.actor);
+    const firstLosses: tf.Scalar[] = [];
+    const lastLosses: tf.Scalar[] = [];
+    for (let epoch = 0; epoch < config.miniEpochs; epoch++) {
+      for (let k = 0; k < count; k++) {
+        const value = tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(() => loss(k), params);
+          trainer.actorAdam.step(grads);
+          return value;
+        });
+        trainer.actorAdam.lr = trainer.ppoLr;
+        if (epoch === 0) firstLosses.push(value);
+        if (epoch === config.miniEpochs - 1) lastLosses.push(value);
+        else if (epoch !== 0) value.dispose();
+      }
+    }
+    const mean = async (xs: tf.Scalar[]) => {
+      const all = tf.stack(xs);
+      const out = Array.from(await all.data()).reduce((a, b) => a + b, 0) / xs.length;
+      all.dispose();
+      return out;
+    };
+    const first = await mean(firstLosses);
+    lastMean = await mean(lastLosses);
+    disposeAll([...new Set([...firstLosses, ...lastLosses])]);
+    const failed = first < lastMean;
+    if (failed) {
+      restore(trainer.actor, backup);
+      trainer.ppoLr = init / config.lrMultiplier;
+      trainer.actorAdam.lr = trainer.ppoLr;
+    } else {
+      trainer.ppoLr = init;
+    }
+    disposeAll(backup);
+    if (!failed) break;
+  }
+  return lastMean;
+}

@@ -1,0 +1,279 @@
+import { ConfigError, resolveConfig, type ConfigSchema } from '@pathwise/core';
+
+export const ALGORITHM_NAMES = ['lr', 'rp', 'lrp', 'ppo', 'gippo'] as const;
+export type AlgorithmName = (typeof ALGORITHM_NAMES)[number];
+
+/** Every knob of the on-policy trainer and its algorithms (specs/gippo.md §2–3). */
+export interface TrainerConfig {
+  /** Parallel envs (`num_actors`). */
+  numActors: number;
+  /** Env steps per epoch per actor (`horizon_length`). */
+  horizon: number;
+  /** Horizon of the linear schedules (`max_epochs`); the reference trains maxEpochs + 1 epochs. */
+  maxEpochs: number;
+  /** Epochs to train (`--epochs`); default maxEpochs + 1 as the reference. */
+  epochs: number;
+  actorHidden: number[];
+  criticHidden: number[];
+  activation: string;
+  gamma: number;
+  /** GAE λ (`tau`). */
+  lambda: number;
+  /** Global gradient-norm clip (`grad_norm`). */
+  gradNorm: number;
+  /** Actor learning rate: the only actor rate for LR/RP/LR+RP, the PPO-stage rate for PPO/GI-PPO. */
+  actorLr: number;
+  criticLr: number;
+  /** `linear`: lr(e) = lr0 + (lrFinal − lr0)·e/maxEpochs (LR/RP/LR+RP actor and critic, GI-PPO critic); PPO never decays. */
+  lrSchedule: 'linear' | 'constant';
+  lrFinal: number;
+  criticIterations: number;
+  criticNumBatch: number;
+  /** Polyak factor of the target critic: θ' ← a·θ' + (1 − a)·θ. */
+  targetCriticAlpha: number;
+  /** Adam betas of every optimiser except the PPO actor (PyTorch defaults there). */
+  betas: number[];
+  normalizeInput: boolean;
+  normalizeValue: boolean;
+  normalizeAdvantage: boolean;
+  /** PPO clip ε (`e_clip`). */
+  eClip: number;
+  minibatchSize: number;
+  miniEpochs: number;
+  /** Tries of the stable-PPO and α-regression retry loops (`max_optim_iter`). */
+  maxOptimIter: number;
+  /** Learning-rate divisor on a failed try (`learning_rate_multiplier`). */
+  lrMultiplier: number;
+  /** LR+RP: per-sample gradients used for the variance estimates (`var_est_num_sample`). */
+  varEstNumSample: number;
+  /** LR+RP: gradient entries kept for the variance estimates, in PyTorch order; 0 keeps all (paper-era code). */
+  varEstMaxGradLen: number;
+  /** GI-PPO: α₀ (`gi.alpha`). */
+  alpha: number;
+  /** GI-PPO: δ of the determinant criterion (`alpha_interval`). */
+  alphaInterval: number;
+  /** GI-PPO: β (`alpha_update_factor`). */
+  alphaUpdateFactor: number;
+  maxAlpha: number;
+  /** GI-PPO: Adam steps of the α-regression (`num_iter`). */
+  alphaIterations: number;
+  /** GI-PPO: α-regression learning rate (`actor_learning_rate_no_ppo`). */
+  alphaLr: number;
+  /** GI-PPO: δ_oorr (`max_oorr`). */
+  maxOorr: number;
+  /** Checkpoint every N epochs (and at exit). */
+  checkpointEvery: number;
+}
+
+export const trainerSchema: ConfigSchema = {
+  numActors: { type: 'integer', min: 1, description: 'parallel envs' },
+  horizon: { type: 'integer', min: 1, description: 'steps per epoch per actor' },
+  maxEpochs: { type: 'integer', min: 1, description: 'schedule horizon' },
+  epochs: { type: 'integer', min: 1, description: 'epochs to train' },
+  actorHidden: { type: 'number[]' },
+  criticHidden: { type: 'number[]' },
+  activation: { type: 'string', enum: ['elu', 'relu', 'tanh', 'identity', 'sigmoid', 'softplus', 'leaky_relu'] },
+  gamma: { type: 'number', min: 0, max: 1 },
+  lambda: { type: 'number', min: 0, max: 1 },
+  gradNorm: { type: 'number', min: 0 },
+  actorLr: { type: 'number', min: 0 },
+  criticLr: { type: 'number', min: 0 },
+  lrSchedule: { type: 'string', enum: ['linear', 'constant'] },
+  lrFinal: { type: 'number', min: 0 },
+  criticIterations: { type: 'integer', min: 0 },
+  criticNumBatch: { type: 'integer', min: 1 },
+  targetCriticAlpha: { type: 'number', min: 0, max: 1 },
+  betas: { type: 'number[]' },
+  normalizeInput: { type: 'boolean' },
+  normalizeValue: { type: 'boolean' },
+  normalizeAdvantage: { type: 'boolean' },
+  eClip: { type: 'number', min: 0 },
+  minibatchSize: { type: 'integer', min: 1 },
+  miniEpochs: { type: 'integer', min: 1 },
+  maxOptimIter: { type: 'integer', min: 1 },
+  lrMultiplier: { type: 'number', min: 1 },
+  varEstNumSample: { type: 'integer', min: 2 },
+  varEstMaxGradLen: { type: 'integer', min: 0 },
+  alpha: { type: 'number', min: 0 },
+  alphaInterval: { type: 'number', min: 0 },
+  alphaUpdateFactor: { type: 'number', min: 1 },
+  maxAlpha: { type: 'number', min: 0 },
+  alphaIterations: { type: 'integer', min: 1 },
+  alphaLr: { type: 'number', min: 0 },
+  maxOorr: { type: 'number', min: 0, max: 1 },
+  checkpointEvery: { type: 'integer', min: 1 },
+};
+
+/** The reference implementation's key names (yaml and cfg), accepted in config files. */
+export const referenceAliases: Record<string, string> = {
+  num_actors: 'numActors',
+  horizon_length: 'horizon',
+  steps_num: 'horizon',
+  max_epochs: 'maxEpochs',
+  actor_mlp: 'actorHidden',
+  critic_mlp: 'criticHidden',
+  tau: 'lambda',
+  lam: 'lambda',
+  grad_norm: 'gradNorm',
+  actor_learning_rate: 'actorLr',
+  learning_rate: 'actorLr',
+  critic_learning_rate: 'criticLr',
+  lr_schedule: 'lrSchedule',
+  critic_iterations: 'criticIterations',
+  critic_num_batch: 'criticNumBatch',
+  target_critic_alpha: 'targetCriticAlpha',
+  normalize_input: 'normalizeInput',
+  normalize_value: 'normalizeValue',
+  normalize_advantage: 'normalizeAdvantage',
+  e_clip: 'eClip',
+  minibatch_size: 'minibatchSize',
+  mini_epochs: 'miniEpochs',
+  max_optim_iter: 'maxOptimIter',
+  learning_rate_multiplier: 'lrMultiplier',
+  var_est_num_sample: 'varEstNumSample',
+  var_est_max_grad_len: 'varEstMaxGradLen',
+  desired_alpha: 'alpha',
+  alpha_interval: 'alphaInterval',
+  update_interval: 'alphaInterval',
+  alpha_update_factor: 'alphaUpdateFactor',
+  update_factor: 'alphaUpdateFactor',
+  max_alpha: 'maxAlpha',
+  num_iter: 'alphaIterations',
+  actor_iterations_alpha: 'alphaIterations',
+  actor_learning_rate_no_ppo: 'alphaLr',
+  actor_learning_rate_alpha: 'alphaLr',
+  max_oorr: 'maxOorr',
+  max_dist_rp_lr: 'maxOorr',
+};
+
+/** §3.1: shared by every function-optimisation config. */
+const FUNCTION_BASE: TrainerConfig = {
+  numActors: 64,
+  horizon: 1,
+  maxEpochs: 2000,
+  epochs: 2001,
+  actorHidden: [32, 32],
+  criticHidden: [32, 32],
+  activation: 'elu',
+  gamma: 0.99,
+  lambda: 0.95,
+  gradNorm: 1,
+  actorLr: 1e-3,
+  criticLr: 1e-3,
+  lrSchedule: 'linear',
+  lrFinal: 1e-5,
+  criticIterations: 16,
+  criticNumBatch: 4,
+  targetCriticAlpha: 0.2,
+  betas: [0.7, 0.95],
+  normalizeInput: true,
+  normalizeValue: true,
+  normalizeAdvantage: true,
+  eClip: 0.2,
+  minibatchSize: 64,
+  miniEpochs: 5,
+  maxOptimIter: 8,
+  lrMultiplier: 1.5,
+  varEstNumSample: 16,
+  varEstMaxGradLen: 512,
+  alpha: 1e-5,
+  alphaInterval: 0.4,
+  alphaUpdateFactor: 1.1,
+  maxAlpha: 1,
+  alphaIterations: 16,
+  alphaLr: 1e-3,
+  maxOorr: 0.5,
+  checkpointEvery: 100,
+};
+
+/** §3.2: actor learning rate per function problem and algorithm (released yamls). */
+const FUNCTION_ACTOR_LR: Record<string, Record<AlgorithmName, number>> = {
+  dejong: { lr: 1e-3, rp: 1e-2, lrp: 1e-2, ppo: 1e-4, gippo: 1e-4 },
+  dejong64: { lr: 1e-3, rp: 1e-2, lrp: 1e-3, ppo: 1e-2, gippo: 1e-2 },
+  ackley: { lr: 1e-4, rp: 1e-3, lrp: 1e-4, ppo: 1e-4, gippo: 1e-4 },
+  ackley64: { lr: 3e-4, rp: 1e-3, lrp: 3e-4, ppo: 1e-2, gippo: 1e-2 },
+};
+
+/** §3.3 cart-pole swing-up and §3.4 traffic (paper-era configs; RP uses the SHAC-style lr 1e-2 / 1e-3). */
+const PHYSICS: Partial<TrainerConfig> = {
+  numActors: 64,
+  horizon: 32,
+  maxEpochs: 500,
+  epochs: 500,
+  actorHidden: [64, 64],
+  criticHidden: [64, 64],
+  normalizeInput: true,
+  normalizeValue: false,
+  normalizeAdvantage: true,
+  lrSchedule: 'linear',
+  criticLr: 1e-3,
+  minibatchSize: 2048,
+  miniEpochs: 5,
+  alpha: 0.5,
+  alphaLr: 1e-2,
+  alphaUpdateFactor: 1.02,
+  alphaInterval: 0.4,
+  maxAlpha: 1,
+  maxOorr: 0.75,
+  varEstMaxGradLen: 0,
+  checkpointEvery: 25,
+};
+const PHYSICS_ACTOR_LR: Record<AlgorithmName, number> = { lr: 1e-4, rp: 1e-2, lrp: 1e-4, ppo: 3e-4, gippo: 3e-4 };
+
+const TRAFFIC: Partial<TrainerConfig> = {
+  ...PHYSICS,
+  actorHidden: [512, 64, 64],
+  criticHidden: [64, 64],
+  alpha: 0.1,
+  alphaLr: 1e-5,
+  alphaUpdateFactor: 1.1,
+  maxOorr: 0.5,
+};
+const TRAFFIC_ACTOR_LR: Record<AlgorithmName, number> = { lr: 1e-4, rp: 1e-3, lrp: 1e-4, ppo: 3e-4, gippo: 3e-4 };
+
+/** Defaults for an env × algorithm pair (function problems, cart-pole, traffic; a generic multi-step default otherwise). */
+export function defaultConfig(envName: string, algo: AlgorithmName): TrainerConfig {
+  const functionRates = FUNCTION_ACTOR_LR[envName];
+  if (functionRates) return { ...FUNCTION_BASE, actorLr: functionRates[algo] };
+  if (envName.startsWith('traffic-')) return { ...FUNCTION_BASE, ...TRAFFIC, actorLr: TRAFFIC_ACTOR_LR[algo] };
+  return { ...FUNCTION_BASE, ...PHYSICS, actorLr: PHYSICS_ACTOR_LR[algo] };
+}
+
+/** Defaults merged with overrides (reference key names accepted), every key validated. */
+export function resolveTrainerConfig(envName: string, algo: AlgorithmName, overrides: Record<string, unknown> = {}): TrainerConfig {
+  if (!ALGORITHM_NAMES.includes(algo)) throw new ConfigError('algo', algo, `one of ${ALGORITHM_NAMES.join(', ')}`);
+  const flat = flattenReferenceBlocks(overrides);
+  const config = resolveConfig(trainerSchema, defaultConfig(envName, algo), flat, referenceAliases);
+  if (config.betas.length !== 2 || config.betas.some((b) => !(b >= 0 && b < 1))) {
+    throw new ConfigError('betas', config.betas, 'two numbers in [0, 1)');
+  }
+  for (const key of ['actorHidden', 'criticHidden'] as const) {
+    if (config[key].length === 0 || config[key].some((h) => !Number.isInteger(h) || h < 1)) {
+      throw new ConfigError(key, config[key], 'a non-empty array of positive integer widths');
+    }
+  }
+  const batch = config.numActors * config.horizon;
+  if (batch % config.criticNumBatch !== 0) {
+    throw new ConfigError('criticNumBatch', config.criticNumBatch, `a divisor of numActors × horizon = ${batch}`);
+  }
+  return config;
+}
+
+/**
+ * Reference configs nest keys in blocks (`ppo: {e_clip}`, `gi: {alpha}`, `actor_mlp: {units}`) and
+ * use `units` lists: flatten them so their key names can be aliased.
+ */
+function flattenReferenceBlocks(overrides: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(overrides)) {
+    if ((key === 'ppo' || key === 'gi' || key === 'config' || key === 'params') && value && typeof value === 'object' && !Array.isArray(value)) {
+      Object.assign(out, flattenReferenceBlocks(value as Record<string, unknown>));
+    } else if ((key === 'actor_mlp' || key === 'critic_mlp') && value && typeof value === 'object' && !Array.isArray(value)) {
+      const units = (value as { units?: unknown }).units;
+      if (units !== undefined) out[key] = units;
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+import { tf } from '@pathwise/core';
+
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/**
+ * The reference's negative log-likelihood of pre-tanh actions (no tanh correction, specs/gippo.md §2.1):
+ * nlp(u; μ, σ) = ½Σ((u − μ)/σ)² + ½·D·log 2π + Σ log σ, per row. Written on log σ directly: fewer ops
+ * than exp-then-log, and exact.
+ */
+export function negLogProb(u: tf.Tensor, mean: tf.Tensor, logStd: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const dim = u.shape[u.rank - 1]!;
+    const z = tf.mul(tf.sub(u, mean), tf.exp(tf.neg(logStd)));
+    return tf.add(tf.sum(tf.add(tf.mul(tf.square(z), 0.5), logStd), -1), dim * HALF_LOG_2PI);
+  });
+}
+
+/** PPO's clipped surrogate: mean max(−Â·ρ, −Â·clip(ρ, 1 − ε, 1 + ε)). */
+export function clippedSurrogate(advantages: tf.Tensor, ratio: tf.Tensor, eClip: number): tf.Scalar {
+  return tf.tidy(() => tf.mean(tf.maximum(tf.mul(tf.neg(advantages), ratio), tf.mul(tf.neg(advantages), tf.clipByValue(ratio, 1 - eClip, 1 + eClip)))) as tf.Scalar);
+}
+
+/**
+ * GI-PPO's virtual-policy log-density: −log(½π_old + ½π_α), written as the reference does,
+ * log 2 − log(1 + π_α/π_old) + nlp_old with π_α/π_old = exp(nlp_old − nlp_α).
+ */
+export function mixtureNegLogProb(nlpOld: tf.Tensor, nlpAlpha: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.add(tf.sub(Math.LN2, tf.log1p(tf.exp(tf.sub(nlpOld, nlpAlpha)))), nlpOld));
+}
+
+/** Normalised advantages (A − mean)/(std + 1e-8) with the unbiased (N − 1) std over the whole batch. */
+export function normaliseAdvantages(advantages: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const n = advantages.size;
+    const mean = tf.mean(advantages);
+    const centred = tf.sub(advantages, mean);
+    const std = tf.sqrt(tf.div(tf.sum(tf.square(centred)), Math.max(n - 1, 1)));
+    return tf.div(centred, tf.add(std, 1e-8));
+  });
+}

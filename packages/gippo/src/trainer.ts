@@ -1,0 +1,505 @@
+import {
+  Adam,
+  NonFiniteError,
+  RunningMeanStd,
+  Rng,
+  ConfigError,
+  linearSchedule,
+  loadParameters,
+  parametersOf,
+  saveParameters,
+  tf,
+  type AdamState,
+  type AlgorithmRun,
+  type EpochMetrics,
+  type MLP,
+  type ParameterJSON,
+  type RngState,
+  type RunningMeanStdState,
+} from '@pathwise/core';
+import type { Env, EnvState } from '@pathwise/envs';
+import type { AlgorithmName, TrainerConfig } from './config.js';
+import { Actor, makeCritic, polyak } from './networks.js';
+import { AverageMeter } from './meters.js';
+import { simulate, type Normalisers, type Simulation } from './rollout.js';
+import { negLogProb, normaliseAdvantages } from './losses.js';
+import { lrActorUpdate } from './algorithms/lr.js';
+import { rpRollout } from './algorithms/rp.js';
+import { lrpActorUpdate } from './algorithms/lrp.js';
+import { gippoRollout, gippoAlphaStep, gippoPpoLoss, type GippoState } from './algorithms/gippo.js';
+import { ppoLoss, stablePpo, type PpoBatch } from './algorithms/ppo.js';
+
+export interface TrainerOptions {
+  env: Env;
+  algo: AlgorithmName;
+  config: TrainerConfig;
+  seed: number;
+}
+
+/** Everything one epoch's updates need, detached from the rollout graph. */
+export interface EpochBatch {
+  /** [N, obsDim] normalised observations, time-major (index = t·B + actor). */
+  obs: tf.Tensor2D;
+  /** [N, actDim] pre-tanh actions. */
+  actions: tf.Tensor2D;
+  noise: tf.Tensor2D;
+  /** [N, obsDim] raw observations (the normaliser learns from them after the epoch). */
+  rawObs: tf.Tensor2D;
+  mean: tf.Tensor2D;
+  logStd: tf.Tensor2D;
+  /** [N] un-normalised GAE advantages and values. */
+  advantages: tf.Tensor1D;
+  values: tf.Tensor1D;
+  /** [N] normalised advantages (or the raw ones when normalisation is off). */
+  normalisedAdvantages: tf.Tensor1D;
+  /** Host copies. */
+  rewards: Float32Array;
+  dones: Float32Array;
+  starts: Float32Array;
+}
+
+/** The JSON a checkpoint stores (DESIGN §6 "whatever resume needs"). */
+export interface TrainerState {
+  version: 1;
+  algo: AlgorithmName;
+  epoch: number;
+  steps: number;
+  bestReward: number;
+  reward: number;
+  meter: { mean: number; count: number };
+  rng: RngState;
+  actor: ParameterJSON;
+  critic: ParameterJSON;
+  targetCritic: ParameterJSON;
+  actorAdam: AdamState;
+  alphaAdam?: AdamState;
+  criticAdam: AdamState;
+  obsRms: RunningMeanStdState;
+  valueRms: RunningMeanStdState;
+  ppoLr: number;
+  gippo?: Omit<GippoState, 'biasRms'> & { biasRms: RunningMeanStdState };
+  envState: Record<string, { shape: number[]; dtype: string; values: number[] }>;
+  episodeReturn: number[];
+}
+
+/**
+ * The on-policy trainer of specs/gippo.md §2.1 with the actor updates of LR, RP, LR+RP, PPO and GI-PPO.
+ * One `epoch()` = rollout (horizon × numActors), GAE, the algorithm's actor update, critic update,
+ * target-critic update, then PPO (PPO and GI-PPO).
+ */
+export class OnPolicyTrainer implements AlgorithmRun {
+  readonly env: Env;
+  readonly algo: AlgorithmName;
+  readonly config: TrainerConfig;
+  rng: Rng;
+  readonly actor: Actor;
+  readonly critic: MLP;
+  readonly targetCritic: MLP;
+  /** LR/RP/LR+RP actor optimiser (config betas), or the PPO-stage optimiser (PyTorch default betas). */
+  readonly actorAdam: Adam;
+  /** GI-PPO's α-regression optimiser over the same actor parameters (config betas). */
+  readonly alphaAdam?: Adam;
+  readonly criticAdam: Adam;
+  readonly obsRms: RunningMeanStd;
+  readonly valueRms: RunningMeanStd;
+  readonly meter = new AverageMeter(100);
+  gippo?: GippoState;
+  /** The stable-PPO loop's stored learning rate (reference quirks in algorithms/ppo.ts). */
+  ppoLr: number;
+  epochCount = 0;
+  steps = 0;
+  bestReward = Number.NEGATIVE_INFINITY;
+  private envState: EnvState;
+  private episodeReturn: Float64Array;
+  private readonly actorSchedule: (e: number) => number;
+  private readonly criticSchedule: (e: number) => number;
+
+  constructor(options: TrainerOptions) {
+    const { env, algo, config } = options;
+    this.env = algo === 'lr' || algo === 'ppo' ? env.with({ detached: true }) : env;
+    this.algo = algo;
+    this.config = config;
+    this.rng = new Rng(options.seed);
+    if (algo === 'lrp' && config.numActors < config.varEstNumSample) {
+      throw new ConfigError('varEstNumSample', config.varEstNumSample, `at most numActors = ${config.numActors} (per-sample RP gradients use the first rollout step)`);
+    }
+    const init = this.rng.fork(1);
+    this.actor = new Actor(env.obsDim, env.actDim, config.actorHidden, config.activation, init);
+    this.critic = makeCritic(env.obsDim, config.criticHidden, config.activation, init, 'critic');
+    this.targetCritic = makeCritic(env.obsDim, config.criticHidden, config.activation, init, 'target_critic');
+    polyak(this.targetCritic, this.critic, 0);
+    const [b1, b2] = config.betas as [number, number];
+    const usesPpo = algo === 'ppo' || algo === 'gippo';
+    this.actorAdam = new Adam(parametersOf(this.actor), {
+      lr: config.actorLr,
+      betas: usesPpo ? [0.9, 0.999] : [b1, b2],
+      maxGradNorm: config.gradNorm,
+    });
+    if (algo === 'gippo') {
+      this.alphaAdam = new Adam(parametersOf(this.actor), { lr: config.alphaLr, betas: [b1, b2], maxGradNorm: config.gradNorm });
+      this.gippo = { alpha: config.alpha, lrAlpha: config.alphaLr, biasRms: new RunningMeanStd(1) };
+    }
+    this.criticAdam = new Adam(parametersOf(this.critic), { lr: config.criticLr, betas: [b1, b2], maxGradNorm: config.gradNorm, nanToZero: true });
+    this.obsRms = new RunningMeanStd(env.obsDim);
+    this.valueRms = new RunningMeanStd(1);
+    this.ppoLr = config.actorLr;
+    const linear = (lr0: number) => (config.lrSchedule === 'linear' ? linearSchedule({ from: lr0, to: config.lrFinal, steps: config.maxEpochs }) : () => lr0);
+    this.actorSchedule = linear(config.actorLr);
+    // PPO sets no rates: its critic stays at the initial rate (§2.1).
+    this.criticSchedule = algo === 'ppo' ? () => config.criticLr : linear(config.criticLr);
+    this.envState = tf.tidy(() => keepAll(this.env.reset(config.numActors, this.rng)));
+    this.episodeReturn = new Float64Array(config.numActors);
+  }
+
+  /** Trains one epoch and returns its metrics row (DESIGN §6 columns plus the algorithm's own). */
+  async epoch(): Promise<EpochMetrics> {
+    const e = this.epochCount + 1;
+    const { config } = this;
+    const actorLr = this.algo === 'ppo' || this.algo === 'gippo' ? this.ppoLr : this.actorSchedule(e);
+    const criticLr = this.criticSchedule(e);
+    if (this.algo !== 'ppo' && this.algo !== 'gippo') this.actorAdam.lr = actorLr;
+    this.criticAdam.lr = criticLr;
+    const norm = this.frozenNormalisers();
+    const extra: Record<string, number> = {};
+    let actorLoss = Number.NaN;
+
+    // 1. Rollout (with the graph where the algorithm differentiates through it) and the analytic actor update.
+    let batch: EpochBatch;
+    let analytic: { gradients?: tf.Tensor2D } = {};
+    const startState = this.algo === 'lrp' ? tf.tidy(() => keepAll(cloneState(this.envState))) : undefined;
+    if (this.algo === 'rp' || this.algo === 'lrp') {
+      const out = rpRollout(this, norm);
+      batch = out.batch;
+      if (this.algo === 'rp') {
+        actorLoss = out.loss;
+        tf.tidy(() => {
+          this.actorAdam.step(out.grads);
+        });
+      } else {
+        const update = await lrpActorUpdate(this, norm, batch, out, startState!);
+        actorLoss = update.loss;
+        extra.k_lr = update.kLr;
+      }
+      out.grads.forEach((g) => g.dispose());
+    } else if (this.algo === 'gippo') {
+      const out = gippoRollout(this, norm);
+      batch = out.batch;
+      analytic = { gradients: out.actionGradients };
+    } else {
+      batch = this.detachedRollout(norm);
+      if (this.algo === 'lr') actorLoss = lrActorUpdate(this, batch);
+    }
+    startState && disposeState(startState);
+    this.checkRewards(batch.rewards, e);
+    const finished = this.recordEpisodes(batch);
+
+    // 2. GI-PPO: α-regression and the α/lr_α criteria (before the critic, as the reference).
+    let ppoBatch: PpoBatch | undefined;
+    if (this.algo === 'gippo') {
+      const step = await gippoAlphaStep(this, batch, analytic.gradients!);
+      analytic.gradients!.dispose();
+      Object.assign(extra, step.metrics);
+      ppoBatch = step.ppoBatch;
+    } else if (this.algo === 'ppo') {
+      ppoBatch = ppoBatchFrom(batch, this.config);
+    }
+
+    // 3. Critic on the (detached) targets A + V, then the target critic.
+    const criticLoss = await this.updateCritic(batch);
+    polyak(this.targetCritic, this.critic, config.targetCriticAlpha);
+
+    // 4. PPO from the stored batch (PPO), or from the α-policy (GI-PPO).
+    if (ppoBatch) {
+      const lossFn = this.algo === 'gippo' ? gippoPpoLoss(this, ppoBatch) : ppoLoss(this, ppoBatch);
+      actorLoss = await stablePpo(this, ppoBatch, lossFn);
+      disposePpoBatch(ppoBatch);
+    }
+    if (!Number.isFinite(actorLoss) && this.algo !== 'gippo' && this.algo !== 'ppo') {
+      throw new NonFiniteError(`epoch ${e}: the actor loss`, 1, 1);
+    }
+
+    // 5. Normalisers learn from this epoch's data; the next epoch freezes the new statistics.
+    if (config.normalizeInput) this.obsRms.update(await batch.rawObs.data(), batch.rawObs.shape[0]);
+    disposeBatch(batch);
+    disposeNormalisers(norm);
+
+    this.epochCount = e;
+    this.steps += config.numActors * config.horizon;
+    const reward = this.meter.count > 0 ? this.meter.mean : Number.NaN;
+    if (finished > 0 && reward > this.bestReward) this.bestReward = reward;
+    return {
+      epoch: e,
+      steps: this.steps,
+      reward,
+      best_reward: this.bestReward,
+      actor_loss: actorLoss,
+      critic_loss: criticLoss,
+      actor_lr: this.algo === 'ppo' || this.algo === 'gippo' ? this.ppoLr : actorLr,
+      critic_lr: criticLr,
+      ...extra,
+    };
+  }
+
+  /** Statistics frozen at the start of the epoch (the reference normalises with a copy). */
+  frozenNormalisers(): Normalisers {
+    const norm: Normalisers = { valueMean: 0, valueScale: 1 };
+    if (this.config.normalizeInput) {
+      norm.obsMean = tf.keep(tf.tensor1d(Float32Array.from(this.obsRms.mean)));
+      norm.obsScale = tf.keep(tf.tensor1d(Float32Array.from(this.obsRms.scale())));
+    }
+    if (this.config.normalizeValue) {
+      norm.valueMean = this.valueRms.mean[0]!;
+      norm.valueScale = this.valueRms.scale()[0]!;
+    }
+    return norm;
+  }
+
+  /** Rollout without a gradient path (LR, PPO). */
+  private detachedRollout(norm: Normalisers): EpochBatch {
+    let batch: EpochBatch | undefined;
+    tf.tidy(() => {
+      batch = this.batchFrom(this.simulate(norm));
+    });
+    return batch!;
+  }
+
+  /** Runs the epoch's rollout from the current env state and advances it. */
+  simulate(norm: Normalisers, probes?: tf.Tensor[]): Simulation {
+    const sim = simulate({
+      env: this.env,
+      actor: this.actor,
+      targetCritic: this.targetCritic,
+      norm,
+      gamma: this.config.gamma,
+      lambda: this.config.lambda,
+      state: this.envState,
+      steps: this.config.horizon,
+      rng: this.rng,
+      resetDone: true,
+      ...(probes ? { probes } : {}),
+    });
+    const next = keepAll(mapState(sim.finalState, (t) => tf.clone(t)));
+    disposeState(this.envState);
+    this.envState = next;
+    return sim;
+  }
+
+  /** Detached, kept copies of a rollout's records, flattened time-major. Call inside `tf.tidy`. */
+  batchFrom(sim: Simulation): EpochBatch {
+    const flat = (xs: tf.Tensor[]) => tf.keep(tf.concat(xs.map((x) => tf.clone(x)), 0));
+    const advantages = flat(sim.advantages) as tf.Tensor1D;
+    return {
+      obs: flat(sim.obs) as tf.Tensor2D,
+      actions: flat(sim.actions) as tf.Tensor2D,
+      noise: flat(sim.noise) as tf.Tensor2D,
+      mean: flat(sim.mean) as tf.Tensor2D,
+      logStd: flat(sim.logStd) as tf.Tensor2D,
+      advantages,
+      values: flat(sim.values) as tf.Tensor1D,
+      normalisedAdvantages: tf.keep(this.config.normalizeAdvantage ? normaliseAdvantages(advantages) : tf.clone(advantages)) as tf.Tensor1D,
+      rewards: tf.concat(sim.rewards, 0).dataSync() as Float32Array,
+      dones: tf.concat(sim.dones, 0).dataSync() as Float32Array,
+      starts: tf.concat(sim.starts, 0).dataSync() as Float32Array,
+      rawObs: flat(sim.rawObs) as tf.Tensor2D,
+    };
+  }
+
+  private checkRewards(rewards: Float32Array, epoch: number): void {
+    let bad = 0;
+    for (const r of rewards) if (!Number.isFinite(r)) bad++;
+    if (bad > 0) throw new NonFiniteError(`epoch ${epoch}: rewards`, bad, rewards.length);
+  }
+
+  /** Adds this epoch's rewards to the running episode returns; finished episodes go to the meter. */
+  private recordEpisodes(batch: EpochBatch): number {
+    const b = this.config.numActors;
+    const finished: number[] = [];
+    for (let t = 0; t < this.config.horizon; t++) {
+      for (let j = 0; j < b; j++) {
+        const i = t * b + j;
+        this.episodeReturn[j] = this.episodeReturn[j]! + batch.rewards[i]!;
+        if (batch.dones[i]! > 0.5) {
+          finished.push(this.episodeReturn[j]!);
+          this.episodeReturn[j] = 0;
+        }
+      }
+    }
+    this.meter.update(finished);
+    return finished.length;
+  }
+
+  /** §2.1 step 5: minibatch MSE of the un-normalised prediction against A + V; NaN grads → 0; clipped. */
+  private async updateCritic(batch: EpochBatch): Promise<number> {
+    const { config } = this;
+    const targets = tf.tidy(() => tf.add(batch.advantages, batch.values));
+    let mean = 0;
+    let scale = 1;
+    if (config.normalizeValue) {
+      const host = await targets.data();
+      this.valueRms.update(host, host.length);
+      mean = this.valueRms.mean[0]!;
+      scale = this.valueRms.scale()[0]!;
+    }
+    const n = targets.shape[0]!;
+    const size = n / config.criticNumBatch;
+    const params = parametersOf(this.critic);
+    const minibatches = tf.tidy(() =>
+      Array.from({ length: config.criticNumBatch }, (_, k) => tf.keep(tf.slice(batch.obs, [k * size, 0], [size, -1]))).map((obs, k) => ({
+        obs,
+        y: tf.keep(tf.slice(targets, [k * size], [size])),
+      })),
+    );
+    let total = tf.scalar(0);
+    for (let it = 0; it < config.criticIterations; it++) {
+      for (const mb of minibatches) {
+        const next = tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(() => {
+            const prediction = tf.add(tf.mul(tf.reshape(this.critic.apply(mb.obs), [-1]), scale), mean);
+            return tf.mean(tf.square(tf.sub(prediction, mb.y))) as tf.Scalar;
+          }, params);
+          this.criticAdam.step(grads);
+          return tf.add(total, value) as tf.Scalar;
+        });
+        total.dispose();
+        total = next;
+      }
+    }
+    const steps = config.criticIterations * config.criticNumBatch;
+    const loss = steps > 0 ? (await total.data())[0]! / steps : Number.NaN;
+    total.dispose();
+    targets.dispose();
+    minibatches.forEach((mb) => {
+      mb.obs.dispose();
+      mb.y.dispose();
+    });
+    return loss;
+  }
+
+  async state(): Promise<TrainerState> {
+    const envState: TrainerState['envState'] = {};
+    for (const [key, value] of Object.entries(this.envState)) {
+      envState[key] = { shape: [...value.shape], dtype: value.dtype, values: Array.from(await value.data()) };
+    }
+    return {
+      version: 1,
+      algo: this.algo,
+      epoch: this.epochCount,
+      steps: this.steps,
+      bestReward: this.bestReward,
+      reward: this.meter.mean,
+      meter: this.meter.state(),
+      rng: this.rng.state(),
+      actor: await saveParameters(this.actor),
+      critic: await saveParameters(this.critic),
+      targetCritic: await saveParameters(this.targetCritic),
+      actorAdam: await this.actorAdam.state(),
+      ...(this.alphaAdam ? { alphaAdam: await this.alphaAdam.state() } : {}),
+      criticAdam: await this.criticAdam.state(),
+      obsRms: this.obsRms.state(),
+      valueRms: this.valueRms.state(),
+      ppoLr: this.ppoLr,
+      ...(this.gippo ? { gippo: { alpha: this.gippo.alpha, lrAlpha: this.gippo.lrAlpha, biasRms: this.gippo.biasRms.state() } } : {}),
+      envState,
+      episodeReturn: Array.from(this.episodeReturn),
+    };
+  }
+
+  load(raw: unknown): void {
+    const state = raw as TrainerState;
+    if (state?.version !== 1 || state.algo !== this.algo) {
+      throw new ConfigError('checkpoint', { version: state?.version, algo: state?.algo }, `a version-1 checkpoint of algorithm '${this.algo}'`);
+    }
+    this.epochCount = state.epoch;
+    this.steps = state.steps;
+    this.bestReward = state.bestReward ?? Number.NEGATIVE_INFINITY;
+    this.meter.load(state.meter);
+    this.rng = Rng.fromState(state.rng);
+    loadParameters(this.actor, state.actor);
+    loadParameters(this.critic, state.critic);
+    loadParameters(this.targetCritic, state.targetCritic);
+    this.actorAdam.load(state.actorAdam);
+    if (this.alphaAdam && state.alphaAdam) this.alphaAdam.load(state.alphaAdam);
+    this.criticAdam.load(state.criticAdam);
+    this.obsRms.load(state.obsRms);
+    this.valueRms.load(state.valueRms);
+    this.ppoLr = state.ppoLr;
+    if (this.gippo && state.gippo) {
+      this.gippo.alpha = state.gippo.alpha;
+      this.gippo.lrAlpha = state.gippo.lrAlpha;
+      this.gippo.biasRms.load(state.gippo.biasRms);
+    }
+    disposeState(this.envState);
+    this.envState = tf.tidy(() =>
+      keepAll(Object.fromEntries(Object.entries(state.envState).map(([k, v]) => [k, tf.tensor(v.values, v.shape, v.dtype as tf.DataType)]))),
+    );
+    this.episodeReturn = Float64Array.from(state.episodeReturn);
+  }
+
+  dispose(): void {
+    this.actor.dispose();
+    this.critic.dispose();
+    this.targetCritic.dispose();
+    this.actorAdam.dispose();
+    this.alphaAdam?.dispose();
+    this.criticAdam.dispose();
+    disposeState(this.envState);
+  }
+
+  /** Current env state (read-only use; per-sample re-simulations slice it). */
+  get currentEnvState(): EnvState {
+    return this.envState;
+  }
+}
+
+function ppoBatchFrom(batch: EpochBatch, config: TrainerConfig): PpoBatch {
+  return tf.tidy(() => {
+    return {
+      obs: tf.keep(actorMajor(batch.obs, config)),
+      actions: tf.keep(actorMajor(batch.actions, config)),
+      advantages: tf.keep(actorMajor(batch.normalisedAdvantages, config)),
+      nlpOld: tf.keep(actorMajor(negLogProb(batch.actions, batch.mean, batch.logStd), config)),
+    };
+  });
+}
+
+/** Reorders a time-major [T·B, ...] tensor actor-major (index = actor·T + t), the PPO dataset order. */
+export function actorMajor<T extends tf.Tensor>(x: T, config: TrainerConfig): T {
+  return tf.tidy(() => {
+    const { horizon: t, numActors: b } = config;
+    if (t === 1) return tf.clone(x);
+    const rest = x.shape.slice(1);
+    const perm = [1, 0, ...rest.map((_, i) => i + 2)];
+    return tf.reshape(tf.transpose(tf.reshape(x, [t, b, ...rest]), perm), x.shape) as T;
+  });
+}
+
+function disposePpoBatch(batch: PpoBatch): void {
+  Object.values(batch).forEach((v) => v instanceof tf.Tensor && v.dispose());
+}
+
+
+function disposeBatch(batch: EpochBatch): void {
+  for (const value of Object.values(batch)) if (value instanceof tf.Tensor) value.dispose();
+}
+
+function disposeNormalisers(norm: Normalisers): void {
+  norm.obsMean?.dispose();
+  norm.obsScale?.dispose();
+}
+
+export function keepAll(state: EnvState): EnvState {
+  for (const value of Object.values(state)) tf.keep(value);
+  return state;
+}
+
+export function disposeState(state: EnvState): void {
+  for (const value of Object.values(state)) value.dispose();
+}
+
+function cloneState(state: EnvState): EnvState {
+  return mapState(state, (t) => tf.clone(t));
+}
+
+export function mapState(state: EnvState, fn: (t: tf.Tensor) => tf.Tensor): EnvState {
+  return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, fn(v)]));
+}
