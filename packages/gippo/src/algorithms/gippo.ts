@@ -4,6 +4,7 @@ import { actorMajor } from '../trainer.js';
 import type { Normalisers } from '../rollout.js';
 import { clippedSurrogate, mixtureNegLogProb, negLogProb } from '../losses.js';
 import { disposeAll, restore, snapshot } from '../networks.js';
+import { nextAlpha } from './alpha-rule.js';
 import { currentNlp, minibatchRanges, sliceRows, type MinibatchLoss, type PpoBatch } from './ppo.js';
 
 export interface GippoState {
@@ -63,12 +64,7 @@ export async function gippoAlphaStep(trainer: OnPolicyTrainer, batch: EpochBatch
   const lrAlpha = gi.lrAlpha;
   adam.lr = lrAlpha;
   const targets = tf.tidy(() => tf.add(batch.actions, tf.mul(actionGradients, alpha)));
-  const regressionLoss = () =>
-    tf.tidy(() => {
-      const [mean, logStd] = tf.split(trainer.actor.apply(batch.obs), 2, 1);
-      const reparameterised = tf.add(mean!, tf.mul(tf.exp(logStd!), batch.noise));
-      return tf.mean(tf.sum(tf.square(tf.sub(reparameterised, targets)), 1)) as tf.Scalar;
-    });
+  const regressionLoss = () => alphaRegressionLoss(trainer, batch, targets);
 
   const backup = snapshot(trainer.actor);
   let converged = false;
@@ -125,16 +121,11 @@ export async function gippoAlphaStep(trainer: OnPolicyTrainer, batch: EpochBatch
     return { detMin: detMin!, detMax: detMax!, oorr: oorr!, bias: bias!, nlpAlpha: out.nlpAlpha };
   })();
 
-  const beta = config.alphaUpdateFactor;
-  let next = alpha;
-  if (!converged) gi.lrAlpha = Math.max(lrAlpha / config.lrMultiplier, 1e-5);
-  else if (detMin < 1 - config.alphaInterval || detMax > 1 + config.alphaInterval) next = alpha / beta;
-  else next = alpha * beta;
-  next = Math.min(next, config.maxAlpha);
   const biasScore = (bias - gi.biasRms.mean[0]!) / gi.biasRms.scale()[0]!;
   gi.biasRms.update([bias], 1);
-  if (oorr > config.maxOorr || (bias < 0 && biasScore < -1)) next = Math.min(alpha / beta, config.maxAlpha);
-  gi.alpha = next;
+  const next = nextAlpha({ alpha, lrAlpha, converged, detMin, detMax, oorr, bias, biasScore }, config);
+  gi.alpha = next.alpha;
+  gi.lrAlpha = next.lrAlpha;
 
   const ppoBatch = tf.tidy(() => ({
     obs: tf.keep(actorMajor(batch.obs, config)),
@@ -148,6 +139,15 @@ export async function gippoAlphaStep(trainer: OnPolicyTrainer, batch: EpochBatch
     metrics: { alpha, lr_alpha: lrAlpha, alpha_loss: alphaLoss, oorr, bias, det_min: detMin, det_max: detMax },
     ppoBatch,
   };
+}
+
+/** L_α(θ) = mean_i Σ_d (μ_θ(s_i) + σ_θ(s_i)·ε_i − ũ_i)²_d, with the rollout's own ε (§2.6 step 4). */
+export function alphaRegressionLoss(trainer: OnPolicyTrainer, batch: Pick<EpochBatch, 'obs' | 'noise'>, targets: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const [mean, logStd] = tf.split(trainer.actor.apply(batch.obs), 2, 1);
+    const reparameterised = tf.add(mean!, tf.mul(tf.exp(logStd!), batch.noise));
+    return tf.mean(tf.sum(tf.square(tf.sub(reparameterised, targets)), 1)) as tf.Scalar;
+  });
 }
 
 /**
