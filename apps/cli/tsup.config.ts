@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/bin.ts'],
+  entry: { bin: 'src/bin.ts', worker: 'src/train/worker.ts' },
   format: ['esm'],
   clean: true,
   sourcemap: true,

@@ -47,11 +47,17 @@ export class Progress {
   private last = 0;
 
   constructor(
-    private readonly total: number,
+    private total: number,
     private readonly label: string,
     json: boolean,
   ) {
     this.enabled = Boolean(process.stderr.isTTY) && !json;
+  }
+
+  /** Updates the bar with a new total (multi-run progress grows as runs report). */
+  update(done: number, total: number, note = ''): void {
+    this.total = total;
+    this.tick(done, note);
   }
 
   tick(done: number, note = ''): void {

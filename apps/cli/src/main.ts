@@ -3,6 +3,9 @@ import { PathwiseError } from '@pathwise/core';
 import { registerBackendsCommand } from './commands/backends.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerTrainCommand } from './commands/train.js';
+import { registerAlgosCommand } from './commands/algos.js';
+import { registerSweepCommand } from './commands/sweep.js';
 
 /** Builds the `pathwise` program; each command lives in its own file under commands/. */
 export function buildProgram(): Command {
@@ -16,6 +19,9 @@ export function buildProgram(): Command {
   registerBackendsCommand(program);
   registerBenchCommand(program);
   registerDemoCommand(program);
+  registerTrainCommand(program);
+  registerAlgosCommand(program);
+  registerSweepCommand(program);
   return program;
 }
 

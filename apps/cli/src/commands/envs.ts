@@ -1,0 +1,109 @@
+import type { Command } from 'commander';
+import { ConfigError, getBackend, PathwiseError } from '@pathwise/core';
+import { benchEnvs, listEnvs, stepReport, type EnvBenchResult } from '@pathwise/envs';
+import { globalOptions, printJson, Progress, setupBackend } from '../context.js';
+import { machine } from './bench.js';
+
+/**
+ * `pathwise envs [--json]`: the registered environments (DESIGN §6 objects).
+ * `pathwise envs step --env NAME --actions JSON [--steps K] [--seed N] [--backend B] [--json]`:
+ * rewards, totals, analytic action gradients and done flags of a K-step rollout from a seeded reset.
+ */
+export function registerEnvsCommand(program: Command): void {
+  const envs = program
+    .command('envs')
+    .description('List the registered environments; `envs step` runs a few steps and prints rewards and action gradients')
+    .option('--json', 'print a JSON array of {name, obsDim, actDim, episodeLength, description}')
+    .action((_options, command: Command) => {
+      const { json } = globalOptions(command);
+      const list = listEnvs();
+      if (json) return printJson(list);
+      const width = Math.max(...list.map((e) => e.name.length));
+      process.stdout.write(`${'name'.padEnd(width)}  obs  act  steps  description\n`);
+      for (const e of list) {
+        process.stdout.write(
+          `${e.name.padEnd(width)}  ${String(e.obsDim).padStart(3)}  ${String(e.actDim).padStart(3)}  ${String(e.episodeLength).padStart(5)}  ${e.description}\n`,
+        );
+      }
+    });
+
+  envs
+    .command('step')
+    .description('Step an env K times from a seeded reset; print rewards, per-env totals, d total / d action and done flags')
+    .requiredOption('--env <name>', 'env name (see `pathwise envs`)')
+    .requiredOption('--actions <json>', 'env actions in [-1, 1]: [batch][actDim] (repeated each step) or [steps][batch][actDim]')
+    .option('--steps <k>', 'number of steps (default 1, or the number of per-step batches)')
+    .option('--seed <n>', 'seed of the reset')
+    .option('--backend <name>', 'compute backend: cpu, wasm or auto')
+    .option('--json', 'print {env, batch, steps, rewards, total, grad, done} as JSON')
+    .action(async (options: { env: string; actions: string; steps?: string }, command: Command) => {
+      const { json, backend, seed } = globalOptions(command);
+      let actions: unknown;
+      try {
+        actions = JSON.parse(options.actions);
+      } catch {
+        throw new ConfigError('--actions', options.actions, 'a JSON array such as [[0.5]] or [[[0.1, -0.2]], [[0.3, 0]]]');
+      }
+      const steps = options.steps === undefined ? undefined : Number(options.steps);
+      if (steps !== undefined && !Number.isInteger(steps)) throw new ConfigError('--steps', options.steps, 'a positive integer');
+      if (!Number.isFinite(seed)) throw new ConfigError('--seed', seed, 'a number');
+      await setupBackend(backend);
+      const report = await stepReport({ env: options.env, actions, seed, ...(steps !== undefined ? { steps } : {}) });
+      if (json) return printJson(report);
+      const fmt = (v: number) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4));
+      process.stdout.write(`${report.env}: ${report.batch} env(s), ${report.steps} step(s), seed ${seed}\n`);
+      report.rewards.forEach((row, k) => {
+        const cells = row.map((r, b) => `${fmt(r)}${report.done[k]![b] ? '*' : ''} d/da=[${report.grad[k]![b]!.map(fmt).join(', ')}]`);
+        process.stdout.write(`step ${String(k + 1).padStart(3)}: ${cells.join(' | ')}\n`);
+      });
+      process.stdout.write(`total:    ${report.total.map(fmt).join(' | ')}   (* = done; the env is then reset)\n`);
+    });
+}
+
+/** `pathwise bench envs [--json]`: env-steps per second with and without backprop, on cpu and wasm. */
+export function benchEnvsCommand(bench: Command): void {
+  bench
+    .command('envs')
+    .description('Env steps per second, without and with a backward pass through the rollout, per env and batch (cpu and wasm)')
+    .option('--envs <names>', 'comma-separated env names (default: all)')
+    .option('--batches <list>', 'comma-separated batch sizes', '64,256,1024')
+    .option('--steps <k>', 'steps per timed rollout', '20')
+    .option('--json', 'print {what, machine, results: [{backend, env, batch, steps_per_s, steps_per_s_backprop}]}')
+    .action(async (options: { envs?: string; batches: string; steps: string }, command: Command) => {
+      const { json, backend } = globalOptions(command);
+      const batches = options.batches.split(',').map((b) => Number(b.trim()));
+      const steps = Number(options.steps);
+      const names = options.envs?.split(',').map((n) => n.trim()).filter(Boolean) ?? listEnvs().map((e) => e.name);
+      const backends = (backend === 'auto' ? ['cpu', 'wasm'] : [backend]).filter((name) => {
+        try {
+          return getBackend(name).availability().available;
+        } catch {
+          return backend !== 'auto' ? true : false; // a named backend that is not registered fails loudly in setupBackend
+        }
+      });
+      if (backends.length === 0) throw new PathwiseError('No backend is available to benchmark.');
+      const progress = new Progress(backends.length * names.length * batches.length, 'bench envs', json);
+      const results: ({ backend: string } & Omit<EnvBenchResult, 'steps'>)[] = [];
+      let done = 0;
+      for (const name of backends) {
+        const active = await setupBackend(name);
+        const rows = await benchEnvs({
+          envs: names,
+          batches,
+          steps,
+          onResult: (r) => progress.tick(++done, `${active} ${r.env} ${r.batch}`),
+        });
+        for (const r of rows) results.push({ backend: active, env: r.env, batch: r.batch, steps_per_s: r.steps_per_s, steps_per_s_backprop: r.steps_per_s_backprop });
+      }
+      progress.done();
+      const report = { what: 'envs', machine: machine(), results };
+      if (json) return printJson(report);
+      process.stdout.write(`pathwise bench envs (${report.machine.cpus} cpus, node ${report.machine.node}; ${steps}-step rollouts; env steps per second)\n`);
+      process.stdout.write(`${'backend'.padEnd(8)} ${'env'.padEnd(18)} ${'batch'.padStart(6)} ${'steps/s'.padStart(12)} ${'with backprop'.padStart(14)} ${'ratio'.padStart(6)}\n`);
+      for (const r of results) {
+        process.stdout.write(
+          `${r.backend.padEnd(8)} ${r.env.padEnd(18)} ${String(r.batch).padStart(6)} ${String(r.steps_per_s).padStart(12)} ${String(r.steps_per_s_backprop).padStart(14)} ${(r.steps_per_s / r.steps_per_s_backprop).toFixed(2).padStart(6)}\n`,
+        );
+      }
+    });
+}
