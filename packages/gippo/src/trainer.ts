@@ -108,6 +108,8 @@ export class OnPolicyTrainer implements AlgorithmRun {
   ppoLr: number;
   epochCount = 0;
   steps = 0;
+  /** Wall milliseconds per phase of the last epoch (rollout, actor, alpha, critic, ppo): where the time goes. */
+  lastTimings: Record<string, number> = {};
   bestReward = Number.NEGATIVE_INFINITY;
   private envState: EnvState;
   private episodeReturn: Float64Array;
@@ -161,6 +163,13 @@ export class OnPolicyTrainer implements AlgorithmRun {
     this.criticAdam.lr = criticLr;
     const norm = this.frozenNormalisers();
     const extra: Record<string, number> = {};
+    const timings: Record<string, number> = {};
+    let mark = performance.now();
+    const lap = (phase: string) => {
+      const now = performance.now();
+      timings[phase] = (timings[phase] ?? 0) + now - mark;
+      mark = now;
+    };
     let actorLoss = Number.NaN;
 
     // 1. Rollout (with the graph where the algorithm differentiates through it) and the analytic actor update.
@@ -190,6 +199,7 @@ export class OnPolicyTrainer implements AlgorithmRun {
       if (this.algo === 'lr') actorLoss = lrActorUpdate(this, batch);
     }
     startState && disposeState(startState);
+    lap('rollout+actor');
     this.checkRewards(batch.rewards, e);
     const finished = this.recordEpisodes(batch);
 
@@ -203,10 +213,12 @@ export class OnPolicyTrainer implements AlgorithmRun {
     } else if (this.algo === 'ppo') {
       ppoBatch = ppoBatchFrom(batch, this.config);
     }
+    lap('alpha');
 
     // 3. Critic on the (detached) targets A + V, then the target critic.
     const criticLoss = await this.updateCritic(batch);
     polyak(this.targetCritic, this.critic, config.targetCriticAlpha);
+    lap('critic');
 
     // 4. PPO from the stored batch (PPO), or from the α-policy (GI-PPO).
     if (ppoBatch) {
@@ -214,6 +226,7 @@ export class OnPolicyTrainer implements AlgorithmRun {
       actorLoss = await stablePpo(this, ppoBatch, lossFn);
       disposePpoBatch(ppoBatch);
     }
+    lap('ppo');
     if (!Number.isFinite(actorLoss) && this.algo !== 'gippo' && this.algo !== 'ppo') {
       throw new NonFiniteError(`epoch ${e}: the actor loss`, 1, 1);
     }
@@ -223,6 +236,8 @@ export class OnPolicyTrainer implements AlgorithmRun {
     disposeBatch(batch);
     disposeNormalisers(norm);
 
+    lap('bookkeeping');
+    this.lastTimings = timings;
     this.epochCount = e;
     this.steps += config.numActors * config.horizon;
     const reward = this.meter.count > 0 ? this.meter.mean : Number.NaN;

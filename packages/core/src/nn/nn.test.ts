@@ -158,3 +158,65 @@ describe('MLP', () => {
     mlp.dispose();
   });
 });
+
+describe('fused MLP path', () => {
+  const configs = [
+    { activation: 'elu', layerNorm: true, outputDim: 3 },
+    { activation: 'tanh', layerNorm: false, outputDim: 2 },
+    { activation: 'relu', layerNorm: true, outputDim: undefined },
+    { activation: 'identity', layerNorm: true, outputDim: 1, outputActivation: 'tanh' },
+  ];
+
+  it.each(configs)('matches the op-by-op path in value and in every first-order gradient: %j', (cfg) => {
+    const make = (fused: boolean) => new MLP({ inputDim: 3, hidden: [5, 4], rng: new Rng(11), fused, ...cfg });
+    const fused = make(true);
+    const plain = make(false);
+    const x = tf.tensor2d([[0.3, -1.2, 2.0], [1, 0.2, -0.5], [-0.7, 0.9, 0.1]]);
+    const w = tf.randomNormal([3, cfg.outputDim ?? 4], 0, 1, 'float32', 3);
+    const loss = (m: MLP) => (v: tf.Tensor) => tf.sum(tf.mul(m.apply(v), w)) as tf.Scalar;
+    expect(Array.from(fused.apply(x).dataSync())).toEqual(Array.from(plain.apply(x).dataSync()).map((v) => expect.closeTo(v, 5)) as never);
+    const gx = [tf.grad(loss(fused))(x), tf.grad(loss(plain))(x)].map((g) => Array.from(g.dataSync()));
+    gx[0]!.forEach((v, i) => expect(v).toBeCloseTo(gx[1]![i]!, 5));
+    const gp = [fused, plain].map((m) => {
+      const { grads } = tf.variableGrads(() => loss(m)(x), parametersOf(m));
+      return parametersOf(m).map((p) => Array.from(grads[p.name]!.dataSync()));
+    });
+    gp[0]!.forEach((g, i) => g.forEach((v, k) => expect(v).toBeCloseTo(gp[1]![i]![k]!, 4)));
+    fused.dispose();
+    plain.dispose();
+  });
+
+  it('passes a finite-difference check and uses far fewer kernels', async () => {
+    const mlp = new MLP({ inputDim: 2, hidden: [6, 6], outputDim: 2, layerNorm: true, rng: new Rng(2) });
+    const x = tf.tensor2d([[0.5, -0.3], [1.2, 0.7]]);
+    const check = await gradCheck((v) => tf.sum(tf.square(mlp.apply(v))) as tf.Scalar, x, { eps: 1e-2, rtol: 3e-2, atol: 3e-3 });
+    expect(check.ok, JSON.stringify(check)).toBe(true);
+    const kernels = async (fused: boolean) => {
+      const m = new MLP({ inputDim: 2, hidden: [6, 6], outputDim: 2, layerNorm: true, rng: new Rng(2), fused });
+      const info = await tf.profile(() => {
+        tf.tidy(() => {
+          tf.variableGrads(() => tf.sum(m.apply(x)) as tf.Scalar, parametersOf(m));
+        });
+      });
+      m.dispose();
+      return info.kernels.length;
+    };
+    const [fusedCount, plainCount] = [await kernels(true), await kernels(false)];
+    expect(fusedCount).toBeLessThan(plainCount / 2);
+    mlp.dispose();
+  });
+
+  it('falls back to the op-by-op path for second derivatives, which stay exact', () => {
+    const mlp = new MLP({ inputDim: 1, hidden: [4], outputDim: 1, activation: 'tanh', rng: new Rng(5) });
+    const plain = new MLP({ inputDim: 1, hidden: [4], outputDim: 1, activation: 'tanh', rng: new Rng(5), fused: false });
+    const x = tf.tensor2d([[0.4]]);
+    const second = (m: MLP) => tf.grad((v: tf.Tensor) => tf.sum(tf.grad((u: tf.Tensor) => tf.sum(m.apply(u)))(v)))(x).dataSync()[0]!;
+    const d2 = second(mlp);
+    expect(d2).toBeCloseTo(second(plain), 6);
+    // Central difference of the first derivative.
+    const d1 = (at: number) => tf.grad((u: tf.Tensor) => tf.sum(mlp.apply(u)))(tf.tensor2d([[at]])).dataSync()[0]!;
+    expect(d2).toBeCloseTo((d1(0.41) - d1(0.39)) / 0.02, 2);
+    mlp.dispose();
+    plain.dispose();
+  });
+});

@@ -73,7 +73,7 @@ export class Adam {
     const biasCorrection2 = 1 - b2 ** this.t;
     const stepSize = this.lr / biasCorrection1;
     const { m, v, norm } = tf.tidy(() => {
-      let g: tf.Tensor1D = tf.concat(list.map((x) => tf.reshape(x, [-1]))) as tf.Tensor1D;
+      let g: tf.Tensor1D = tf.concat(list.map((x) => (x.rank === 1 ? x : tf.reshape(x, [-1])))) as tf.Tensor1D;
       if (this.options.nanToZero) g = nanToZero(g) as tf.Tensor1D;
       const norm = tf.sqrt(tf.sum(tf.square(g))) as tf.Scalar;
       if (this.options.maxGradNorm !== undefined) g = tf.mul(g, clipCoefficient(norm, this.options.maxGradNorm));
@@ -82,7 +82,7 @@ export class Adam {
       const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(biasCorrection2)), this.eps);
       const update = tf.mul(tf.div(m, denom), stepSize);
       const pieces = tf.split(update, this.sizes);
-      this.params.forEach((p, i) => p.assign(tf.sub(p, tf.reshape(pieces[i]!, p.shape))));
+      this.params.forEach((p, i) => p.assign(tf.sub(p, p.rank === 1 ? pieces[i]! : tf.reshape(pieces[i]!, p.shape))));
       return { m, v, norm };
     });
     this.m.dispose();
