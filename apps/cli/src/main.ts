@@ -6,6 +6,9 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerAlgosCommand } from './commands/algos.js';
 import { registerSweepCommand } from './commands/sweep.js';
+import { registerEnvsCommand } from './commands/envs.js';
+import { registerEstimatorsCommand } from './commands/estimators.js';
+import { registerViCommand } from './commands/vi.js';
 
 /** Builds the `pathwise` program; each command lives in its own file under commands/. */
 export function buildProgram(): Command {
@@ -22,6 +25,9 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerAlgosCommand(program);
   registerSweepCommand(program);
+  registerEnvsCommand(program);
+  registerEstimatorsCommand(program);
+  registerViCommand(program);
   return program;
 }
 

@@ -3,6 +3,8 @@
 // function of x, so a gradient of a gradient through them is wrong or throws. Ours recompute from x.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import {
+  All,
+  Any,
   Equal,
   Exp,
   Greater,
@@ -70,6 +72,13 @@ for (const kernelName of [Greater, GreaterEqual, Less, LessEqual, Equal, NotEqua
       const [a, b] = saved as Tensor[];
       return { a: () => zeros(a!.shape, 'float32'), b: () => zeros(b!.shape, 'float32') };
     },
+  });
+}
+for (const kernelName of [All, Any]) {
+  registerGradient({
+    kernelName,
+    inputsToSave: ['x'],
+    gradFunc: (_dy, saved) => ({ x: () => zeros((saved[0] as Tensor).shape, 'float32') }),
   });
 }
 registerGradient({

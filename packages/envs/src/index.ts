@@ -1,1 +1,30 @@
-export {};
+export {
+  defineEnv,
+  STEP_COUNTER,
+  type Env,
+  type EnvDefinition,
+  type EnvInfo,
+  type EnvOptions,
+  type EnvState,
+  type ActionSpec,
+  type NonFiniteMode,
+  type StepResult,
+  type Transition,
+} from './env.js';
+export { registerEnv, getEnv, makeEnv, listEnvs, builtinEnv, BUILTIN_ENV_NAMES, type BuiltinEnvName } from './registry.js';
+export { resetDone, tileState, batchSize } from './state.js';
+export { safeSqrt, smoothstep } from './math.js';
+export { dejongEnv, ackleyEnv, DEJONG_BOUND, ACKLEY_BOUND, type FunctionEnvOptions, type FunctionName } from './envs/function-opt.js';
+export { cartpoleSwingupEnv, CARTPOLE_SWINGUP, type CartpoleSwingupOptions } from './envs/cartpole-swingup.js';
+export { cartpolePilcoEnv, CARTPOLE_PILCO, CARTPOLE_PILCO_NOISE, type CartpolePilcoOptions } from './envs/cartpole-pilco.js';
+export { pendulumEnv, PENDULUM } from './envs/pendulum.js';
+export { doublePendulumEnv, DOUBLE_PENDULUM } from './envs/double-pendulum.js';
+export { trafficEnv, TRAFFIC, TRAFFIC_SCENARIOS, type TrafficScenario, type TrafficOptions } from './envs/traffic.js';
+export { stepReport, parseActions, type StepReport, type StepReportOptions } from './step-report.js';
+export { benchEnvs, type BenchEnvsOptions, type EnvBenchResult } from './bench.js';
+export {
+  envBrowserSuite,
+  compareBrowserSuites,
+  type EnvBrowserSuiteOptions,
+  type EnvBrowserSuiteResult,
+} from './envs.browser-suite.js';

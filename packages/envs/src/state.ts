@@ -15,11 +15,18 @@ export function resetDone<S extends EnvState>(env: Env<S>, state: S, done: tf.Te
   const fresh = env.reset(batch, rng);
   const merged = tf.tidy(() => {
     const mask = done.dtype === 'bool' ? done : tf.cast(done, 'bool');
+    // tf.where broadcasts numpy-style, so the [B] mask becomes [B, 1, ...] to match each tensor's rank.
+    const byRank = new Map<number, tf.Tensor>();
+    const maskFor = (rank: number): tf.Tensor => {
+      let m = byRank.get(rank);
+      if (m === undefined) byRank.set(rank, (m = rank === 1 ? mask : tf.reshape(mask, [batch, ...new Array<number>(rank - 1).fill(1)])));
+      return m;
+    };
     return Object.fromEntries(
       Object.entries(state).map(([key, value]) => {
         const replacement = fresh[key];
         if (replacement === undefined) throw new ShapeError(`resetDone: state key '${key}' is not produced by ${env.name}.reset().`);
-        return [key, tf.where(mask, replacement, value)];
+        return [key, tf.where(maskFor(value.rank), replacement, value)];
       }),
     ) as S;
   });

@@ -10,12 +10,12 @@ export interface ConformanceOptions {
    * bias bound is checked at both (it shrinks as 1/S); S·Var must agree between them.
    */
   samples?: [number, number];
-  /** Independent estimates per statistic (default 300). */
+  /** Independent estimates per statistic (default 400). */
   repeats?: number;
   seed?: number;
   /** Standard errors allowed for Monte Carlo comparisons (default 5). */
   z?: number;
-  /** S1·Var(S1) / (S2·Var(S2)) must lie in [1/factor, factor] (default 2). */
+  /** S1·Var(S1) / (S2·Var(S2)) must lie in [1/factor, factor] (default 2.5). */
   varianceFactor?: number;
   /** Closed-form objectives (default: x², exp(x), a 4-d quadratic form). */
   objectives?: ClosedFormObjective[];
@@ -60,10 +60,10 @@ export class ConformanceError extends PathwiseError {
 export async function testEstimator(estimator: Estimator<any>, options: ConformanceOptions = {}): Promise<ConformanceReport> {
   const start = performance.now();
   const [s1, s2] = options.samples ?? [16, 64];
-  const repeats = options.repeats ?? 300;
+  const repeats = options.repeats ?? 400;
   const seed = options.seed ?? 1234;
   const z = options.z ?? 5;
-  const factor = options.varianceFactor ?? 2;
+  const factor = options.varianceFactor ?? 2.5;
   const objectives = options.objectives ?? conformanceObjectives();
   const checks: ConformanceCheck[] = [];
   const check = (name: string, passed: boolean, message: string) => checks.push({ name, passed, message });

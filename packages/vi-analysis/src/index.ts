@@ -1,1 +1,71 @@
-export {};
+export {
+  shorthand,
+  rpVariances,
+  sfVariances,
+  elboQuadratic,
+  optimalBaselines,
+  exactGradients,
+  rpCovariance,
+  quadraticControlVariateVariances,
+  dimensionLaw,
+  meanFieldOptimum,
+  taylorOfGlobal,
+  solve,
+  closedFormReport,
+  type Quadratic,
+  type DenseQuadratic,
+  type SfVariant,
+  type BaselineSpec,
+  type ComponentVariances,
+  type Shorthand,
+  type ClosedFormInput,
+  type ClosedFormReport,
+} from './closed-form.js';
+export { gaussHermite5, gaussHermiteGrid, weightedMoments, normalExpectation } from './quadrature.js';
+export {
+  viGradient,
+  viGradientDraws,
+  quadraticLogJoint,
+  columnMoments,
+  estimateOptimalBaselines,
+  type ViEstimator,
+  type LogJoint,
+  type ViGradientOptions,
+  type ViGradient,
+  type ViDraws,
+  type ColumnMoments,
+} from './vi-gradients.js';
+export { fitMeanField, estimateElbo, type FitOptions, type FitResult } from './fit.js';
+export { logisticRegression, bayesianNeuralNetwork, newtonMap, quadraticApproximation, type Model } from './models.js';
+export {
+  RAW_DATASETS,
+  rawDataset,
+  standardize,
+  classificationData,
+  regressionData,
+  syntheticLogisticData,
+  type RawDataset,
+  type Dataset,
+} from './datasets.js';
+export {
+  compareOnModel,
+  resolveModel,
+  COMPARED,
+  type ComparedEstimator,
+  type CoordinateRow,
+  type GroupSummary,
+  type PointComparison,
+  type ModelComparison,
+  type CompareOptions,
+} from './compare.js';
+export {
+  mohamedStudy,
+  mohamedExact,
+  mohamedCost,
+  mohamedGrid,
+  MOHAMED_COSTS,
+  type MohamedCost,
+  type MohamedVariances,
+  type MohamedRow,
+  type MohamedStudy,
+} from './mohamed.js';

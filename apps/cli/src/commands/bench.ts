@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { listBackends, PathwiseError } from '@pathwise/core';
 import { globalOptions, printJson, setupBackend } from '../context.js';
 import { benchCore, round } from '../bench/core.js';
+import { benchEnvsCommand } from './envs.js';
 
 /** Backends to benchmark: the one asked for, or every available one when `auto`. */
 export function benchBackends(requested: string): string[] {
@@ -18,6 +19,7 @@ export function machine(): { cpus: number; node: string } {
 
 export function registerBenchCommand(program: Command): void {
   const bench = program.command('bench').description('Benchmarks; they print ratios measured side by side in one run');
+  benchEnvsCommand(bench);
   bench
     .command('core')
     .description('Per-op dispatch time and the forward+backward time of a 64x[64,32,32,1] ELU MLP, per backend')

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '@pathwise/core';
@@ -30,6 +30,7 @@ interface TrainFlags {
   config?: string;
   out?: string;
   resume?: string;
+  force?: boolean;
   json?: boolean;
 }
 
@@ -44,13 +45,15 @@ export function registerTrainCommand(program: Command): void {
     .option('--config <file>', 'JSON or YAML overrides (reference key names accepted)')
     .option('--out <dir>', 'run directory (default runs/<env>-<algo>)')
     .option('--resume <dir>', 'continue an interrupted run in <dir>')
+    .option('--force', 'replace an existing run in --out')
     .option('--json', 'print summary.json to stdout')
     .action(async (flags: TrainFlags, command: Command) => {
       const { json, backend, seed } = globalOptions(command);
       const resumeDir = flags.resume;
       const out = resumeDir ?? flags.out ?? join('runs', `${flags.env}-${flags.algo}`);
       const algo = parseAlgo(flags.algo);
-      getEnv(flags.env); // unknown names fail here, listing the envs
+      if (flags.force && resumeDir === undefined) rmSync(out, { recursive: true, force: true });
+      if (resumeDir === undefined) getEnv(flags.env); // unknown names fail here, listing the envs
       const overrides = flags.config ? await readConfigFile(flags.config) : {};
       if (flags.epochs !== undefined) {
         const epochs = Number(flags.epochs);

@@ -71,7 +71,6 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
 /** Trains one seed into `options.out`. */
 export async function runTraining(options: RunOptions): Promise<RunResult> {
   const dir = options.out;
-  const env = getEnv(options.env);
   let resolved: ResolvedRunConfig;
   if (options.resume) {
     const configPath = join(dir, CONFIG_JSON);
@@ -97,6 +96,7 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
   }
 
   const { config } = resolved;
+  const env = getEnv(resolved.env);
   const trainer = new OnPolicyTrainer({ env, algo: resolved.algo, config, seed: resolved.seed });
   const columns = metricsColumns(metricColumns(resolved.algo));
   let wallBefore = 0;
@@ -124,6 +124,9 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
       const metrics = await trainer.epoch();
       writer.append({ ...metrics, wall_s: wall() });
       options.onEpoch?.(metrics.epoch, config.epochs, metrics.reward);
+      // Let signal handlers and worker messages run: backends that answer reads at once would
+      // otherwise keep this loop in microtasks until the run ends.
+      await new Promise((resolve) => setImmediate(resolve));
       if (metrics.epoch % config.checkpointEvery === 0) await save();
       if (options.shouldStop?.() && trainer.epochCount < config.epochs) {
         interrupted = true;

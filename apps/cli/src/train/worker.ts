@@ -12,7 +12,10 @@ runTraining({
   ...options,
   onEpoch: (epoch, total, reward) => parentPort!.postMessage({ type: 'epoch', epoch, total, reward }),
   shouldStop: () => stop,
-}).then(
-  (result) => parentPort!.postMessage({ type: 'done', result }),
-  (error: unknown) => parentPort!.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) }),
-);
+})
+  .then(
+    (result) => parentPort!.postMessage({ type: 'done', result }),
+    (error: unknown) => parentPort!.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) }),
+  )
+  // The 'message' listener would keep the worker alive forever: close the port once reported.
+  .finally(() => parentPort!.close());

@@ -66,7 +66,8 @@ export async function lrpActorUpdate(
   for (let j = 0; j < config.varEstNumSample; j++) {
     const grads = tf.tidy(() =>
       gradsOf(() => {
-        const state = mapState(startState, (t) => tf.gather(t, [j]));
+        // slice, not gather: gather's gradient needs a kernel the wasm backend lacks.
+        const state = mapState(startState, (t) => tf.slice(t, [j], [1]));
         const noise = Array.from({ length: steps }, (_, t) => tf.slice(batch.noise, [t * numActors + j, 0], [1, -1]));
         const dones = Array.from({ length: steps }, (_, t) => tf.tensor1d([batch.dones[t * numActors + j]!]));
         const sim = simulate({

@@ -1,0 +1,234 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { ConfigError, Rng } from '@pathwise/core';
+import { csvHeader, csvRow, linePlotSvg, type TableRow } from '@pathwise/report';
+import { writeFileAtomic, writeJsonAtomic } from '@pathwise/report/node';
+import { closedFormReport, compareOnModel, COMPARED, mohamedStudy, MOHAMED_COSTS, type ModelComparison, type MohamedStudy } from '@pathwise/vi-analysis';
+import { globalOptions, printJson, Progress, setupBackend } from '../context.js';
+
+/** `pathwise vi closed-form | compare | mohamed`: the analyses of @pathwise/vi-analysis. */
+export function registerViCommand(program: Command): void {
+  const vi = program.command('vi').description('Reparameterisation vs score-function gradient variance in mean-field Gaussian VI');
+
+  vi.command('closed-form')
+    .description('Exact single-draw variances of RP, SF-joint and SF-elbo for a quadratic log joint (vi.md §2.10)')
+    .requiredOption('--mu <json>', 'variational mean, e.g. [0,0]')
+    .requiredOption('--sigma <json>', 'variational standard deviations')
+    .requiredOption('--grad <json>', 'gradient of the log joint at mu')
+    .requiredOption('--hessian <json>', 'Hessian of the log joint at mu (rows)')
+    .option('--baseline <b>', "SF baseline: none, optimal or a number (applied to f for sf_joint, to f - log q for sf_elbo)", 'none')
+    .option('--samples <n>', 'divide the variances by S (default: single draw)')
+    .option('--c0 <number>', 'log joint at mu (only SF variances depend on it)', '0')
+    .option('--json', 'print the report as JSON')
+    .action((options: { mu: string; sigma: string; grad: string; hessian: string; baseline: string; samples?: string; c0: string }, command: Command) => {
+      const { json } = globalOptions(command);
+      const baseline = options.baseline === 'none' || options.baseline === 'optimal' ? options.baseline : parseNumber('baseline', options.baseline);
+      const report = closedFormReport({
+        mu: parseJson('mu', options.mu),
+        sigma: parseJson('sigma', options.sigma),
+        grad: parseJson('grad', options.grad),
+        hessian: parseJson('hessian', options.hessian),
+        baseline,
+        c0: parseNumber('c0', options.c0),
+        ...(options.samples !== undefined ? { samples: parseNumber('samples', options.samples) } : {}),
+      });
+      if (json) return printJson(report);
+      const line = (label: string, v: number[]) => process.stdout.write(`  ${label.padEnd(16)} ${v.map((x) => x.toPrecision(6)).join('  ')}\n`);
+      for (const key of ['rp', 'sf_joint', 'sf_elbo'] as const) {
+        process.stdout.write(`${key}\n`);
+        for (const [label, v] of Object.entries(report[key])) line(label, v as number[]);
+      }
+      process.stdout.write('exact_gradient\n');
+      for (const [label, v] of Object.entries(report.exact_gradient)) line(label, v);
+    });
+
+  vi.command('compare')
+    .description('Empirical RP vs SF variances with the quadratic prediction, at init and at the VI optimum')
+    .option('--model <name>', 'logreg (Bayesian logistic regression) or bnn (Bayesian neural network regression)', 'logreg')
+    .option('--data <name>', 'breast-cancer or diabetes', 'breast-cancer')
+    .option('--samples <n>', 'single-draw estimates per estimator and point', '20000')
+    .option('--steps <n>', 'Adam steps of the VI fit', '2000')
+    .option('--out <dir>', 'write summary.json, CSV tables and SVG plots here')
+    .option('--json', 'print the summary as JSON')
+    .action(async (options: { model: string; data: string; samples: string; steps: string; out?: string }, command: Command) => {
+      const { json, backend, seed } = globalOptions(command);
+      if (options.model !== 'logreg' && options.model !== 'bnn') throw new ConfigError('model', options.model, 'logreg or bnn');
+      const active = await setupBackend(backend);
+      const stages = ['fit', 'init', 'optimum'];
+      const progress = new Progress(stages.length, `vi compare ${options.model}/${options.data}`, json);
+      const start = performance.now();
+      const result = await compareOnModel({
+        model: options.model,
+        data: options.data,
+        samples: parseNumber('samples', options.samples),
+        fit: { steps: parseNumber('steps', options.steps) },
+        rng: new Rng(seed),
+        onProgress: (stage) => progress.tick(stages.indexOf(stage), stage),
+      });
+      progress.tick(stages.length);
+      progress.done();
+      const summary = compareSummary(result, active, seed, (performance.now() - start) / 1000);
+      if (options.out) writeCompare(options.out, result, summary);
+      if (json) return printJson(summary);
+      printCompare(summary);
+      if (options.out) process.stdout.write(`wrote ${options.out}/summary.json, coordinates.csv, groups.csv, variances-<point>.svg\n`);
+    });
+
+  vi.command('mohamed')
+    .description('Mohamed et al. (2020) test functions: variance vs k of SF, SF + optimal baseline and pathwise')
+    .option('--samples <n>', 'single-draw estimates per (cost, k)', '20000')
+    .option('--points <n>', 'grid points per cost', '25')
+    .option('--out <dir>', 'write summary.json, mohamed.csv and one SVG per cost and parameter')
+    .option('--json', 'print the summary as JSON')
+    .action(async (options: { samples: string; points: string; out?: string }, command: Command) => {
+      const { json, backend, seed } = globalOptions(command);
+      const active = await setupBackend(backend);
+      const points = parseNumber('points', options.points);
+      const lin = (a: number, b: number) => Array.from({ length: points }, (_, i) => a + ((b - a) * i) / Math.max(points - 1, 1));
+      const log = (a: number, b: number) => lin(Math.log10(a), Math.log10(b)).map((v) => 10 ** v);
+      const study = await mohamedStudy({ ks: { square: lin(-3, 3), exp: log(0.1, 10), cos: log(0.5, 5) }, samples: parseNumber('samples', options.samples), rng: new Rng(seed) });
+      const summary = { backend: active, seed, mu: study.mu, sigma: study.sigma, samples: study.samples, pathwise_loses: study.pathwiseLoses, rows: study.rows.length };
+      if (options.out) writeMohamed(options.out, study, summary);
+      if (json) return printJson({ ...summary, table: study.rows });
+      for (const p of study.pathwiseLoses) {
+        const ks = p.ks.length ? `${p.ks.length} of ${points} grid points, k in [${Math.min(...p.ks).toPrecision(3)}, ${Math.max(...p.ks).toPrecision(3)}]` : 'nowhere on the grid';
+        process.stdout.write(`${p.cost.padEnd(6)} ${p.param.padEnd(5)} pathwise variance > SF with optimal baseline: ${ks}\n`);
+      }
+      if (options.out) process.stdout.write(`wrote ${options.out}/summary.json, mohamed.csv, <cost>-<param>.svg\n`);
+    });
+}
+
+function parseJson(key: string, text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ConfigError(key, text, 'valid JSON, e.g. [0.5, 1]');
+  }
+}
+
+function parseNumber(key: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new ConfigError(key, text, 'a finite number');
+  return value;
+}
+
+interface CompareSummary {
+  model: string;
+  data: string;
+  dim: number;
+  draws: number;
+  backend: string;
+  seed: number;
+  wall_s: number;
+  fit: ModelComparison['fit'];
+  points: { point: string; elbo: number; f_mu: number; grad_norm: number; sigma_min: number; sigma_max: number; groups: ModelComparison['points'][number]['summary'] }[];
+}
+
+function compareSummary(result: ModelComparison, backend: string, seed: number, wall: number): CompareSummary {
+  return {
+    model: result.model,
+    data: result.data,
+    dim: result.dim,
+    draws: result.draws,
+    backend,
+    seed,
+    wall_s: wall,
+    fit: result.fit,
+    points: result.points.map((p) => ({
+      point: p.point,
+      elbo: p.elbo,
+      f_mu: p.quadratic.c0,
+      grad_norm: p.quadratic.gradNorm,
+      sigma_min: Math.min(...p.sigma),
+      sigma_max: Math.max(...p.sigma),
+      groups: p.summary,
+    })),
+  };
+}
+
+function printCompare(summary: CompareSummary): void {
+  process.stdout.write(`${summary.model} on ${summary.data} (d = ${summary.dim}, ${summary.draws} draws per estimator, ${summary.backend}, ${summary.wall_s.toFixed(1)} s)\n`);
+  for (const p of summary.points) {
+    process.stdout.write(`\n${p.point}: ELBO ${p.elbo.toFixed(2)}, f(mu) ${p.f_mu.toFixed(2)}, sigma in [${p.sigma_min.toPrecision(3)}, ${p.sigma_max.toPrecision(3)}]\n`);
+    process.stdout.write(`  ${'param'.padEnd(9)} ${'group'.padEnd(8)} ${'estimator'.padEnd(13)} ${'SF/RP emp mean'.padStart(15)} ${'[min, max]'.padStart(22)} ${'pred mean'.padStart(11)} ${'RP pred err'.padStart(12)}\n`);
+    for (const g of p.groups) {
+      process.stdout.write(
+        `  ${g.param.padEnd(9)} ${g.group.padEnd(8)} ${g.estimator.padEnd(13)} ${g.ratioEmpiricalMean.toPrecision(4).padStart(15)} ${`[${g.ratioEmpiricalMin.toPrecision(3)}, ${g.ratioEmpiricalMax.toPrecision(3)}]`.padStart(22)} ${g.ratioPredictedMean.toPrecision(4).padStart(11)} ${`${(100 * g.rpPredictionError).toFixed(1)}%`.padStart(12)}\n`,
+      );
+    }
+  }
+}
+
+function writeCompare(dir: string, result: ModelComparison, summary: CompareSummary): void {
+  mkdirSync(dir, { recursive: true });
+  writeJsonAtomic(join(dir, 'summary.json'), summary);
+  const coordColumns = ['point', 'param', 'index', 'name', 'group', ...COMPARED.flatMap((n) => [`${n}_empirical`, `${n}_se`, `${n}_predicted`])];
+  const coordRows: TableRow[] = result.points.flatMap((p) =>
+    p.rows.map((r) => ({
+      point: p.point,
+      param: r.param,
+      index: r.index,
+      name: r.name,
+      group: r.group,
+      ...Object.fromEntries(COMPARED.flatMap((n) => [[`${n}_empirical`, r.empirical[n]], [`${n}_se`, r.se[n]], [`${n}_predicted`, r.predicted[n]]])),
+    })),
+  );
+  writeFileAtomic(join(dir, 'coordinates.csv'), csvHeader(coordColumns) + coordRows.map((r) => csvRow(coordColumns, r)).join(''));
+  const groupColumns = ['point', 'param', 'group', 'coordinates', 'estimator', 'ratio_empirical_mean', 'ratio_empirical_min', 'ratio_empirical_max', 'ratio_predicted_mean', 'rp_prediction_error'];
+  const groupRows: TableRow[] = result.points.flatMap((p) =>
+    p.summary.map((g) => ({
+      point: p.point,
+      param: g.param,
+      group: g.group,
+      coordinates: g.coordinates,
+      estimator: g.estimator,
+      ratio_empirical_mean: g.ratioEmpiricalMean,
+      ratio_empirical_min: g.ratioEmpiricalMin,
+      ratio_empirical_max: g.ratioEmpiricalMax,
+      ratio_predicted_mean: g.ratioPredictedMean,
+      rp_prediction_error: g.rpPredictionError,
+    })),
+  );
+  writeFileAtomic(join(dir, 'groups.csv'), csvHeader(groupColumns) + groupRows.map((r) => csvRow(groupColumns, r)).join(''));
+  for (const p of result.points) {
+    // Per-coordinate variance (log scale), empirical (lines) and predicted (dashed by name), μ block.
+    const rows = p.rows.filter((r) => r.param === 'mu');
+    const x = rows.map((r) => r.index);
+    const series = (['rp', 'sf_joint_opt', 'sf_elbo_opt'] as const).flatMap((n) => [
+      { name: `${n} empirical`, x, y: rows.map((r) => r.empirical[n]) },
+      { name: `${n} predicted`, x, y: rows.map((r) => r.predicted[n]) },
+    ]);
+    writeFileAtomic(
+      join(dir, `variances-${p.point}.svg`),
+      linePlotSvg({ title: `${result.model} at ${p.point}: single-draw variance of the mu gradient`, xLabel: 'coordinate', yLabel: 'variance', logY: true, series }),
+    );
+  }
+}
+
+function writeMohamed(dir: string, study: MohamedStudy, summary: object): void {
+  mkdirSync(dir, { recursive: true });
+  writeJsonAtomic(join(dir, 'summary.json'), summary);
+  const columns = ['cost', 'k', 'param', 'sf', 'sf_optimal', 'pathwise', 'sf_empirical', 'sf_se', 'sf_optimal_empirical', 'sf_optimal_se', 'pathwise_empirical', 'pathwise_se', 'best'];
+  writeFileAtomic(join(dir, 'mohamed.csv'), csvHeader(columns) + study.rows.map((r) => csvRow(columns, r as unknown as TableRow)).join(''));
+  for (const cost of MOHAMED_COSTS) {
+    for (const param of ['mu', 'sigma'] as const) {
+      const rows = study.rows.filter((r) => r.cost === cost && r.param === param);
+      const x = rows.map((r) => r.k);
+      writeFileAtomic(
+        join(dir, `${cost}-${param}.svg`),
+        linePlotSvg({
+          title: `${cost}: variance of the ${param} gradient (mu = sigma = 1)`,
+          xLabel: 'k',
+          yLabel: 'single-draw variance',
+          logY: true,
+          series: [
+            { name: 'score function', x, y: rows.map((r) => r.sf) },
+            { name: 'score function + optimal baseline', x, y: rows.map((r) => r.sf_optimal) },
+            { name: 'pathwise', x, y: rows.map((r) => r.pathwise) },
+          ],
+        }),
+      );
+    }
+  }
+}

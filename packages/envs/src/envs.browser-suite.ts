@@ -1,0 +1,86 @@
+// A browser-safe smoke suite (no Node imports): runs every registered env for a few steps with a fixed
+// seed and fixed actions on a backend, so a browser test can compare webgl/webgpu with cpu in the same page.
+import { tf, Rng, useBackend } from '@pathwise/core';
+import { listEnvs, getEnv } from './registry.js';
+import type { EnvState } from './env.js';
+
+export interface EnvBrowserSuiteOptions {
+  steps?: number;
+  batch?: number;
+  seed?: number;
+  /** Restrict to these envs (default: every registered env). */
+  envs?: string[];
+}
+
+export interface EnvBrowserSuiteResult {
+  backend: string;
+  steps: number;
+  batch: number;
+  /** Per env: the summed reward of each env in the batch over the steps (host float64 sums). */
+  rewards: Record<string, number[]>;
+  /** Per env: Σ over steps and envs of |∂(summed reward)/∂action| (checks gradients run too). */
+  gradAbsSum: Record<string, number>;
+}
+
+/**
+ * Switches to `backend` (which must already be registered, e.g. by importing '@pathwise/backend-webgl')
+ * and runs every env. Actions are a fixed deterministic pattern in [-1, 1], so two backends see the
+ * same inputs. Compare two results with `compareBrowserSuites`.
+ */
+export async function envBrowserSuite(backend: string, options: EnvBrowserSuiteOptions = {}): Promise<EnvBrowserSuiteResult> {
+  const steps = options.steps ?? 5;
+  const batch = options.batch ?? 3;
+  const seed = options.seed ?? 7;
+  const active = await useBackend(backend);
+  const names = options.envs ?? listEnvs().map((e) => e.name);
+  const rewards: Record<string, number[]> = {};
+  const gradAbsSum: Record<string, number> = {};
+  for (const name of names) {
+    const env = getEnv(name);
+    const initial = env.reset(batch, new Rng(seed));
+    const actions = Array.from({ length: steps }, (_, k) =>
+      tf.tensor2d(
+        Array.from({ length: batch * env.actDim }, (_, i) => 0.8 * Math.sin(1.3 * k + 0.7 * i + 0.1)),
+        [batch, env.actDim],
+      ),
+    );
+    const kept: tf.Tensor[] = [];
+    const grads = tf.grads((...acts: tf.Tensor[]) => {
+      let state: EnvState = initial;
+      let sum: tf.Tensor = tf.scalar(0);
+      for (let k = 0; k < steps; k++) {
+        const result = env.step(state, acts[k]!);
+        kept.push(tf.keep(result.reward));
+        sum = tf.add(sum, tf.sum(result.reward));
+        state = result.state;
+      }
+      return sum as tf.Scalar;
+    })(actions);
+    const perStep = await Promise.all(kept.map((r) => r.data()));
+    rewards[name] = Array.from({ length: batch }, (_, b) => perStep.reduce((s, row) => s + row[b]!, 0));
+    let abs = 0;
+    for (const g of grads) for (const v of await g.data()) abs += Math.abs(v);
+    gradAbsSum[name] = abs;
+    tf.dispose([...grads, ...kept, ...actions]);
+    tf.dispose(initial);
+  }
+  return { backend: active, steps, batch, rewards, gradAbsSum };
+}
+
+/**
+ * Env names whose summed rewards (or gradient sums) differ by more than `rtol·|b| + atol` between two
+ * suite results; empty when they agree. Float32 on GPUs differs from cpu in the last bits, and chaotic
+ * envs amplify that, so keep the steps few.
+ */
+export function compareBrowserSuites(a: EnvBrowserSuiteResult, b: EnvBrowserSuiteResult, rtol = 1e-3, atol = 1e-3): string[] {
+  const bad: string[] = [];
+  for (const name of Object.keys(a.rewards)) {
+    const ra = a.rewards[name]!;
+    const rb = b.rewards[name];
+    const close = (x: number, y: number) => Math.abs(x - y) <= rtol * Math.abs(y) + atol;
+    if (rb === undefined || ra.length !== rb.length || ra.some((v, i) => !close(v, rb[i]!)) || !close(a.gradAbsSum[name]!, b.gradAbsSum[name] ?? NaN)) {
+      bad.push(name);
+    }
+  }
+  return bad;
+}

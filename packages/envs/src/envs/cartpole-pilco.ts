@@ -1,0 +1,113 @@
+import { tf, ConfigError } from '@pathwise/core';
+import type { Rng } from '@pathwise/core';
+import { defineEnv, STEP_COUNTER, type Env, type EnvOptions } from '../env.js';
+
+// The PILCO-style cart-pole swing-up of the PIPPS demo (proppo/pipps_demo pipps/envs/cartpole.py,
+// spec pipps.md §4.1): state [p, φ, ṗ, φ̇] with φ = 0 upright and φ = π hanging (not wrapped);
+// PILCO's equations with φ shifted by π; control period 0.1 s as 10 explicit-Euler substeps.
+
+export const CARTPOLE_PILCO = {
+  gravity: 9.82,
+  cartMass: 0.5,
+  poleMass: 0.5,
+  poleLength: 0.5,
+  friction: 0.1,
+  maxForce: 10,
+  dt: 0.1,
+  substeps: 10,
+  episodeLength: 30,
+  initStd: 0.02,
+} as const;
+
+/** Per-coordinate observation-noise standard deviations for noise scale k = 1 (m, rad, m/s, rad/s). */
+export const CARTPOLE_PILCO_NOISE = [0.01, Math.PI / 180, 0.1, (10 * Math.PI) / 180] as const;
+
+export interface CartpolePilcoOptions extends EnvOptions {
+  /**
+   * Observation noise scale k: obs = state + N(0, diag((k·[0.01, π/180, 0.1, 10π/180])²)). The demo's
+   * train.py uses k = 1 and its env class defaults to 0.01. Default 0: the observation is the true
+   * state (the usual setting for gradient studies on the true dynamics). The noise of a whole episode
+   * is drawn at reset from the reset's Rng, so the same seed gives the same observations.
+   */
+  observationNoise?: number;
+  /** Initial-state standard deviation around [0, π, 0, 0]; the demo's default is 0.02. */
+  initStd?: number;
+}
+
+// One [B] tensor per coordinate (column slicing is slow on the cpu backend); `noise` is [B, T+1, 4].
+type State = { p: tf.Tensor; phi: tf.Tensor; pDot: tf.Tensor; phiDot: tf.Tensor } & Record<string, tf.Tensor>;
+
+export function cartpolePilcoEnv(options: CartpolePilcoOptions = {}): Env<State> {
+  const c = CARTPOLE_PILCO;
+  const noise = options.observationNoise ?? 0;
+  const initStd = options.initStd ?? c.initStd;
+  if (!(noise >= 0) || !Number.isFinite(noise)) throw new ConfigError('observationNoise', noise, 'a finite number >= 0');
+  if (!(initStd >= 0) || !Number.isFinite(initStd)) throw new ConfigError('initStd', initStd, 'a finite number >= 0');
+  const M = c.cartMass + c.poleMass;
+  const mp = c.poleMass;
+  const l = c.poleLength;
+  const g = c.gravity;
+  const h = c.dt / c.substeps;
+  // PILCO's accelerations divided through by 4:
+  //   p̈ = (sinφ·(¾ mp g cosφ − ½ mp l φ̇²) + F − b ṗ) / (M − ¾ mp cos²φ)
+  //   φ̈ = (3 / 2l)·(g sinφ + cosφ·p̈)    (algebraically identical to the demo's second formula)
+  const k1 = 0.75 * mp * g;
+  const k2 = 0.5 * mp * l;
+  const k3 = 0.75 * mp;
+  const k4 = 1.5 / l;
+  // Observations at steps 0..T are pre-drawn; a rollout that runs past T reuses the last one.
+  const noiseSteps = c.episodeLength + 1;
+
+  return defineEnv<State>(
+    {
+      name: 'cartpole-pilco',
+      description: 'PILCO-style cart-pole swing-up of PIPPS: 10 N force, 30 steps of 0.1 s (10 Euler substeps), saturating cost',
+      obsDim: 4,
+      actDim: 1,
+      episodeLength: c.episodeLength,
+      action: { names: ['force'], units: ['N'], low: [-c.maxForce], high: [c.maxForce] },
+      rewardDescription: 'r = -(1 - exp(-½(p² + φ²))) on the true state after the step; φ not wrapped (0 upright)',
+      observationNames: ['p', 'phi', 'p_dot', 'phi_dot'],
+      constants: { ...c, observationNoise: noise, initStd, source: 'proppo/pipps_demo pipps/envs/cartpole.py (spec pipps.md §4.1)' },
+      init: (batch: number, rng: Rng) => {
+        const draw = (mean: number) => tf.tensor1d(rng.fillNormal(new Float32Array(batch), mean, initStd));
+        const state: State = { p: draw(0), phi: draw(Math.PI), pDot: draw(0), phiDot: draw(0) };
+        if (noise > 0) {
+          const std = tf.tensor1d(CARTPOLE_PILCO_NOISE.map((v) => v * noise));
+          state['noise'] = tf.mul(rng.normalTensor([batch, noiseSteps, 4]), std);
+        }
+        return state;
+      },
+      observe: (state) => {
+        const truth = tf.stack([state.p, state.phi, state.pDot, state.phiDot], 1);
+        const noiseBuffer = state['noise'];
+        if (noiseBuffer === undefined) return truth;
+        // Select row t of each env's noise with a one-hot sum (tf.gather's gradient is missing on wasm).
+        const index = tf.cast(tf.minimum(state[STEP_COUNTER]!, noiseSteps - 1), 'int32');
+        const select = tf.expandDims(tf.cast(tf.oneHot(index, noiseSteps), 'float32'), 2);
+        return tf.add(truth, tf.sum(tf.mul(noiseBuffer, select), 1));
+      },
+      transition: (state, action) => {
+        const force = tf.mul(tf.reshape(action, [-1]), c.maxForce);
+        let { p, phi, pDot: pd, phiDot: phid } = state;
+        for (let i = 0; i < c.substeps; i++) {
+          const sin = tf.sin(phi);
+          const cos = tf.cos(phi);
+          const numerator = tf.add(
+            tf.mul(sin, tf.sub(tf.mul(cos, k1), tf.mul(tf.square(phid), k2))),
+            tf.sub(force, tf.mul(pd, c.friction)),
+          );
+          const pdd = tf.div(numerator, tf.sub(M, tf.mul(tf.square(cos), k3)));
+          const phidd = tf.mul(tf.add(tf.mul(sin, g), tf.mul(cos, pdd)), k4);
+          // Explicit Euler: every coordinate advances with the old derivatives.
+          [p, phi, pd, phid] = [tf.add(p, tf.mul(pd, h)), tf.add(phi, tf.mul(phid, h)), tf.add(pd, tf.mul(pdd, h)), tf.add(phid, tf.mul(phidd, h))];
+        }
+        const reward = tf.sub(tf.exp(tf.mul(tf.add(tf.square(p), tf.square(phi)), -0.5)), 1);
+        const next: State = { p, phi, pDot: pd, phiDot: phid };
+        if (state['noise'] !== undefined) next['noise'] = state['noise'];
+        return { state: next, reward };
+      },
+    },
+    options,
+  );
+}
