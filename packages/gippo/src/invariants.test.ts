@@ -81,7 +81,7 @@ describe('§6 shared machinery', () => {
       transition: (s) => ({
         state: { x: tf.add(s.x!, 1) },
         reward: tf.ones([s.x!.shape[0]!]),
-        terminated: tf.logicalAnd(tf.equal(s.t!, 1), tf.equal(tf.range(0, s.x!.shape[0]!), 0)),
+        terminated: tf.logicalAnd(tf.equal((s as Record<string, tf.Tensor>).t!, 1), tf.equal(tf.range(0, s.x!.shape[0]!), 0)),
       }),
     });
     const rng = new Rng(0);
@@ -304,7 +304,7 @@ describe('§6 algorithms', () => {
     const u = reparameterised();
     const g = tf.grad((x: tf.Tensor) => tf.sum(reward(x)))(u);
     const targets = tf.add(u, tf.mul(g, alpha));
-    const regression = tf.variableGrads(() => alphaRegressionLoss(t, { obs, noise: noise }, targets), params).grads;
+    const regression = tf.variableGrads(() => alphaRegressionLoss(t, { obs: obs as tf.Tensor2D, noise }, targets), params).grads;
     const rp = tf.variableGrads(() => tf.mean(reward(reparameterised())) as tf.Scalar, params).grads;
     for (const p of params) {
       const a = values(regression[p.name]!);

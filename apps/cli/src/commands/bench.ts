@@ -4,6 +4,9 @@ import { listBackends, PathwiseError } from '@pathwise/core';
 import { globalOptions, printJson, setupBackend } from '../context.js';
 import { benchCore, round } from '../bench/core.js';
 import { benchEnvsCommand } from './envs.js';
+import { benchTrain, type TrainBenchResult } from '../bench/train.js';
+import { ALGORITHM_NAMES } from '@pathwise/gippo';
+import { parseAlgo } from './train.js';
 
 /** Backends to benchmark: the one asked for, or every available one when `auto`. */
 export function benchBackends(requested: string): string[] {
@@ -41,6 +44,34 @@ export function registerBenchCommand(program: Command): void {
         process.stdout.write(
           `${r.backend.padEnd(8)} ${r.us_per_op.toFixed(2).padStart(8)} ${r.ms_per_mlp_fwd_bwd.toFixed(3).padStart(15)} ${round(r.us_per_op / base.us_per_op, 2).toFixed(2).padStart(18)} ${round(r.ms_per_mlp_fwd_bwd / base.ms_per_mlp_fwd_bwd, 2).toFixed(2).padStart(10)}\n`,
         );
+      }
+    });
+  bench
+    .command('train')
+    .description('Milliseconds per training epoch for every algorithm on cpu and wasm (ratios side by side)')
+    .option('--env <name>', 'environment', 'dejong64')
+    .option('--epochs <n>', 'timed epochs per algorithm (after 3 warm-up epochs)', '50')
+    .option('--algos <list>', 'comma-separated algorithms', ALGORITHM_NAMES.join(','))
+    .option('--json', 'print {env, epochs, results: [{algo, backend, ms_per_epoch}]}')
+    .action(async (flags: { env: string; epochs: string; algos: string }, command: Command) => {
+      const { json, backend } = globalOptions(command);
+      const epochs = Number(flags.epochs);
+      const algos = flags.algos.split(',').map((a) => parseAlgo(a.trim()));
+      const backends = benchBackends(backend).filter((b) => b === 'cpu' || b === 'wasm' || backend !== 'auto');
+      const results: TrainBenchResult[] = [];
+      for (const name of backends) {
+        await setupBackend(name);
+        for (const algo of algos) results.push(await benchTrain(algo, flags.env, epochs, name));
+      }
+      const report = { env: flags.env, epochs, machine: machine(), results };
+      if (json) return printJson(report);
+      process.stdout.write(`pathwise bench train --env ${flags.env} (${epochs} epochs each; ${report.machine.cpus} cpus, node ${report.machine.node})\n`);
+      process.stdout.write(`${'algo'.padEnd(6)} ${backends.map((b) => `${b} ms/epoch`.padStart(16)).join('')}${backends.length > 1 ? `${`${backends[1]}/${backends[0]}`.padStart(12)}` : ''}   phases on ${backends[backends.length - 1]} (ms)\n`);
+      for (const algo of algos) {
+        const row = backends.map((b) => results.find((r) => r.algo === algo && r.backend === b)!);
+        const ratio = row.length > 1 ? (row[1]!.ms_per_epoch / row[0]!.ms_per_epoch).toFixed(2).padStart(12) : '';
+        const phases = Object.entries(row[row.length - 1]!.phases).filter(([, v]) => v >= 0.5).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+        process.stdout.write(`${algo.padEnd(6)} ${row.map((r) => r.ms_per_epoch.toFixed(1).padStart(16)).join('')}${ratio}   ${phases}\n`);
       }
     });
 }
