@@ -1,4 +1,4 @@
-export { OnPolicyTrainer, actorMajor, type TrainerOptions, type TrainerState, type EpochBatch } from './trainer.js';
+export { OnPolicyTrainer, actorMajor, readHostRecords, type TrainerOptions, type TrainerState, type EpochBatch } from './trainer.js';
 export {
   ALGORITHM_NAMES,
   defaultConfig,

@@ -264,7 +264,7 @@ describe('§6 algorithms', () => {
     expect(got[0]).toBeCloseTo(0.3, 6);
   });
 
-  it('16. a minibatch with any |log π_α − log π_old| > 4 uses π_α as the behaviour density', () => {
+  it('16. a minibatch with any |log π_α − log π_old| > 4 uses π_α as the behaviour density', async () => {
     const t = trainer('gippo');
     const obs = tf.zeros([64, 1]);
     const actions = new Rng(2).normalTensor([64, 1]);
@@ -276,7 +276,7 @@ describe('§6 algorithms', () => {
     const shift = (d: number) => tf.add(nlpOld, tf.concat([tf.fill([63], 0.1), tf.tensor1d([d])]));
     for (const [delta, fallback] of [[5, true], [3, false]] as const) {
       const nlpAlpha = shift(delta);
-      const loss = gippoPpoLoss(t, { obs, actions, advantages: adv, nlpOld, nlpAlpha })(0).dataSync()[0]!;
+      const loss = (await gippoPpoLoss(t, { obs, actions, advantages: adv, nlpOld, nlpAlpha }))(0).dataSync()[0]!;
       const behaviour = fallback ? nlpAlpha : mixtureNegLogProb(nlpOld, nlpAlpha);
       // θ = θ_old here, so nlp_θ = nlp_old and log-ratio = behaviour − nlp_old.
       const ratio = tf.exp(tf.clipByValue(tf.sub(behaviour, nlpOld), -16, 16));

@@ -52,10 +52,23 @@ export interface EpochBatch {
   values: tf.Tensor1D;
   /** [N] normalised advantages (or the raw ones when normalisation is off). */
   normalisedAdvantages: tf.Tensor1D;
-  /** Host copies. */
+  /** [T·B] rewards, done and start flags (host copies below, read with `readHostRecords`). */
+  rewardTensor: tf.Tensor1D;
+  doneTensor: tf.Tensor1D;
+  startTensor: tf.Tensor1D;
+  /** Host copies, filled by `readHostRecords` (asynchronous reads: WebGPU has no synchronous download). */
   rewards: Float32Array;
   dones: Float32Array;
   starts: Float32Array;
+}
+
+/** Reads a batch's rewards and flags to the host. */
+export async function readHostRecords(batch: EpochBatch): Promise<EpochBatch> {
+  const [rewards, dones, starts] = await Promise.all([batch.rewardTensor.data(), batch.doneTensor.data(), batch.startTensor.data()]);
+  batch.rewards = rewards as Float32Array;
+  batch.dones = dones as Float32Array;
+  batch.starts = starts as Float32Array;
+  return batch;
 }
 
 /** The JSON a checkpoint stores (DESIGN §6 "whatever resume needs"). */
@@ -177,7 +190,7 @@ export class OnPolicyTrainer implements AlgorithmRun {
     let analytic: { gradients?: tf.Tensor2D } = {};
     const startState = this.algo === 'lrp' ? tf.tidy(() => keepAll(cloneState(this.envState))) : undefined;
     if (this.algo === 'rp' || this.algo === 'lrp') {
-      const out = rpRollout(this, norm);
+      const out = await rpRollout(this, norm);
       batch = out.batch;
       if (this.algo === 'rp') {
         actorLoss = out.loss;
@@ -191,12 +204,12 @@ export class OnPolicyTrainer implements AlgorithmRun {
       }
       out.grads.forEach((g) => g.dispose());
     } else if (this.algo === 'gippo') {
-      const out = gippoRollout(this, norm);
+      const out = await gippoRollout(this, norm);
       batch = out.batch;
       analytic = { gradients: out.actionGradients };
     } else {
-      batch = this.detachedRollout(norm);
-      if (this.algo === 'lr') actorLoss = lrActorUpdate(this, batch);
+      batch = await readHostRecords(this.detachedRollout(norm));
+      if (this.algo === 'lr') actorLoss = await lrActorUpdate(this, batch);
     }
     startState && disposeState(startState);
     lap('rollout+actor');
@@ -222,7 +235,7 @@ export class OnPolicyTrainer implements AlgorithmRun {
 
     // 4. PPO from the stored batch (PPO), or from the α-policy (GI-PPO).
     if (ppoBatch) {
-      const lossFn = this.algo === 'gippo' ? gippoPpoLoss(this, ppoBatch) : ppoLoss(this, ppoBatch);
+      const lossFn = this.algo === 'gippo' ? await gippoPpoLoss(this, ppoBatch) : ppoLoss(this, ppoBatch);
       actorLoss = await stablePpo(this, ppoBatch, lossFn);
       disposePpoBatch(ppoBatch);
     }
@@ -312,9 +325,12 @@ export class OnPolicyTrainer implements AlgorithmRun {
       advantages,
       values: flat(sim.values) as tf.Tensor1D,
       normalisedAdvantages: tf.keep(this.config.normalizeAdvantage ? normaliseAdvantages(advantages) : tf.clone(advantages)) as tf.Tensor1D,
-      rewards: tf.concat(sim.rewards, 0).dataSync() as Float32Array,
-      dones: tf.concat(sim.dones, 0).dataSync() as Float32Array,
-      starts: tf.concat(sim.starts, 0).dataSync() as Float32Array,
+      rewardTensor: flat(sim.rewards) as tf.Tensor1D,
+      doneTensor: flat(sim.dones) as tf.Tensor1D,
+      startTensor: flat(sim.starts) as tf.Tensor1D,
+      rewards: new Float32Array(0),
+      dones: new Float32Array(0),
+      starts: new Float32Array(0),
       rawObs: flat(sim.rawObs) as tf.Tensor2D,
     };
   }

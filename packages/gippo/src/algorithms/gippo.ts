@@ -1,6 +1,6 @@
 import { parametersOf, tf, type RunningMeanStd } from '@pathwise/core';
 import type { EpochBatch, OnPolicyTrainer } from '../trainer.js';
-import { actorMajor } from '../trainer.js';
+import { actorMajor, readHostRecords } from '../trainer.js';
 import type { Normalisers } from '../rollout.js';
 import { clippedSurrogate, mixtureNegLogProb, negLogProb } from '../losses.js';
 import { disposeAll, restore, snapshot } from '../networks.js';
@@ -20,7 +20,7 @@ export interface GippoState {
  * by (γλ)^−(t − t_start) to turn ∂A_start/∂u_t into ∂A_t/∂u_t. Total derivatives: through the
  * simulator, the rewards, the target-critic values of later states and the policy's later reactions.
  */
-export function gippoRollout(trainer: OnPolicyTrainer, norm: Normalisers): { batch: EpochBatch; actionGradients: tf.Tensor2D } {
+export async function gippoRollout(trainer: OnPolicyTrainer, norm: Normalisers): Promise<{ batch: EpochBatch; actionGradients: tf.Tensor2D }> {
   const { horizon, numActors, gamma, lambda } = trainer.config;
   const actDim = trainer.env.actDim;
   let batch: EpochBatch | undefined;
@@ -31,6 +31,7 @@ export function gippoRollout(trainer: OnPolicyTrainer, norm: Normalisers): { bat
     return tf.sum(tf.mul(tf.concat(sim.advantages, 0), tf.concat(sim.starts, 0))) as tf.Scalar;
   })(probes);
   disposeAll(probes);
+  await readHostRecords(batch!);
   const factors = new Float32Array(horizon * numActors);
   const sinceStart = new Int32Array(numActors);
   for (let t = 0; t < horizon; t++) {
@@ -154,11 +155,13 @@ export function alphaRegressionLoss(trainer: OnPolicyTrainer, batch: Pick<EpochB
  * §2.6 step 9: PPO with the virtual policy ½(π_old + π_α) as the behaviour density, or π_α alone for
  * a minibatch where any |log π_α − log π_old| > 4. ρ = exp(clamp(log-ratio, −16, 16)).
  */
-export function gippoPpoLoss(trainer: OnPolicyTrainer, batch: PpoBatch): MinibatchLoss {
+export async function gippoPpoLoss(trainer: OnPolicyTrainer, batch: PpoBatch): Promise<MinibatchLoss> {
   const ranges = minibatchRanges(batch.obs.shape[0]!, trainer.config.minibatchSize);
-  const fallback = tf.tidy(() =>
-    ranges.map((range) => tf.any(tf.greater(tf.abs(tf.sub(sliceRows(batch.nlpOld, range), sliceRows(batch.nlpAlpha!, range))), 4)).dataSync()[0] === 1),
+  const flags = tf.tidy(() =>
+    tf.stack(ranges.map((range) => tf.cast(tf.any(tf.greater(tf.abs(tf.sub(sliceRows(batch.nlpOld, range), sliceRows(batch.nlpAlpha!, range))), 4)), 'float32'))),
   );
+  const fallback = Array.from(await flags.data()).map((f) => f === 1);
+  flags.dispose();
   return (k) =>
     tf.tidy(() => {
       const range = ranges[k]!;

@@ -11,13 +11,13 @@ export function lrLoss(trainer: OnPolicyTrainer, obs: tf.Tensor, actions: tf.Ten
 }
 
 /** The LR actor update: one Adam step on the LR loss. Returns the loss. */
-export function lrActorUpdate(trainer: OnPolicyTrainer, batch: EpochBatch): number {
+export async function lrActorUpdate(trainer: OnPolicyTrainer, batch: EpochBatch): Promise<number> {
   const loss = tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => lrLoss(trainer, batch.obs, batch.actions, batch.normalisedAdvantages), parametersOf(trainer.actor));
     trainer.actorAdam.step(grads);
     return value;
   });
-  const out = loss.dataSync()[0]!;
+  const out = (await loss.data())[0]!;
   loss.dispose();
   return out;
 }

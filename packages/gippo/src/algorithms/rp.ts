@@ -1,5 +1,5 @@
 import { parametersOf, tf } from '@pathwise/core';
-import type { EpochBatch, OnPolicyTrainer } from '../trainer.js';
+import { readHostRecords, type EpochBatch, type OnPolicyTrainer } from '../trainer.js';
 import type { Normalisers, Simulation } from '../rollout.js';
 
 /** RP loss (§2.3): −(1/N_start)·Σ over trajectory starts of (A + V(s)), differentiable through the rollout. */
@@ -19,7 +19,7 @@ export interface RpRollout {
 }
 
 /** The rollout run inside the actor's gradient scope: its records and the RP gradient. */
-export function rpRollout(trainer: OnPolicyTrainer, norm: Normalisers): RpRollout {
+export async function rpRollout(trainer: OnPolicyTrainer, norm: Normalisers): Promise<RpRollout> {
   const params = parametersOf(trainer.actor);
   let batch: EpochBatch | undefined;
   const { value, grads } = tf.variableGrads(() => {
@@ -27,7 +27,7 @@ export function rpRollout(trainer: OnPolicyTrainer, norm: Normalisers): RpRollou
     batch = trainer.batchFrom(sim);
     return rpLoss(sim);
   }, params);
-  const loss = value.dataSync()[0]!;
+  const loss = (await value.data())[0]!;
   value.dispose();
-  return { batch: batch!, loss, grads: params.map((p) => grads[p.name]!) };
+  return { batch: await readHostRecords(batch!), loss, grads: params.map((p) => grads[p.name]!) };
 }
