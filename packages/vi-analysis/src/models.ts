@@ -1,5 +1,5 @@
 import { ShapeError, tf } from '@pathwise/core';
-import type { DenseQuadratic } from './closed-form.js';
+import { solve, type DenseQuadratic } from './closed-form.js';
 import type { Dataset } from './datasets.js';
 import type { LogJoint } from './vi-gradients.js';
 
@@ -75,33 +75,13 @@ export function newtonMap(model: Model, options: { start?: number[]; iterations?
   for (let it = 0; it < (options.iterations ?? 50); it++) {
     const { g, H } = model.quadraticAt(theta);
     const negH = Array.from(H, (row) => Array.from(row, (v) => -v));
-    const step = solveSystem(negH, Array.from(g));
+    const step = solve(negH, Array.from(g));
     theta = theta.map((t, i) => t + step[i]!);
     if (Math.max(...step.map(Math.abs)) < (options.tolerance ?? 1e-12)) break;
   }
   return theta;
 }
 
-function solveSystem(A: number[][], b: number[]): number[] {
-  const d = b.length;
-  const m = A.map((row, i) => [...row, b[i]!]);
-  for (let c = 0; c < d; c++) {
-    let p = c;
-    for (let r = c + 1; r < d; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[p]![c]!)) p = r;
-    [m[c], m[p]] = [m[p]!, m[c]!];
-    for (let r = c + 1; r < d; r++) {
-      const f = m[r]![c]! / m[c]![c]!;
-      for (let k = c; k <= d; k++) m[r]![k] = m[r]![k]! - f * m[c]![k]!;
-    }
-  }
-  const x = new Array<number>(d).fill(0);
-  for (let r = d - 1; r >= 0; r--) {
-    let s = m[r]![d]!;
-    for (let k = r + 1; k < d; k++) s -= m[r]![k]! * x[k]!;
-    x[r] = s / m[r]![r]!;
-  }
-  return x;
-}
 
 /**
  * A small Bayesian neural network for regression: y ~ N(w2ᵀ tanh(W1ᵀx + b1) + b2, noiseStd²),
