@@ -9,7 +9,6 @@ import {
   csvRow,
   formatMeanStd,
   isRunFinished,
-  linePlotSvg,
   markdownTable,
   readSummary,
   writeFileAtomic,
@@ -19,7 +18,7 @@ import {
 } from '@pathwise/report/node';
 import { globalOptions, printJson, Progress } from '../context.js';
 import { defaultConcurrency, runPool, type RunTask } from '../train/pool.js';
-import { combineSummaries, meanCurve } from '../train/combine.js';
+import { combineSummaries, meanCurve, rewardPlotSvg } from '../train/combine.js';
 import { parseAlgo, parseSeeds } from './train.js';
 
 /** A sweep grid (grid.json): algorithms × envs × seeds, with shared overrides. */
@@ -46,9 +45,10 @@ export function registerSweepCommand(program: Command): void {
     .option('--seeds <list>', 'comma-separated seeds', '1,2,3')
     .option('--epochs <n>', 'epochs per run (default: each config\'s own)')
     .option('--workers <n>', 'parallel runs (default: one per core)')
+    .option('--report-only', 'write table.csv, table.md and the plots from the finished runs, run nothing')
     .requiredOption('--out <dir>', 'sweep directory')
     .option('--json', 'print the table as JSON')
-    .action(async (flags: { grid?: string; algos?: string; envs?: string; seeds: string; epochs?: string; workers?: string; out: string }, command: Command) => {
+    .action(async (flags: { grid?: string; algos?: string; envs?: string; seeds: string; epochs?: string; workers?: string; out: string; reportOnly?: boolean }, command: Command) => {
       const { json, backend } = globalOptions(command);
       const gridPath = join(flags.out, 'grid.json');
       let grid: SweepGrid;
@@ -68,7 +68,7 @@ export function registerSweepCommand(program: Command): void {
       grid.algos.forEach(parseAlgo);
       grid.envs.forEach((e) => getEnv(e));
       mkdirSync(flags.out, { recursive: true });
-      writeJsonAtomic(gridPath, grid);
+      if (!flags.reportOnly) writeJsonAtomic(gridPath, grid);
 
       // The unit of work is a self-contained run directory: finished ones are skipped, interrupted ones resumed.
       const tasks: RunTask[] = [];
@@ -83,6 +83,13 @@ export function registerSweepCommand(program: Command): void {
         }
       }
       const totalRuns = grid.envs.length * grid.algos.length * grid.seeds.length;
+      if (flags.reportOnly) {
+        const table = writeSweepTables(flags.out, grid);
+        process.stderr.write(`sweep report: ${totalRuns - tasks.length} of ${totalRuns} runs finished\n`);
+        if (json) return printJson(table);
+        process.stdout.write(readFileSync(join(flags.out, 'table.md'), 'utf8'));
+        return;
+      }
       process.stderr.write(`sweep: ${totalRuns} runs, ${totalRuns - tasks.length} already finished, ${tasks.length} to run\n`);
       const progress = new Progress(tasks.length, 'sweep', json);
       const epochsDone = new Array<number>(tasks.length).fill(0);
@@ -128,7 +135,7 @@ export function writeSweepTables(out: string, grid: SweepGrid) {
       series.push(meanCurve(algo, dirs));
     }
     if (series.length > 0) {
-      writePlot(join(out, `${env}.svg`), linePlotSvg({ title: `${env}: mean ± std over seeds`, xLabel: 'environment steps', yLabel: 'smoothed episode reward', series }));
+      writePlot(join(out, `${env}.svg`), rewardPlotSvg(`${env}: mean ± std over seeds`, series));
     }
   }
   const columns = ['env', 'algo', 'seeds', 'best_mean', 'best_std', 'final_mean', 'final_std'];

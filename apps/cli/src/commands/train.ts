@@ -4,11 +4,11 @@ import type { Command } from 'commander';
 import { ConfigError } from '@pathwise/core';
 import { ALGORITHM_NAMES, type AlgorithmName } from '@pathwise/gippo';
 import { getEnv } from '@pathwise/envs';
-import { linePlotSvg, writePlot, writeSummary } from '@pathwise/report/node';
+import { writePlot, writeSummary } from '@pathwise/report/node';
 import { globalOptions, printJson, Progress } from '../context.js';
 import { readConfigFile, runTraining, type RunResult } from '../train/run.js';
 import { defaultConcurrency, runPool } from '../train/pool.js';
-import { combineSummaries, meanCurve, seedDir } from '../train/combine.js';
+import { combineSummaries, meanCurve, rewardPlotSvg, seedDir } from '../train/combine.js';
 
 export function parseSeeds(text: string | undefined, fallback: number): number[] {
   if (text === undefined) return [fallback];
@@ -121,12 +121,7 @@ export function registerTrainCommand(program: Command): void {
       writeSummary(out, summary);
       writePlot(
         join(out, 'reward.svg'),
-        linePlotSvg({
-          title: `${algo} on ${flags.env}: mean ± std over ${seeds.length} seeds`,
-          xLabel: 'environment steps',
-          yLabel: 'smoothed episode reward',
-          series: [meanCurve(algo, seeds.map((s) => seedDir(out, s)))],
-        }),
+        rewardPlotSvg(`${algo} on ${flags.env}: mean ± std over ${seeds.length} seeds`, [meanCurve(algo, seeds.map((s) => seedDir(out, s)))]),
       );
       if (json) return printJson(summary);
       process.stdout.write(

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { readMetrics, seedStats, type LineSeries, type MultiSeedSummary, type RunSummary } from '@pathwise/report/node';
+import { linePlotSvg, readMetrics, seedStats, type LineSeries, type MultiSeedSummary, type RunSummary } from '@pathwise/report/node';
 
 /** Mean ± std (over seeds, N−1) of the reward curves of several run directories, aligned by epoch. */
 export function meanCurve(name: string, dirs: string[]): LineSeries {
@@ -34,4 +34,20 @@ export function combineSummaries(summaries: RunSummary[], wallS: number): MultiS
 
 export function seedDir(root: string, seed: number): string {
   return join(root, `seed-${seed}`);
+}
+
+/**
+ * A reward-curve plot. When every reward is negative (function optimisation: the optimum is 0), the
+ * curves are shown as −reward on a log axis, where 1e-3 and 1e-9 are told apart.
+ */
+export function rewardPlotSvg(title: string, series: LineSeries[]): string {
+  const allNegative = series.every((s) => s.y.every((y) => !Number.isFinite(y) || y < 0));
+  if (!allNegative) return linePlotSvg({ title, xLabel: 'environment steps', yLabel: 'smoothed episode reward', series });
+  return linePlotSvg({
+    title,
+    xLabel: 'environment steps',
+    yLabel: '−(smoothed episode reward), log scale',
+    logY: true,
+    series: series.map((s) => ({ ...s, y: s.y.map((y) => -y) })),
+  });
 }

@@ -8,7 +8,6 @@ import { OnPolicyTrainer, metricColumns, resolveTrainerConfig, type AlgorithmNam
 import {
   CONFIG_JSON,
   MetricsWriter,
-  linePlotSvg,
   metricsColumns,
   readCheckpoint,
   readMetrics,
@@ -20,6 +19,7 @@ import {
   type RunSummary,
 } from '@pathwise/report/node';
 import { setupBackend } from '../context.js';
+import { rewardPlotSvg } from './combine.js';
 
 export interface RunOptions {
   algo: AlgorithmName;
@@ -145,12 +145,9 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
   const rewards = rows.map((r) => Number(r.reward));
   writePlot(
     join(dir, 'reward.svg'),
-    linePlotSvg({
-      title: `${resolved.algo} on ${resolved.env} (seed ${resolved.seed}, ${backend})`,
-      xLabel: 'environment steps',
-      yLabel: 'smoothed episode reward',
-      series: [{ name: resolved.algo, x: rows.map((r) => Number(r.steps)), y: rewards }],
-    }),
+    rewardPlotSvg(`${resolved.algo} on ${resolved.env} (seed ${resolved.seed}, ${backend})`, [
+      { name: resolved.algo, x: rows.map((r) => Number(r.steps)), y: rewards },
+    ]),
   );
   const summary: RunSummary = {
     algo: resolved.algo,
