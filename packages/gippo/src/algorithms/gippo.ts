@@ -28,7 +28,10 @@ export async function gippoRollout(trainer: OnPolicyTrainer, norm: Normalisers):
   const gradients = tf.grads((...ps: tf.Tensor[]) => {
     const sim = trainer.simulate(norm, ps);
     batch = trainer.batchFrom(sim);
-    return tf.sum(tf.mul(tf.concat(sim.advantages, 0), tf.concat(sim.starts, 0))) as tf.Scalar;
+    const s = tf.sum(tf.mul(tf.concat(sim.advantages, 0), tf.concat(sim.starts, 0)));
+    // 0·Σ probes keeps every probe on the tape: where no advantage depends on an action (a reward
+    // that ignores it, a NaN reward), the gradient is 0 rather than a tfjs "does not depend on x" error.
+    return tf.add(s, tf.mul(tf.addN(ps.map((p) => tf.sum(p))), 0)) as tf.Scalar;
   })(probes);
   disposeAll(probes);
   await readHostRecords(batch!);
