@@ -1,3 +1,4 @@
+import { rolloutReturn } from './rollout.js';
 import { tf, Rng, ConfigError } from '@pathwise/core';
 import type { Env, EnvState } from './env.js';
 import { getEnv, listEnvs } from './registry.js';
@@ -67,16 +68,7 @@ async function benchOne(env: Env, batch: number, steps: number): Promise<EnvBenc
       tf.dispose(state);
     };
     const backward = async (k: number): Promise<void> => {
-      const grads = tf.grads((...acts: tf.Tensor[]) => {
-        let state: EnvState = initial;
-        let sum: tf.Tensor = tf.scalar(0);
-        for (let i = 0; i < k; i++) {
-          const result = env.step(state, acts[i]!);
-          sum = tf.add(sum, tf.sum(result.reward));
-          state = result.state;
-        }
-        return sum as tf.Scalar;
-      })(actions.slice(0, k));
+      const grads = tf.grads((...acts: tf.Tensor[]) => rolloutReturn(env, initial, acts))(actions.slice(0, k));
       await Promise.all(grads.map((g) => g.data()));
       tf.dispose(grads);
     };

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { rolloutReturn } from './rollout.js';
 import { tf, Rng, NonFiniteError, ShapeError, UnknownNameError, ConfigError } from '@pathwise/core';
 import { useTestBackend, rolloutHost } from './test-support.js';
 import { defineEnv, type EnvState } from './env.js';
@@ -235,16 +236,7 @@ describe('memory: no tensor leaks', () => {
     const actions = pattern(5, 2, 2).map((rows) => tf.tensor2d(rows));
     const run = () =>
       tf.tidy(() =>
-        tf.grads((...acts: tf.Tensor[]) => {
-          let s: EnvState = state;
-          let sum: tf.Tensor = tf.scalar(0);
-          for (const a of acts) {
-            const r = env.step(s, a);
-            sum = tf.add(sum, tf.sum(r.reward));
-            s = r.state;
-          }
-          return sum as tf.Scalar;
-        })(actions),
+        tf.grads((...acts: tf.Tensor[]) => rolloutReturn(env, state, acts))(actions),
       );
     tf.dispose(run());
     const before = tf.memory().numTensors;

@@ -2,6 +2,7 @@
 // seed and fixed actions on a backend, so a browser test can compare webgl/webgpu with cpu in the same page.
 import { tf, Rng, useBackend } from '@pathwise/core';
 import { listEnvs, getEnv } from './registry.js';
+import { rolloutReturn } from './rollout.js';
 import type { EnvState } from './env.js';
 
 export interface EnvBrowserSuiteOptions {
@@ -45,17 +46,7 @@ export async function envBrowserSuite(backend: string, options: EnvBrowserSuiteO
       ),
     );
     const kept: tf.Tensor[] = [];
-    const grads = tf.grads((...acts: tf.Tensor[]) => {
-      let state: EnvState = initial;
-      let sum: tf.Tensor = tf.scalar(0);
-      for (let k = 0; k < steps; k++) {
-        const result = env.step(state, acts[k]!);
-        kept.push(tf.keep(result.reward));
-        sum = tf.add(sum, tf.sum(result.reward));
-        state = result.state;
-      }
-      return sum as tf.Scalar;
-    })(actions);
+    const grads = tf.grads((...acts: tf.Tensor[]) => rolloutReturn(env, initial, acts, (result) => kept.push(tf.keep(result.reward))))(actions);
     const perStep = await Promise.all(kept.map((r) => r.data()));
     rewards[name] = Array.from({ length: batch }, (_, b) => perStep.reduce((s, row) => s + row[b]!, 0));
     let abs = 0;

@@ -28,3 +28,4 @@ export {
   type EnvBrowserSuiteOptions,
   type EnvBrowserSuiteResult,
 } from './envs.browser-suite.js';
+export { rolloutReturn } from './rollout.js';

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { rolloutReturn } from './rollout.js';
 import { tf, Rng, ConfigError, ShapeError, UnknownNameError, NonFiniteError } from '@pathwise/core';
 import { useTestBackend } from './test-support.js';
 import { stepReport, parseActions } from './step-report.js';
@@ -38,16 +39,7 @@ describe('stepReport (pathwise envs step)', () => {
     const report = await stepReport({ env: 'cartpole-swingup', actions, seed: 8 });
     const state0 = env.reset(2, new Rng(8));
     const tensors = actions.map((rows) => tf.tensor2d(rows));
-    const grads = tf.grads((...acts: tf.Tensor[]) => {
-      let s: EnvState = state0;
-      let sum: tf.Tensor = tf.scalar(0);
-      for (const a of acts) {
-        const r = env.step(s, a);
-        sum = tf.add(sum, tf.sum(r.reward));
-        s = r.state;
-      }
-      return sum as tf.Scalar;
-    })(tensors);
+    const grads = tf.grads((...acts: tf.Tensor[]) => rolloutReturn(env, state0, acts))(tensors);
     for (let k = 0; k < 3; k++) expect(report.grad[k]).toEqual(await grads[k]!.array());
     // the last action only moves the last reward; earlier ones move everything after them
     expect(report.grad.flat(2).every((g) => g !== 0)).toBe(true);

@@ -1,6 +1,7 @@
 // Test-only helpers (not exported from the package).
 import '@pathwise/backend-cpu';
 import '@pathwise/backend-wasm';
+import { rolloutReturn } from './rollout.js';
 import { tf, useBackend, Rng } from '@pathwise/core';
 import type { Env, EnvState } from './env.js';
 
@@ -71,16 +72,7 @@ export async function directionalCheck(
 
   // Analytic gradient.
   const actionTensors = baseActions.map((rows) => tf.tensor2d(rows.flat(), [batch, actDim]));
-  const grads = tf.grads((...acts: tf.Tensor[]) => {
-    let state = initial;
-    let sum: tf.Tensor = tf.scalar(0);
-    for (let k = 0; k < horizon; k++) {
-      const result = env.step(state, acts[k]!);
-      sum = tf.add(sum, tf.sum(result.reward));
-      state = result.state;
-    }
-    return sum as tf.Scalar;
-  })(actionTensors);
+  const grads = tf.grads((...acts: tf.Tensor[]) => rolloutReturn(env, initial, acts))(actionTensors);
   const gradient = new Float64Array(size);
   for (let k = 0; k < horizon; k++) gradient.set(await grads[k]!.data(), k * batch * actDim);
   tf.dispose([...grads, ...actionTensors]);
