@@ -101,6 +101,33 @@ describe('§6 shared machinery', () => {
     matching.dispose();
   });
 
+  it('2. function problems: observation 0, every step ends the episode as a time limit, V(s′) = V(s) is kept', () => {
+    const t = trainer('gippo');
+    const env = getEnv('dejong');
+    const rng = new Rng(1);
+    const out = tf.tidy(() => {
+      const sim = simulate({ env, actor: t.actor, targetCritic: t.targetCritic, norm: noNorm, gamma: 0.99, lambda: 0.95, state: env.reset(8, rng), steps: 3, rng, resetDone: true });
+      return {
+        obs: sim.rawObs.map((x) => tf.keep(x)),
+        dones: sim.dones.map((x) => tf.keep(x)),
+        terminated: sim.terminated.map((x) => tf.keep(x)),
+        values: sim.values.map((x) => tf.keep(x)),
+        next: sim.nextValues.map((x) => tf.keep(x)),
+        adv: sim.advantages.map((x) => tf.keep(x)),
+        rewards: sim.rewards.map((x) => tf.keep(x)),
+      };
+    });
+    for (let k = 0; k < 3; k++) {
+      expect(values(out.obs[k]!).every((v) => v === 0)).toBe(true);
+      expect(values(out.dones[k]!)).toEqual(new Array(8).fill(1));
+      expect(values(out.terminated[k]!)).toEqual(new Array(8).fill(0));
+      expect(values(out.next[k]!)).toEqual(values(out.values[k]!));
+      // A = r + γV(s′) − V(s) = r − 0.01·V.
+      values(out.adv[k]!).forEach((a, i) => expect(a).toBeCloseTo(values(out.rewards[k]!)[i]! - 0.01 * values(out.values[k]!)[i]!, 4));
+    }
+    t.dispose();
+  });
+
   it('6. linear schedule: lr(1) = lr₀ − (lr₀ − 1e-5)/2000; PPO never decays', async () => {
     const lr = trainer('lr');
     const m = await lr.epoch();
