@@ -96,6 +96,7 @@ export function registerSweepCommand(program: Command): void {
       const epochsTotal = new Array<number>(tasks.length).fill(0);
       let finished = 0;
       await runPool(tasks, flags.workers ? Number(flags.workers) : defaultConcurrency(), {
+        resumeHint: `Run \`pathwise sweep --out ${flags.out}\` again to continue: finished runs are skipped, interrupted ones resume from their checkpoints.`,
         onEpoch: (task, epoch, total) => {
           epochsDone[task] = epoch;
           epochsTotal[task] = total;

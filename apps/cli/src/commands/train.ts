@@ -109,6 +109,7 @@ export function registerTrainCommand(program: Command): void {
         seeds.map((s) => ({ algo, env: flags.env, seed: s, backend, out: seedDir(out, s), overrides, resume: resumeDir !== undefined })),
         defaultConcurrency(),
         {
+          resumeHint: `Continue with \`pathwise train --resume ${out}\`.`,
           onEpoch: (task, epoch, epochs) => {
             done[task] = epoch;
             total = epochs * seeds.length;

@@ -6,6 +6,8 @@ import type { RunOptions, RunResult } from './run.js';
 export type RunTask = Omit<RunOptions, 'onEpoch' | 'shouldStop'>;
 
 export interface PoolProgress {
+  /** What to tell the user after an interrupt (how to continue). */
+  resumeHint?: string;
   /** Called with (task index, epoch, total epochs) as workers report. */
   onEpoch?: (task: number, epoch: number, total: number) => void;
   onDone?: (task: number, result: RunResult) => void;
@@ -60,7 +62,7 @@ export async function runPool(tasks: RunTask[], concurrency: number, progress: P
   }
   if (errors.length > 0) throw new PathwiseError(`${errors.length} run(s) failed:\n${errors.join('\n')}`);
   if (stopping || results.some((r) => r?.interrupted)) {
-    throw new PathwiseError('Interrupted: every run wrote a checkpoint. Run the same command with --resume to continue.');
+    throw new PathwiseError(`Interrupted: every run wrote a checkpoint. ${progress.resumeHint ?? 'Run the same command again to continue.'}`);
   }
   return results;
 }
