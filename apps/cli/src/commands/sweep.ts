@@ -71,10 +71,11 @@ export function registerSweepCommand(program: Command): void {
       if (!flags.reportOnly) writeJsonAtomic(gridPath, grid);
 
       // The unit of work is a self-contained run directory: finished ones are skipped, interrupted ones resumed.
+      // Seed-major order: a partial sweep already has every env × algorithm cell for its first seeds.
       const tasks: RunTask[] = [];
-      for (const env of grid.envs) {
-        for (const algo of grid.algos) {
-          for (const seed of grid.seeds) {
+      for (const seed of grid.seeds) {
+        for (const env of grid.envs) {
+          for (const algo of grid.algos) {
             const dir = runDir(flags.out, env, algo, seed);
             if (isRunFinished(dir)) continue;
             const overrides = { ...(grid.overrides ?? {}), ...(grid.epochs ? { epochs: grid.epochs } : {}) };
