@@ -9,6 +9,7 @@ import { registerSweepCommand } from './commands/sweep.js';
 import { registerEnvsCommand } from './commands/envs.js';
 import { registerEstimatorsCommand } from './commands/estimators.js';
 import { registerViCommand } from './commands/vi.js';
+import { registerPippsCommand } from './commands/pipps.js';
 
 /** Builds the `pathwise` program; each command lives in its own file under commands/. */
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerEnvsCommand(program);
   registerEstimatorsCommand(program);
   registerViCommand(program);
+  registerPippsCommand(program);
   return program;
 }
 

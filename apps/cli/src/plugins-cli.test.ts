@@ -72,3 +72,13 @@ describe('vi', () => {
     expect(existsSync(join(dir, 'summary.json'))).toBe(true);
   });
 });
+
+describe('pipps', () => {
+  it('chaos writes variance.csv, summary.json and variance.svg with every method per horizon', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'pathwise-pipps-')), 'chaos');
+    const summary = json('pipps', 'chaos', '--system', 'rnn', '--scale', '3', '--horizons', '5,10', '--particles', '50', '--repeats', '4', '--backend', 'cpu', '--out', dir, '--json');
+    expect(summary.rows).toHaveLength(6);
+    expect(new Set(summary.rows.map((r: { method: string }) => r.method))).toEqual(new Set(['rp', 'lr', 'tp']));
+    for (const file of ['variance.csv', 'summary.json', 'variance.svg']) expect(existsSync(join(dir, file)), file).toBe(true);
+  });
+});

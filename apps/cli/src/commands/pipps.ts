@@ -1,0 +1,102 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { ConfigError } from '@pathwise/core';
+import { csvHeader, csvRow, linePlotSvg, writeFileAtomic, writeJsonAtomic, writePlot } from '@pathwise/report/node';
+import { CHAOS_METHODS, CHAOS_SYSTEMS, chaosStudy, type ChaosRow, type ChaosSystemName } from '@pathwise/pipps';
+import { globalOptions, printJson, Progress, setupBackend } from '../context.js';
+
+const VARIANCE_COLUMNS = ['T', 'method', 'trace_var', 'spread', 'cosine', 'mean_k_lr', 'nonfinite'] as const;
+
+function parseIntegerList(name: string, text: string): number[] {
+  const values = text.split(',').map((v) => Number(v.trim()));
+  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < 1)) throw new ConfigError(name, text, 'comma-separated positive integers, e.g. 5,10,20,30');
+  return values;
+}
+
+function parsePositiveInteger(name: string, text: string, minimum = 1): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < minimum) throw new ConfigError(name, text, `an integer >= ${minimum}`);
+  return value;
+}
+
+/** `pathwise pipps chaos`: gradient variance against horizon for RP, LR and TP (PIPPS §3). */
+export function registerPippsCommand(program: Command): void {
+  const pipps = program.command('pipps').description('PIPPS: particle gradients (RP, LR, total propagation) and the curse-of-chaos study');
+
+  pipps
+    .command('chaos')
+    .description('Gradient variance vs horizon for RP, LR and TP with a fixed policy and model; writes variance.csv, summary.json, variance.svg')
+    .requiredOption('--system <name>', `${CHAOS_SYSTEMS.join('|')}`)
+    .option('--scale <s>', 'rnn: the gain β (default 2.4); cartpole/double-pendulum: policy weight scale s, w ~ U(-s, s) (default 1/√50)')
+    .option('--horizons <list>', 'comma-separated horizons', '5,10,20,30')
+    .option('--particles <n>', 'particles per gradient estimate', '100')
+    .option('--repeats <n>', 'independent gradient estimates per horizon and method', '20')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--json', 'print the summary as JSON')
+    .action(async (flags: { system: string; scale?: string; horizons: string; particles: string; repeats: string; out: string }, command: Command) => {
+      const { json, backend, seed } = globalOptions(command);
+      if (!CHAOS_SYSTEMS.includes(flags.system as ChaosSystemName)) throw new ConfigError('--system', flags.system, CHAOS_SYSTEMS.join(', '));
+      const system = flags.system as ChaosSystemName;
+      const scale = flags.scale !== undefined ? Number(flags.scale) : undefined;
+      if (scale !== undefined && !(scale > 0)) throw new ConfigError('--scale', flags.scale, 'a positive number');
+      const horizons = parseIntegerList('--horizons', flags.horizons);
+      const particles = parsePositiveInteger('--particles', flags.particles, 2);
+      const repeats = parsePositiveInteger('--repeats', flags.repeats, 2);
+      const active = await setupBackend(backend);
+      mkdirSync(flags.out, { recursive: true });
+      const progress = new Progress(horizons.length * CHAOS_METHODS.length, `pipps chaos ${system}`, json);
+      const start = performance.now();
+      const rows = chaosStudy({
+        system,
+        ...(scale !== undefined ? { scale } : {}),
+        horizons,
+        particles,
+        repeats,
+        seed,
+        onCell: (done) => progress.tick(done),
+      });
+      progress.done();
+      const wallSeconds = (performance.now() - start) / 1000;
+
+      writeFileAtomic(join(flags.out, 'variance.csv'), csvHeader(VARIANCE_COLUMNS) + rows.map((r) => csvRow(VARIANCE_COLUMNS, tableRow(r))).join(''));
+      const summary = {
+        system,
+        scale: scale ?? null,
+        horizons,
+        particles,
+        repeats,
+        seed,
+        backend: active,
+        wall_s: wallSeconds,
+        nonfinite_total: rows.reduce((a, r) => a + r.nonfinite, 0),
+        rows: rows.map(tableRow),
+      };
+      writeJsonAtomic(join(flags.out, 'summary.json'), summary);
+      writePlot(
+        join(flags.out, 'variance.svg'),
+        linePlotSvg({
+          title: `PIPPS gradient variance vs horizon: ${system}${scale !== undefined ? ` (scale ${scale})` : ''}, P = ${particles}, N = ${repeats}`,
+          xLabel: 'horizon T',
+          yLabel: 'trace of gradient covariance (log)',
+          logY: true,
+          series: CHAOS_METHODS.map((method) => {
+            const own = rows.filter((r) => r.method === method);
+            return { name: method.toUpperCase(), x: own.map((r) => r.T), y: own.map((r) => r.trace_var) };
+          }),
+        }),
+      );
+      if (json) return printJson(summary);
+      process.stdout.write(`pipps chaos ${system} on ${active}: P = ${particles}, N = ${repeats}, ${wallSeconds.toFixed(1)} s\n`);
+      process.stdout.write(`${'T'.padStart(5)} ${'method'.padEnd(6)} ${'trace_var'.padStart(11)} ${'spread'.padStart(11)} ${'cosine'.padStart(7)} ${'k_LR'.padStart(6)} nonfinite\n`);
+      for (const r of rows) {
+        process.stdout.write(
+          `${String(r.T).padStart(5)} ${r.method.padEnd(6)} ${r.trace_var.toExponential(3).padStart(11)} ${r.spread.toExponential(3).padStart(11)} ${r.cosine.toFixed(3).padStart(7)} ${(Number.isNaN(r.mean_k_lr) ? '-' : r.mean_k_lr.toFixed(3)).padStart(6)} ${r.nonfinite}\n`,
+        );
+      }
+    });
+}
+
+function tableRow(r: ChaosRow): Record<(typeof VARIANCE_COLUMNS)[number], string | number> {
+  return { T: r.T, method: r.method, trace_var: r.trace_var, spread: r.spread, cosine: r.cosine, mean_k_lr: r.mean_k_lr, nonfinite: r.nonfinite };
+}
