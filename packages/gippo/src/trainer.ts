@@ -259,7 +259,8 @@ export class OnPolicyTrainer implements AlgorithmRun {
       epoch: e,
       steps: this.steps,
       reward,
-      best_reward: this.bestReward,
+      // NaN, not −Infinity, until an episode has finished.
+      best_reward: Number.isFinite(this.bestReward) ? this.bestReward : Number.NaN,
       actor_loss: actorLoss,
       critic_loss: criticLoss,
       actor_lr: this.algo === 'ppo' || this.algo === 'gippo' ? this.ppoLr : actorLr,
