@@ -44,6 +44,15 @@ export interface TrainerConfig {
   maxOptimIter: number;
   /** Learning-rate divisor on a failed try (`learning_rate_multiplier`). */
   lrMultiplier: number;
+  /**
+   * PPO's actor-update loop: `stable` is the reference's retry loop (function problems, GI-PPO);
+   * `adaptive-kl` is rl_games' PPO (the paper's physics/traffic baseline): one pass, and after every
+   * minibatch the rate is divided by 1.5 when KL > 2·klThreshold or multiplied by 1.5 when
+   * KL < klThreshold/2, kept in [1e-6, 1e-2].
+   */
+  ppoSchedule: 'stable' | 'adaptive-kl';
+  /** rl_games' `kl_threshold` for `ppoSchedule: adaptive-kl`. */
+  klThreshold: number;
   /** LR+RP: per-sample gradients used for the variance estimates (`var_est_num_sample`). */
   varEstNumSample: number;
   /** LR+RP: gradient entries kept for the variance estimates, in PyTorch order; 0 keeps all (paper-era code). */
@@ -92,6 +101,8 @@ export const trainerSchema: ConfigSchema = {
   miniEpochs: { type: 'integer', min: 1 },
   maxOptimIter: { type: 'integer', min: 1 },
   lrMultiplier: { type: 'number', min: 1 },
+  ppoSchedule: { type: 'string', enum: ['stable', 'adaptive-kl'] },
+  klThreshold: { type: 'number', min: 0 },
   varEstNumSample: { type: 'integer', min: 2 },
   varEstMaxGradLen: { type: 'integer', min: 0 },
   alpha: { type: 'number', min: 0 },
@@ -130,6 +141,8 @@ export const referenceAliases: Record<string, string> = {
   mini_epochs: 'miniEpochs',
   max_optim_iter: 'maxOptimIter',
   learning_rate_multiplier: 'lrMultiplier',
+  kl_threshold: 'klThreshold',
+  lr_schedule_ppo: 'ppoSchedule',
   var_est_num_sample: 'varEstNumSample',
   var_est_max_grad_len: 'varEstMaxGradLen',
   desired_alpha: 'alpha',
@@ -174,6 +187,8 @@ const FUNCTION_BASE: TrainerConfig = {
   miniEpochs: 5,
   maxOptimIter: 8,
   lrMultiplier: 1.5,
+  ppoSchedule: 'stable',
+  klThreshold: 0.008,
   varEstNumSample: 16,
   varEstMaxGradLen: 512,
   alpha: 1e-5,
@@ -236,7 +251,9 @@ export function defaultConfig(envName: string, algo: AlgorithmName): TrainerConf
   const functionRates = FUNCTION_ACTOR_LR[envName];
   if (functionRates) return { ...FUNCTION_BASE, actorLr: functionRates[algo] };
   if (envName.startsWith('traffic-')) return { ...FUNCTION_BASE, ...TRAFFIC, actorLr: TRAFFIC_ACTOR_LR[algo] };
-  return { ...FUNCTION_BASE, ...PHYSICS, actorLr: PHYSICS_ACTOR_LR[algo] };
+  // §3.3: the paper's cart-pole PPO baseline is rl_games PPO with its adaptive-KL rate (threshold 0.015 in the paper-era cfg).
+  const ppoBaseline: Partial<TrainerConfig> = algo === 'ppo' ? { ppoSchedule: 'adaptive-kl', klThreshold: 0.015 } : {};
+  return { ...FUNCTION_BASE, ...PHYSICS, ...ppoBaseline, actorLr: PHYSICS_ACTOR_LR[algo] };
 }
 
 /** Defaults merged with overrides (reference key names accepted), every key validated. */

@@ -27,7 +27,7 @@ import { lrActorUpdate } from './algorithms/lr.js';
 import { rpRollout } from './algorithms/rp.js';
 import { lrpActorUpdate } from './algorithms/lrp.js';
 import { gippoRollout, gippoAlphaStep, gippoPpoLoss, type GippoState } from './algorithms/gippo.js';
-import { ppoLoss, stablePpo, type PpoBatch } from './algorithms/ppo.js';
+import { adaptiveKlPpo, ppoLoss, stablePpo, type PpoBatch } from './algorithms/ppo.js';
 
 export interface TrainerOptions {
   env: Env;
@@ -236,7 +236,7 @@ export class OnPolicyTrainer implements AlgorithmRun {
     // 4. PPO from the stored batch (PPO), or from the α-policy (GI-PPO).
     if (ppoBatch) {
       const lossFn = this.algo === 'gippo' ? await gippoPpoLoss(this, ppoBatch) : ppoLoss(this, ppoBatch);
-      actorLoss = await stablePpo(this, ppoBatch, lossFn);
+      actorLoss = this.algo === 'ppo' && config.ppoSchedule === 'adaptive-kl' ? await adaptiveKlPpo(this, ppoBatch, lossFn) : await stablePpo(this, ppoBatch, lossFn);
       disposePpoBatch(ppoBatch);
     }
     lap('ppo');
@@ -490,6 +490,9 @@ function ppoBatchFrom(batch: EpochBatch, config: TrainerConfig): PpoBatch {
       actions: tf.keep(actorMajor(batch.actions, config)),
       advantages: tf.keep(actorMajor(batch.normalisedAdvantages, config)),
       nlpOld: tf.keep(actorMajor(negLogProb(batch.actions, batch.mean, batch.logStd), config)),
+      ...(config.ppoSchedule === 'adaptive-kl'
+        ? { meanOld: tf.keep(actorMajor(batch.mean, config)), logStdOld: tf.keep(actorMajor(tf.broadcastTo(batch.logStd, batch.mean.shape), config)) }
+        : {}),
     };
   });
 }

@@ -12,6 +12,9 @@ export interface PpoBatch {
   nlpOld: tf.Tensor;
   /** GI-PPO: nlp under the post-regression α-policy. */
   nlpAlpha?: tf.Tensor;
+  /** Rollout policy mean and log-std (adaptive-KL PPO). */
+  meanOld?: tf.Tensor;
+  logStdOld?: tf.Tensor;
 }
 
 /** Loss of minibatch k under the current actor. */
@@ -98,4 +101,59 @@ export async function stablePpo(trainer: OnPolicyTrainer, batch: PpoBatch, loss:
     if (!failed) break;
   }
   return lastMean;
+}
+
+/** rl_games' AdaptiveScheduler: ÷1.5 above 2·threshold, ×1.5 below threshold/2, within [1e-6, 1e-2]. */
+export function adaptiveKlRate(lr: number, kl: number, threshold: number): number {
+  if (kl > 2 * threshold) return Math.max(lr / 1.5, 1e-6);
+  if (kl < 0.5 * threshold) return Math.min(lr * 1.5, 1e-2);
+  return lr;
+}
+
+/**
+ * rl_games' KL(π_θ ‖ π_old) of diagonal Gaussians, summed over action dims and averaged over the
+ * minibatch, with its 1e-5 guards: log(σ/σ_old + 1e-5) + (σ_old² + (μ − μ_old)²)/(2(σ² + 1e-5)) − ½.
+ * (rl_games' argument names swap the roles; this is the expression it evaluates.)
+ */
+export function gaussianKl(mean: tf.Tensor, logStd: tf.Tensor, meanOld: tf.Tensor, logStdOld: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const std = tf.exp(logStd);
+    const stdOld = tf.exp(logStdOld);
+    const c1 = tf.log(tf.add(tf.div(stdOld, std), 1e-5));
+    const c2 = tf.div(tf.add(tf.square(std), tf.square(tf.sub(mean, meanOld))), tf.mul(tf.add(tf.square(stdOld), 1e-5), 2));
+    return tf.mean(tf.sum(tf.sub(tf.add(c1, c2), 0.5), -1)) as tf.Scalar;
+  });
+}
+
+/**
+ * rl_games-style PPO (the paper's physics/traffic PPO baseline, §3.3): `miniEpochs` passes over the
+ * minibatches, no retries; before each step the minibatch KL between the current and the rollout
+ * policy adapts the rate (`adaptiveKlRate`, rl_games' "legacy" per-minibatch schedule). Reads one
+ * scalar per minibatch. Returns the mean loss of the last mini-epoch.
+ */
+export async function adaptiveKlPpo(trainer: OnPolicyTrainer, batch: PpoBatch, loss: MinibatchLoss): Promise<number> {
+  const { config } = trainer;
+  if (!batch.meanOld || !batch.logStdOld) throw new Error('adaptive-KL PPO needs the rollout mean and log-std in the batch');
+  const params = parametersOf(trainer.actor);
+  const ranges = minibatchRanges(batch.obs.shape[0]!, config.minibatchSize);
+  let lastSum = 0;
+  for (let epoch = 0; epoch < config.miniEpochs; epoch++) {
+    lastSum = 0;
+    for (let k = 0; k < ranges.length; k++) {
+      const range = ranges[k]!;
+      const [value, kl] = tf.tidy(() => {
+        const [mean, logStd] = tf.split(trainer.actor.apply(sliceRows(batch.obs, range)), 2, 1);
+        const divergence = gaussianKl(mean!, logStd!, sliceRows(batch.meanOld!, range), sliceRows(batch.logStdOld!, range));
+        const { value, grads } = tf.variableGrads(() => loss(k), params);
+        trainer.actorAdam.step(grads);
+        return [value, divergence];
+      });
+      const [lossValue, klValue] = [(await value.data())[0]!, (await kl.data())[0]!];
+      tf.dispose([value, kl]);
+      if (Number.isFinite(klValue)) trainer.ppoLr = adaptiveKlRate(trainer.ppoLr, klValue, config.klThreshold);
+      trainer.actorAdam.lr = trainer.ppoLr;
+      lastSum += lossValue;
+    }
+  }
+  return lastSum / ranges.length;
 }
