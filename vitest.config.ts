@@ -50,6 +50,18 @@ export default defineConfig({
           },
         },
       },
+      {
+        test: {
+          // The built playground (apps/playground/dist) in headless Chromium, driven by playwright-core.
+          name: 'e2e',
+          include: ['apps/*/e2e/**/*.e2e.test.ts'],
+          environment: 'node',
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+          pool: 'forks',
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });
