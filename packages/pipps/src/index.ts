@@ -20,6 +20,7 @@ export {
   linearGaussianGradient,
   chaoticRnnSystem,
   cartpoleSystem,
+  cartpoleCost,
   doublePendulumSystem,
   sinSquash,
   initRbfPolicy,
@@ -40,3 +41,45 @@ export {
   type ChaosStudyOptions,
   type ChaosRow,
 } from './chaos.js';
+export {
+  type DynamicsModel,
+  type TransitionData,
+  type TransitionJSON,
+  type FitReport,
+  type ModelState,
+  inputsAndTargets,
+  concatTransitions,
+  emptyTransitions,
+  transitionsToJSON,
+  transitionsFromJSON,
+} from './models/types.js';
+export { cholesky, choleskySolve, choleskyInverse, solveLower, solveUpperTransposed, inverseLowerTransposed, NotPositiveDefiniteError } from './models/linalg.js';
+export {
+  GaussianProcessModel,
+  gpNegativeLogMarginalLikelihood,
+  gpSmartInit,
+  fitGpOutput,
+  predictiveNll,
+  type GpOptions,
+  type GpHyperparameters,
+} from './models/gp.js';
+export { EnsembleModel, type EnsembleOptions } from './models/ensemble.js';
+export { TrueCartpoleModel } from './models/true-dynamics.js';
+export {
+  trainPipps,
+  resolvePippsConfig,
+  makeDynamicsModel,
+  modelParticleSystem,
+  MODEL_NAMES,
+  PIPPS_METRICS_COLUMNS,
+  type ModelName,
+  type TrainPippsOptions,
+  type TrainPippsHooks,
+  type ResolvedPippsConfig,
+  type PippsMetricsRow,
+  type PippsTrialDetails,
+  type PippsCheckpoint,
+  type PippsPolicyJSON,
+  type PippsTrainResult,
+  type TrajectoryComparison,
+} from './train.js';

@@ -176,10 +176,13 @@ function envSystem(
  */
 export function cartpoleSystem(options: EnvSystemOptions = {}): ParticleSystem & { policy: RbfPolicyParams } {
   const env = makeEnv('cartpole-pilco', { nonFinite: 'off' });
-  return envSystem('cartpole', env, ['p', 'phi', 'pDot', 'phiDot'], [0, Math.PI, 0, 0], [0.01, Math.PI / 180, 0.1, (10 * Math.PI) / 180], (x) => {
-    const [p, phi] = tf.unstack(x, 1);
-    return tf.sub(1, tf.exp(tf.mul(tf.add(tf.square(p!), tf.square(phi!)), -0.5)));
-  }, options);
+  return envSystem('cartpole', env, ['p', 'phi', 'pDot', 'phiDot'], [0, Math.PI, 0, 0], [0.01, Math.PI / 180, 0.1, (10 * Math.PI) / 180], cartpoleCost, options);
+}
+
+/** The swing-up cost 1 − exp(−½(p² + φ²)) per row of x [P, 4] = [p, φ, ṗ, φ̇] (spec §4.1; φ not wrapped). */
+export function cartpoleCost(x: tf.Tensor): tf.Tensor {
+  const [p, phi] = tf.unstack(x, 1);
+  return tf.sub(1, tf.exp(tf.mul(tf.add(tf.square(p!), tf.square(phi!)), -0.5)));
 }
 
 /**
