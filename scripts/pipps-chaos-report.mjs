@@ -29,6 +29,7 @@ const STUDIES = [
   { name: 'rnn', system: 'rnn', horizons: '10,20,30,50,100', particles: 1000, repeats: 30, seeds: [0] },
   { name: 'cartpole-scale1', system: 'cartpole', scale: 1, horizons: '5,10,20,30,50', particles: 100, repeats: 20, seeds: [0, 1, 2, 3] },
   { name: 'double-pendulum', system: 'double-pendulum', scale: 1, horizons: '5,10,20,30', particles: 100, repeats: 20, seeds: [0, 1, 2, 3] },
+  { name: 'double-pendulum-long', system: 'double-pendulum', scale: 1, horizons: '50,100', particles: 100, repeats: 20, seeds: [0, 1] },
   { name: 'cartpole-gentle', system: 'cartpole', scale: 0.141, horizons: '10,30,75', particles: 100, repeats: 20, seeds: [0, 1] },
 ];
 
