@@ -43,6 +43,8 @@ export function printJson(value: unknown): void {
 /** Progress bar on stderr; silent when stderr is not a TTY or --json is set (DESIGN §5). */
 export class Progress {
   private readonly enabled: boolean;
+  /** Not a terminal (a log file, nohup): a plain line every 30 s instead of a redrawn bar. */
+  private readonly plain: boolean;
   private readonly start = Date.now();
   private last = 0;
 
@@ -52,6 +54,8 @@ export class Progress {
     json: boolean,
   ) {
     this.enabled = Boolean(process.stderr.isTTY) && !json;
+    this.plain = !process.stderr.isTTY && !json;
+    this.last = this.plain ? this.start : 0;
   }
 
   /** Updates the bar with a new total (multi-run progress grows as runs report). */
@@ -61,8 +65,15 @@ export class Progress {
   }
 
   tick(done: number, note = ''): void {
-    if (!this.enabled) return;
     const now = Date.now();
+    if (this.plain && now - this.last >= 30_000) {
+      this.last = now;
+      const elapsed = (now - this.start) / 1000;
+      const fraction = this.total > 0 ? Math.min(done / this.total, 1) : 1;
+      const eta = fraction > 0 ? elapsed / fraction - elapsed : 0;
+      process.stderr.write(`${this.label}: ${done}/${this.total} ${elapsed.toFixed(0)}s eta ${eta.toFixed(0)}s ${note}\n`);
+    }
+    if (!this.enabled) return;
     if (done < this.total && now - this.last < 100) return;
     this.last = now;
     const width = 30;
