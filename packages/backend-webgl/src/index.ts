@@ -2,7 +2,19 @@
 import '@tensorflow/tfjs-backend-webgl';
 import { defineBackend, registerBackend, tf } from '@pathwise/core';
 
+let probed: { available: boolean; reason?: string } | undefined;
+
+/**
+ * Whether a WebGL context can be created here. Probed once per process, and the probe's context is
+ * released at once: browsers cap the live WebGL contexts (Chromium: 16 per page, 4 per worker) and
+ * force-lose the oldest beyond that, which is usually tfjs's own, after which every read of a webgl
+ * tensor waits forever on a fence of the lost context.
+ */
 function hasWebGL(): { available: boolean; reason?: string } {
+  return (probed ??= probeWebGL());
+}
+
+function probeWebGL(): { available: boolean; reason?: string } {
   if (typeof OffscreenCanvas === 'undefined' && typeof document === 'undefined') {
     return { available: false, reason: 'WebGL needs a browser (no document or OffscreenCanvas in this runtime, e.g. Node).' };
   }
@@ -10,7 +22,9 @@ function hasWebGL(): { available: boolean; reason?: string } {
     const canvas: HTMLCanvasElement | OffscreenCanvas =
       typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(1, 1) : document.createElement('canvas');
     const context = (canvas as OffscreenCanvas).getContext('webgl2') ?? (canvas as OffscreenCanvas).getContext('webgl');
-    return context ? { available: true } : { available: false, reason: 'this browser could not create a WebGL context.' };
+    if (!context) return { available: false, reason: 'this browser could not create a WebGL context.' };
+    context.getExtension('WEBGL_lose_context')?.loseContext();
+    return { available: true };
   } catch (error) {
     return { available: false, reason: `creating a WebGL context failed: ${String(error)}` };
   }

@@ -19,3 +19,4 @@ export { stablePpo, ppoLoss, minibatchRanges, type PpoBatch } from './algorithms
 export { alphaRegressionLoss, gippoPpoLoss } from './algorithms/gippo.js';
 export { lrLoss } from './algorithms/lr.js';
 export { rpLoss } from './algorithms/rp.js';
+export { rolloutGradients, type RolloutGradients, type RolloutGradientsOptions } from './peek.js';

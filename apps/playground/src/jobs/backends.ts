@@ -67,13 +67,7 @@ async function deviceDetails(name: BackendName, active: boolean): Promise<Backen
         ...(active ? { threadsInUse: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') } : {}),
       };
     case 'webgl': {
-      const canvas = new OffscreenCanvas(1, 1);
-      const gl2 = canvas.getContext('webgl2');
-      const gl = gl2 ?? new OffscreenCanvas(1, 1).getContext('webgl');
-      if (!gl) return { webgl: 'no context' };
-      const debug = gl.getExtension('WEBGL_debug_renderer_info');
-      const renderer = debug ? gl.getParameter(debug.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
-      const out: BackendReport['details'] = { webgl: gl2 ? 'WebGL 2' : 'WebGL 1', renderer: String(renderer) };
+      const out: BackendReport['details'] = { ...(webglFacts ??= probeWebGLFacts()) };
       if (active) out.float32Render = tf.env().getBool('WEBGL_RENDER_FLOAT32_CAPABLE');
       return out;
     }
@@ -91,5 +85,24 @@ async function deviceDetails(name: BackendName, active: boolean): Promise<Backen
         maxBufferMiB: Math.round(adapter.limits.maxBufferSize / 2 ** 20),
       };
     }
+  }
+}
+
+let webglFacts: BackendReport['details'] | undefined;
+
+/**
+ * WebGL version and renderer, read once from a context that is released at once. A worker keeps at
+ * most 4 live WebGL contexts (Chromium) and loses the oldest beyond that, usually tfjs's own; a new
+ * context per report used to lose it, and every later webgl read then hung ('auto' after webgl).
+ */
+function probeWebGLFacts(): BackendReport['details'] {
+  const gl = new OffscreenCanvas(1, 1).getContext('webgl2') ?? new OffscreenCanvas(1, 1).getContext('webgl');
+  if (!gl) return { webgl: 'no context' };
+  try {
+    const debug = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = debug ? gl.getParameter(debug.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
+    return { webgl: typeof WebGL2RenderingContext !== 'undefined' && gl instanceof WebGL2RenderingContext ? 'WebGL 2' : 'WebGL 1', renderer: String(renderer) };
+  } finally {
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
   }
 }

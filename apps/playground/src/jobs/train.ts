@@ -1,10 +1,10 @@
 // Training jobs: the function problems (several algorithms side by side) and the cart-pole swing-up.
 import { Rng, tf } from '@pathwise/core';
 import { getEnv } from '@pathwise/envs';
-import { simulate, type OnPolicyTrainer } from '@pathwise/gippo';
+import { rolloutGradients, simulate, type OnPolicyTrainer } from '@pathwise/gippo';
 import type { CartpoleJob, FunctionJob, JobEvent, Row } from '../protocol.js';
 import type { JobControl } from './control.js';
-import { makeTrainer, peekRollout } from './trainers.js';
+import { makeTrainer } from './trainers.js';
 
 type Emit = (event: JobEvent) => void;
 
@@ -69,7 +69,7 @@ export async function runFunctionJob(job: FunctionJob, control: JobControl, emit
       for (const run of runs) {
         await control.checkpoint(() => emit({ kind: 'status', state: 'paused', message: `paused after epoch ${epoch - 1}` }));
         if (oneDimensional && run.algo === plotted) {
-          const peek = await peekRollout(run.trainer, true);
+          const peek = await rolloutGradients(run.trainer, { restore: true });
           const alpha = run.trainer.gippo?.alpha ?? 0;
           const u = Array.from(peek.actions);
           emit({
