@@ -1,5 +1,6 @@
 // Shared by the quick-start and test scripts: they must work on a fresh machine with only Node 20
 // and npm, so pnpm (pinned in package.json) is fetched through npm when it is missing.
+import { CHROMIUM_PATH } from './chromium.mjs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -46,7 +47,7 @@ export function installAndBuild() {
 }
 
 export function chromiumPath() {
-  return process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  return CHROMIUM_PATH;
 }
 
 /**

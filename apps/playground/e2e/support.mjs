@@ -10,18 +10,8 @@ import { chromium } from 'playwright-core';
 export const APP_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST_DIR = join(APP_DIR, 'dist');
 
-// The same flags as the root vitest.config.ts: SwiftShader gives WebGL and WebGPU without a GPU;
-// the network flags stop Chromium calling home on an offline machine.
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-angle=swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+export { CHROMIUM_ARGS } from '../../../scripts/chromium.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../scripts/chromium.mjs';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -64,7 +54,7 @@ export async function serveDist(root = DIST_DIR) {
 
 /** Debian's Chromium, headless; never a downloaded browser. */
 export function launchChromium() {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
 }
 
 /** Opens the app with `query` (URL settings) and waits for its worker and first backend. */
