@@ -1,6 +1,6 @@
 // `pathwise pipps train` through the built binary (build @pathwise/pipps and @pathwise/cli first).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +28,12 @@ describe('pathwise pipps train', () => {
     const again = run('pipps', 'train', '--resume', '--out', out, '--json', '--backend', 'cpu');
     expect(again.status, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toEqual(summary);
+    // --report-only trains nothing: it redraws the plots from the checkpoint and reports progress.
+    rmSync(join(out, 'cost.svg'));
+    const report = run('pipps', 'train', '--report-only', '--out', out, '--json');
+    expect(report.status, report.stderr).toBe(0);
+    expect(JSON.parse(report.stdout)).toMatchObject([{ seed: 3, finished: true, trials_done: 2, trials: 2 }]);
+    expect(existsSync(join(out, 'cost.svg'))).toBe(true);
     // Without --resume or --force an existing run is not overwritten.
     const refused = run('pipps', 'train', ...tiny, '--out', out);
     expect(refused.status).toBe(1);

@@ -162,6 +162,7 @@ interface TrainFlags {
   seeds?: string;
   resume?: boolean;
   force?: boolean;
+  reportOnly?: boolean;
   out: string;
 }
 
@@ -210,11 +211,13 @@ function registerPippsTrain(pipps: Command): void {
     .option('--seeds <list>', 'comma-separated seeds, run one after another into DIR/seed-<n> (default: --seed)')
     .option('--resume', 'continue the run(s) in --out from their checkpoints (settings come from DIR/config.json)')
     .option('--force', 'replace an existing run in --out')
+    .option('--report-only', 'train nothing: redraw cost.svg and trajectory.svg of the run(s) in --out from their checkpoints and print their progress')
     .requiredOption('--out <dir>', 'output directory')
     .option('--json', 'print the summary as JSON')
     .action(async (flags: TrainFlags, command: Command) => {
       const { json, backend, seed } = globalOptions(command);
       const out = flags.out;
+      if (flags.reportOnly) return reportOnly(out, json);
       let run: TrainRunConfig;
       if (flags.resume) {
         const path = join(out, RUN_CONFIG);
@@ -280,6 +283,25 @@ function registerPippsTrain(pipps: Command): void {
     });
 }
 
+/** `--report-only`: plots and progress of (possibly unfinished) runs from their checkpoints. */
+function reportOnly(out: string, json: boolean): void {
+  const path = join(out, RUN_CONFIG);
+  if (!existsSync(path)) throw new PathwiseError(`${path} does not exist (is ${out} a 'pipps train' run directory?).`);
+  const run = JSON.parse(readFileSync(path, 'utf8'), decodeNonFinite) as TrainRunConfig;
+  const report = run.seeds.map((s) => {
+    const dir = run.seeds.length === 1 ? out : join(out, seedDirName(s));
+    const files = readCheckpoint(dir);
+    const checkpoint = files ? (JSON.parse(files[CHECKPOINT_FILE] as string, decodeNonFinite) as PippsCheckpoint) : undefined;
+    if (checkpoint) writeSeedPlots(dir, { ...run.config, seed: s }, checkpoint);
+    return { seed: s, dir, finished: isRunFinished(dir), trials_done: checkpoint?.rows.length ?? 0, trials: run.config.trials, rows: checkpoint?.rows ?? [] };
+  });
+  if (json) return printJson(report);
+  for (const r of report) {
+    const last = r.rows[r.rows.length - 1];
+    process.stdout.write(`seed ${r.seed}: ${r.trials_done}/${r.trials} trials${r.finished ? ' (finished)' : ''}${last ? `, last eval cost ${last.eval_cost_mean.toFixed(2)} ± ${last.eval_cost_std.toFixed(2)}` : ''}; plots in ${r.dir}\n`);
+  }
+}
+
 /** Trains (or resumes, or just re-reads) one seed's run directory. */
 async function trainSeed(
   config: ResolvedPippsConfig,
@@ -305,6 +327,7 @@ async function trainSeed(
     onTrial: (_row, state) => {
       writeCheckpoint(dir, { [CHECKPOINT_FILE]: stringifyWithNonFinite(state) });
       writeMetrics(state.rows);
+      writeSeedPlots(dir, config, state);
     },
   });
   const rows = result.rows;
@@ -331,15 +354,23 @@ async function trainSeed(
     wall_s: last.wall_s,
     per_trial: details,
   };
+  writeSeedPlots(dir, config, result.checkpoint);
+  writeJsonAtomic(join(dir, 'summary.json'), JSON.parse(stringifyWithNonFinite(summary)));
+  return { summary, rows };
+}
+
+/** cost.svg and trajectory.svg of one seed from its checkpoint (after every trial, and at the end). */
+function writeSeedPlots(dir: string, config: ResolvedPippsConfig, checkpoint: PippsCheckpoint): void {
+  const rows = checkpoint.rows;
+  if (rows.length === 0) return;
   writePlot(
     join(dir, 'cost.svg'),
     costPlot(`PIPPS ${config.method.toUpperCase()} with a ${config.model} model (seed ${config.seed}): real evaluation cost`, [
-      { name: `${config.method} (± std over ${config.evalEpisodes} episodes)`, x: rows.map((r) => r.trial), y: costs, std: rows.map((r) => r.eval_cost_std) },
+      { name: `${config.method} (± std over ${config.evalEpisodes} episodes)`, x: rows.map((r) => r.trial), y: rows.map((r) => r.eval_cost_mean), std: rows.map((r) => r.eval_cost_std) },
     ]),
   );
-  if (result.checkpoint.trajectory) writePlot(join(dir, 'trajectory.svg'), trajectoryPlot(result.checkpoint.trajectory, `trial ${last.trial}, ${config.model} model, P = ${config.particles}`));
-  writeJsonAtomic(join(dir, 'summary.json'), JSON.parse(stringifyWithNonFinite(summary)));
-  return { summary, rows };
+  const last = rows[rows.length - 1]!;
+  if (checkpoint.trajectory) writePlot(join(dir, 'trajectory.svg'), trajectoryPlot(checkpoint.trajectory, `trial ${last.trial}, ${config.model} model, P = ${config.particles}`));
 }
 
 function costPlot(title: string, series: LineSeries[]): string {
