@@ -1,4 +1,4 @@
-import { Adam, ConfigError, countNonFinite, makeVariable, Rng, tf, type RngState } from '@pathwise/core';
+import { Adam, ConfigError, countNonFinite, makeVariable, Rng, tf, Welford, type RngState } from '@pathwise/core';
 import { cartpolePilcoEnv, type Env } from '@pathwise/envs';
 import { makePropagator, PROPAGATOR_NAMES, type PropagatorName } from './propagators.js';
 import { pippsGradient } from './rollout.js';
@@ -305,13 +305,10 @@ function predictTrajectory(system: ParticleSystem, particles: number, horizon: n
   return { mean, std };
 }
 
+/** Mean and unbiased std of the episode costs (core's float64 Welford); std 0 for a single episode. */
 function sampleStd(values: Float64Array): { mean: number; std: number } {
-  const n = values.length;
-  let mean = 0;
-  for (const v of values) mean += v / n;
-  let sq = 0;
-  for (const v of values) sq += (v - mean) ** 2;
-  return { mean, std: n > 1 ? Math.sqrt(sq / (n - 1)) : 0 };
+  const stats = new Welford(1).addBatch(values, values.length);
+  return { mean: stats.mean[0]!, std: values.length > 1 ? Math.sqrt(stats.variance()[0]!) : 0 };
 }
 
 function sameConfig(a: ResolvedPippsConfig, b: ResolvedPippsConfig): string[] {
