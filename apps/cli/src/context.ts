@@ -47,6 +47,7 @@ export class Progress {
   private readonly plain: boolean;
   private readonly start = Date.now();
   private last = 0;
+  private first?: { done: number; at: number };
 
   constructor(
     private total: number,
@@ -66,12 +67,14 @@ export class Progress {
 
   tick(done: number, note = ''): void {
     const now = Date.now();
+    // A resumed run starts with work already done: the rate counts only what this process did.
+    this.first ??= { done, at: now };
+    const elapsed = (now - this.start) / 1000;
+    const rate = (done - this.first.done) / Math.max(now - this.first.at, 1);
+    const eta = done >= this.total ? '0s' : rate > 0 ? `${((this.total - done) / rate / 1000).toFixed(0)}s` : '?';
     if (this.plain && now - this.last >= 30_000) {
       this.last = now;
-      const elapsed = (now - this.start) / 1000;
-      const fraction = this.total > 0 ? Math.min(done / this.total, 1) : 1;
-      const eta = fraction > 0 ? elapsed / fraction - elapsed : 0;
-      process.stderr.write(`${this.label}: ${done}/${this.total} ${elapsed.toFixed(0)}s eta ${eta.toFixed(0)}s ${note}\n`);
+      process.stderr.write(`${this.label}: ${done}/${this.total} ${elapsed.toFixed(0)}s eta ${eta} ${note}\n`);
     }
     if (!this.enabled) return;
     if (done < this.total && now - this.last < 100) return;
@@ -79,10 +82,8 @@ export class Progress {
     const width = 30;
     const fraction = this.total > 0 ? Math.min(done / this.total, 1) : 1;
     const filled = Math.round(fraction * width);
-    const elapsed = (now - this.start) / 1000;
-    const eta = fraction > 0 ? elapsed / fraction - elapsed : 0;
     process.stderr.write(
-      `\r${this.label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${this.total} ${elapsed.toFixed(1)}s eta ${eta.toFixed(1)}s ${note}`.padEnd(100),
+      `\r${this.label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${this.total} ${elapsed.toFixed(1)}s eta ${eta} ${note}`.padEnd(100),
     );
   }
 

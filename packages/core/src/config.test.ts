@@ -14,6 +14,13 @@ const schema: ConfigSchema = {
 const defaults = { lr: 1e-3, epochs: 10, normalize: true, activation: 'elu', hidden: [32, 32] };
 
 describe('resolveConfig', () => {
+  it('keeps defaults for undefined overrides and names keys with the prefix in errors', () => {
+    const schema: ConfigSchema = { steps: { type: 'integer', min: 0 } };
+    expect(resolveConfig(schema, { steps: 3 }, { steps: undefined })).toEqual({ steps: 3 });
+    expect(() => resolveConfig(schema, { steps: 3 }, { steps: -1 }, {}, 'gp.')).toThrow("Invalid config 'gp.steps': got -1, expected an integer >= 0.");
+    expect(() => resolveConfig(schema, { steps: 3 }, { step: 1 }, {}, 'gp.')).toThrow('one of the known keys: gp.steps');
+  });
+
   it('merges overrides over defaults and renames aliases', () => {
     expect(resolveConfig(schema, defaults, { lr: 0.01, max_epochs: 5 }, { max_epochs: 'epochs' })).toEqual({ ...defaults, lr: 0.01, epochs: 5 });
   });

@@ -14,23 +14,26 @@ export type ConfigSchema = Record<string, ConfigField>;
  * Merges `overrides` over `defaults` and checks every key against `schema`. Keys in `aliases`
  * (for example the reference implementation's names) are renamed first. Unknown keys, wrong types
  * and out-of-range values throw a `ConfigError` naming the key, the value and what is allowed.
+ * Overrides that are `undefined` count as unset. `prefix` (for example `'gp.'`) qualifies the key names in those errors.
  */
 export function resolveConfig<C extends object>(
   schema: ConfigSchema,
   defaults: C,
   overrides: Record<string, unknown> = {},
   aliases: Record<string, string> = {},
+  prefix = '',
 ): C {
   const merged: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
   for (const [rawKey, value] of Object.entries(overrides)) {
+    if (value === undefined) continue; // an optional field left unset keeps its default
     const key = aliases[rawKey] ?? rawKey;
     const field = schema[key];
     if (field === undefined) {
-      throw new ConfigError(rawKey, value, `one of the known keys: ${Object.keys(schema).sort().join(', ')}`);
+      throw new ConfigError(prefix + rawKey, value, `one of the known keys: ${Object.keys(schema).sort().map((k) => prefix + k).join(', ')}`);
     }
     merged[key] = value;
   }
-  for (const [key, field] of Object.entries(schema)) checkField(key, merged[key], field);
+  for (const [key, field] of Object.entries(schema)) checkField(prefix + key, merged[key], field);
   return merged as C;
 }
 

@@ -1,6 +1,6 @@
 import { ConfigError, Rng, tf, Welford } from '@pathwise/core';
 import { lrPropagator, rpPropagator, tpPropagator } from './propagators.js';
-import { pippsGradient } from './rollout.js';
+import { FiniteMean, gradientToHost, pippsGradient } from './rollout.js';
 import { cartpoleSystem, chaoticRnnSystem, doublePendulumSystem } from './systems.js';
 import type { ParticleSystem, Propagator } from './types.js';
 
@@ -118,25 +118,18 @@ export function chaosStudy(options: ChaosStudyOptions): ChaosRow[] {
       methods.forEach((method, m) => {
         const finite: Float64Array[] = [];
         let nonfinite = 0;
-        let kSum = 0;
-        let kCount = 0;
+        const kLR = new FiniteMean();
         for (let r = 0; r < options.repeats; r++) {
           // Independent streams per cell and repeat; the same (seed, T, repeat) for every method.
           const rng = root.fork(1 + h * 1_000_003 + r * 7919);
           const result = pippsGradient(system, { particles: options.particles, horizon: T, rng, propagator: propagatorFor(method) });
-          const flat = tf.tidy(() => tf.concat(result.gradients.map((g) => tf.reshape(g, [-1]))));
-          const values = Float64Array.from(flat.dataSync());
-          tf.dispose([flat, ...result.gradients]);
+          const values = gradientToHost(result.gradients);
+          tf.dispose(result.gradients);
           if (values.every(Number.isFinite)) finite.push(values);
           else nonfinite++;
-          for (const k of result.kLR) {
-            if (Number.isFinite(k)) {
-              kSum += k;
-              kCount++;
-            }
-          }
+          kLR.add(result.kLR);
         }
-        rows.push({ T, method, ...gradientStatistics(finite), mean_k_lr: method === 'tp' && kCount > 0 ? kSum / kCount : NaN, nonfinite });
+        rows.push({ T, method, ...gradientStatistics(finite), mean_k_lr: method === 'tp' ? kLR.value : NaN, nonfinite });
         options.onCell?.(h * methods.length + m + 1, total);
       });
     });

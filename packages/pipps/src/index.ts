@@ -14,7 +14,7 @@ export {
   type GaussianResamplingOptions,
 } from './propagators.js';
 export { choleskyLower } from './cholesky.js';
-export { pippsGradient, type PippsOptions, type PippsResult } from './rollout.js';
+export { pippsGradient, gradientToHost, FiniteMean, type PippsOptions, type PippsResult } from './rollout.js';
 export {
   linearGaussianSystem,
   linearGaussianGradient,

@@ -79,3 +79,30 @@ export function pippsGradient(system: ParticleSystem, options: PippsOptions): Pi
     tf.dispose([...views, x0]);
   }
 }
+
+/** Concatenates per-parameter gradients into one host float64 vector (one device read). */
+export function gradientToHost(gradients: tf.Tensor[]): Float64Array {
+  const flat = tf.tidy(() => tf.concat(gradients.map((g) => tf.reshape(g, [-1]))));
+  try {
+    return Float64Array.from(flat.dataSync());
+  } finally {
+    flat.dispose();
+  }
+}
+
+/** Host mean of the finite values seen (k_LR of many passes); NaN before any. */
+export class FiniteMean {
+  private sum = 0;
+  private count = 0;
+  add(values: Iterable<number>): void {
+    for (const v of values) {
+      if (Number.isFinite(v)) {
+        this.sum += v;
+        this.count++;
+      }
+    }
+  }
+  get value(): number {
+    return this.count > 0 ? this.sum / this.count : NaN;
+  }
+}

@@ -1,7 +1,7 @@
 import { Adam, ConfigError, countNonFinite, makeVariable, Rng, tf, Welford, type RngState } from '@pathwise/core';
 import { cartpolePilcoEnv, type Env } from '@pathwise/envs';
 import { makePropagator, PROPAGATOR_NAMES, type PropagatorName } from './propagators.js';
-import { pippsGradient } from './rollout.js';
+import { FiniteMean, gradientToHost, pippsGradient } from './rollout.js';
 import { particleViews } from './step-vjp.js';
 import { cartpoleCost, initRbfPolicy, rbfAction } from './systems.js';
 import type { ParticleSystem } from './types.js';
@@ -391,14 +391,11 @@ export async function trainPipps(options: TrainPippsOptions = {}, hooks: TrainPi
       let applied = 0;
       let nonfinite = 0;
       const objectives: number[] = [];
-      let kSum = 0;
-      let kCount = 0;
+      const kLR = new FiniteMean();
       try {
         for (let step = 1; step <= config.policySteps; step++) {
           const result = pippsGradient(system, { particles: config.particles, horizon: config.horizon, rng: policyRng, propagator });
-          const flat = tf.tidy(() => tf.concat(result.gradients.map((g) => tf.reshape(g, [-1]))));
-          const values = await flat.data();
-          flat.dispose();
+          const values = gradientToHost(result.gradients);
           // A NaN/Inf gradient would poison the policy and Adam's moments: skip the step, count it.
           if (countNonFinite(values) === 0 && Number.isFinite(result.objective)) {
             optimiser.step(result.gradients).dispose();
@@ -408,12 +405,7 @@ export async function trainPipps(options: TrainPippsOptions = {}, hooks: TrainPi
           }
           tf.dispose(result.gradients);
           objectives.push(result.objective);
-          for (const k of result.kLR) {
-            if (Number.isFinite(k)) {
-              kSum += k;
-              kCount++;
-            }
-          }
+          kLR.add(result.kLR);
           hooks.onPolicyStep?.(trial, step, config.policySteps);
         }
       } finally {
@@ -439,7 +431,7 @@ export async function trainPipps(options: TrainPippsOptions = {}, hooks: TrainPi
         ms_per_policy_step: config.policySteps > 0 ? (policySeconds * 1000) / config.policySteps : 0,
         nonfinite_steps: nonfinite,
         model_cost_final: tail.length > 0 ? tail.reduce((a, b) => a + b, 0) / tail.length : NaN,
-        mean_k_lr: config.method === 'tp' && kCount > 0 ? kSum / kCount : null,
+        mean_k_lr: config.method === 'tp' && Number.isFinite(kLR.value) ? kLR.value : null,
         eval_s: evalSeconds,
       });
       const row: PippsMetricsRow = { trial, eval_cost_mean: costMean, eval_cost_std: costStd, model_nll: modelNll, policy_steps: applied, wall_s: wall() };

@@ -4,16 +4,14 @@ import { describe, expect, it } from 'vitest';
 import '@pathwise/backend-cpu';
 import '@pathwise/backend-webgl';
 import { Rng, tf, useBackend } from '@pathwise/core';
-import { cartpoleSystem, linearGaussianSystem, pippsGradient, tpPropagator } from '@pathwise/pipps';
+import { cartpoleSystem, gradientToHost, linearGaussianSystem, pippsGradient, tpPropagator } from '@pathwise/pipps';
 
 async function tpPass(backend: string, system: 'linear' | 'cartpole') {
   await useBackend(backend);
   const sys = system === 'linear' ? linearGaussianSystem() : cartpoleSystem({ seed: 3, scale: 0.141 });
   const before = tf.memory().numTensors;
   const result = pippsGradient(sys, { particles: 64, horizon: system === 'linear' ? 10 : 5, rng: new Rng(11), propagator: tpPropagator() });
-  const flatTensor = tf.tidy(() => tf.concat(result.gradients.map((g) => tf.reshape(g, [-1]))));
-  const flat = Array.from(flatTensor.dataSync());
-  flatTensor.dispose();
+  const flat = Array.from(gradientToHost(result.gradients));
   tf.dispose(result.gradients);
   const leaked = tf.memory().numTensors - before;
   tf.dispose(sys.params as tf.Tensor[]);

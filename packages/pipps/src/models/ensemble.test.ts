@@ -78,3 +78,15 @@ describe('probabilistic ensemble', () => {
     copy.dispose();
   });
 });
+
+describe('model options', () => {
+  it('bad GP and ensemble options name the key, the value and what is allowed', async () => {
+    const { GaussianProcessModel } = await import('./gp.js');
+    expect(() => new GaussianProcessModel(4, 1, { lr: 0 })).toThrow(/'gp\.lr': got 0, expected a finite number >= /);
+    expect(() => new GaussianProcessModel(4, 1, { inducingPoints: 2.5 })).toThrow(/'gp\.inducingPoints'/);
+    expect(new GaussianProcessModel(4, 1, { variancePoints: undefined }).options.variancePoints).toBe(50);
+    expect(() => new EnsembleModel(4, 1, { hidden: [16, 0] })).toThrow(/'ensemble\.hidden'/);
+    expect(() => new EnsembleModel(4, 1, { minLogVariance: 1, maxLogVariance: 0 })).toThrow(/'ensemble\.minLogVariance'/);
+    expect(() => new EnsembleModel(4, 1, { batch: 3 } as never)).toThrow(/one of the known keys: ensemble\.activation/);
+  });
+});

@@ -1,4 +1,4 @@
-import { Adam, ConfigError, loadParameters, MLP, Rng, tf, type ParameterJSON } from '@pathwise/core';
+import { Adam, ConfigError, loadParameters, resolveConfig, type ConfigSchema, MLP, Rng, tf, type ParameterJSON } from '@pathwise/core';
 import { inputsAndTargets, type DynamicsModel, type FitReport, type ModelState, type TransitionData } from './types.js';
 
 export interface EnsembleOptions {
@@ -26,6 +26,16 @@ const ENSEMBLE_DEFAULTS: Required<EnsembleOptions> = {
   lr: 1e-3,
   maxLogVariance: 0.5,
   minLogVariance: -10,
+};
+const ENSEMBLE_SCHEMA: ConfigSchema = {
+  members: { type: 'integer', min: 1 },
+  hidden: { type: 'number[]' },
+  activation: { type: 'string' },
+  steps: { type: 'integer', min: 0 },
+  batchSize: { type: 'integer', min: 1 },
+  lr: { type: 'number', min: Number.MIN_VALUE },
+  maxLogVariance: { type: 'number' },
+  minLogVariance: { type: 'number' },
 };
 
 interface Normaliser {
@@ -58,11 +68,10 @@ export class EnsembleModel implements DynamicsModel {
     readonly actionDim: number,
     options: EnsembleOptions = {},
   ) {
-    this.options = { ...ENSEMBLE_DEFAULTS, ...options };
-    const o = this.options;
-    if (!Number.isInteger(o.members) || o.members < 1) throw new ConfigError('ensemble.members', o.members, 'an integer >= 1');
-    if (!Number.isInteger(o.steps) || o.steps < 0) throw new ConfigError('ensemble.steps', o.steps, 'an integer >= 0');
-    if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new ConfigError('ensemble.batchSize', o.batchSize, 'an integer >= 1');
+    const o = resolveConfig(ENSEMBLE_SCHEMA, ENSEMBLE_DEFAULTS, options as Record<string, unknown>, {}, 'ensemble.');
+    if (o.hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new ConfigError('ensemble.hidden', o.hidden, 'positive integer widths');
+    if (!(o.minLogVariance < o.maxLogVariance)) throw new ConfigError('ensemble.minLogVariance', o.minLogVariance, `a number below maxLogVariance (${o.maxLogVariance})`);
+    this.options = o;
   }
 
   get rowMultiple(): number {

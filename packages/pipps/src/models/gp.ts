@@ -1,4 +1,4 @@
-import { ConfigError, stopGradient, tf, type Rng } from '@pathwise/core';
+import { ConfigError, resolveConfig, stopGradient, type ConfigSchema, tf, type Rng } from '@pathwise/core';
 import { cholesky, choleskySolve, choleskyInverse, inverseLowerTransposed, NotPositiveDefiniteError } from './linalg.js';
 import {
   diagGaussianLogPdf,
@@ -37,6 +37,14 @@ export interface GpOptions {
 }
 
 const GP_DEFAULTS: Required<GpOptions> = { steps: 100, lr: 0.1, noiseFloor: 1e-6, varianceJitter: 1e-6, inducingPoints: 100, variancePoints: 50 };
+const GP_SCHEMA: ConfigSchema = {
+  steps: { type: 'integer', min: 0 },
+  lr: { type: 'number', min: Number.MIN_VALUE },
+  noiseFloor: { type: 'number', min: Number.MIN_VALUE },
+  varianceJitter: { type: 'number', min: 0 },
+  inducingPoints: { type: 'integer', min: 1 },
+  variancePoints: { type: 'integer', min: 1 },
+};
 
 /** Log-hyperparameters of one output: θ = [log ℓ_1..log ℓ_Q, log σ_f², log σ_n²]. */
 export type GpHyperparameters = Float64Array;
@@ -269,13 +277,7 @@ export class GaussianProcessModel implements DynamicsModel {
     readonly actionDim: number,
     options: GpOptions = {},
   ) {
-    this.options = { ...GP_DEFAULTS, ...options };
-    const o = this.options;
-    if (!Number.isInteger(o.steps) || o.steps < 0) throw new ConfigError('gp.steps', o.steps, 'an integer >= 0');
-    if (!(o.lr > 0)) throw new ConfigError('gp.lr', o.lr, 'a positive number');
-    if (!(o.noiseFloor > 0)) throw new ConfigError('gp.noiseFloor', o.noiseFloor, 'a positive number');
-    if (!Number.isInteger(o.inducingPoints) || o.inducingPoints < 1) throw new ConfigError('gp.inducingPoints', o.inducingPoints, 'an integer >= 1');
-    if (!Number.isInteger(o.variancePoints) || o.variancePoints < 1) throw new ConfigError('gp.variancePoints', o.variancePoints, 'an integer >= 1');
+    this.options = resolveConfig(GP_SCHEMA, GP_DEFAULTS, options as Record<string, unknown>, {}, 'gp.');
   }
 
   /** The fitted log-hyperparameters per output ([log ℓ..., log σ_f², log σ_n²]). */
