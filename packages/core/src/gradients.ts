@@ -28,6 +28,8 @@ import {
   zeros,
 } from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
+import { BatchMatMul } from '@tensorflow/tfjs-core';
+import { matMulT } from './matmul.js';
 
 registerGradient({
   kernelName: Exp,
@@ -58,6 +60,23 @@ registerGradient({
         return mul(dy as Tensor, mul(s, sub(scalar(1), s)));
       },
     };
+  },
+});
+
+// The stock BatchMatMul gradient (same four cases), with its transposed products through matMulT:
+// on wasm a flagged transpose is 3–12× slower than an explicit one, and every backward pass through a
+// matMul uses two.
+registerGradient({
+  kernelName: BatchMatMul,
+  inputsToSave: ['a', 'b'],
+  gradFunc: (dy, saved, attrs) => {
+    const [a, b] = saved as Tensor[];
+    const g = dy as Tensor;
+    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+    if (!transposeA && !transposeB) return { a: () => matMulT(g, b!, false, true), b: () => matMulT(a!, g, true, false) };
+    if (!transposeA && transposeB) return { a: () => matMulT(g, b!, false, false), b: () => matMulT(g, a!, true, false) };
+    if (transposeA && !transposeB) return { a: () => matMulT(b!, g, false, true), b: () => matMulT(a!, g, false, false) };
+    return { a: () => matMulT(b!, g, true, true), b: () => matMulT(g, a!, true, true) };
   },
 });
 

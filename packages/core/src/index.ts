@@ -1,4 +1,5 @@
 export { tf, stopGradient } from './tf.js';
+export { matMulT, setTransposeStrategy, type TransposeStrategy } from './matmul.js';
 export type { Tensor, Variable, Rank, Scalar, Tensor1D, Tensor2D, Tensor3D, NamedTensorMap } from './tf.js';
 export * from './errors.js';
 export { Registry } from './registry.js';

@@ -1,4 +1,4 @@
-import { ConfigError, tf } from '@pathwise/core';
+import { ConfigError, matMulT, tf } from '@pathwise/core';
 import { totalPropagationWeights } from '@pathwise/estimators';
 import { choleskyLower } from './cholesky.js';
 import { looAdvantage, lrMessage, stepVjp, sumParticles } from './step-vjp.js';
@@ -172,9 +172,9 @@ export function resample(z: tf.Tensor, xi: tf.Tensor, jitter = 1e-6): tf.Tensor 
   const [P, D] = z.shape as [number, number];
   const mu = tf.mean(z, 0, true);
   const centred = tf.sub(z, mu);
-  const cov = tf.div(tf.matMul(centred, centred, true, false), P - 1);
+  const cov = tf.div(matMulT(centred, centred, true, false), P - 1);
   const symmetric = tf.add(tf.mul(tf.add(cov, tf.transpose(cov)), 0.5), tf.mul(tf.eye(D), jitter));
-  return tf.add(mu, tf.matMul(xi, choleskyLower(symmetric), false, true));
+  return tf.add(mu, matMulT(xi, choleskyLower(symmetric), false, true));
 }
 
 export type PropagatorName = 'rp' | 'lr' | 'tp' | 'gr';

@@ -1,4 +1,4 @@
-import { ShapeError, tf } from '@pathwise/core';
+import { matMulT, ShapeError, tf } from '@pathwise/core';
 import { solve, type DenseQuadratic } from './closed-form.js';
 import type { Dataset } from './datasets.js';
 import type { LogJoint } from './vi-gradients.js';
@@ -31,7 +31,7 @@ export function logisticRegression(data: Dataset, options: { priorVariance?: num
   const priorConstant = -(d / 2) * Math.log(2 * Math.PI * tau2);
   const logJoint: LogJoint = (theta) =>
     tf.tidy(() => {
-      const eta = tf.matMul(theta, tf.tensor2d(X, [n, d], 'float32'), false, true); // [N, n]
+      const eta = matMulT(theta, tf.tensor2d(X, [n, d], 'float32'), false, true); // [N, n]
       const loglik = tf.sum(tf.sub(tf.mul(eta, tf.tensor1d(y, 'float32')), tf.softplus(eta)), -1);
       const prior = tf.add(tf.mul(tf.sum(tf.square(theta), -1), -0.5 / tau2), priorConstant);
       return tf.add(loglik, prior);

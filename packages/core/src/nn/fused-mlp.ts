@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import { matMulT } from '../matmul.js';
 
 /** One hidden block of an MLP: Linear → activation → optional LayerNorm. */
 export interface FusedBlock {
@@ -108,7 +109,7 @@ function backward(dy: tf.Tensor2D, saved: tf.Tensor[], blocks: FusedBlock[], hea
   let g: tf.Tensor2D = dy;
   if (head) {
     const hIn = saved[--cursor]! as tf.Tensor2D;
-    grads.push(tf.matMul(g, head.weight as tf.Tensor2D, false, true), tf.matMul(hIn, g, true, false), tf.sum(g, 0));
+    grads.push(matMulT(g, head.weight as tf.Tensor2D, false, true), matMulT(hIn, g, true, false), tf.sum(g, 0));
     // [dh, dW, db]: dh continues; dW, db are the head's.
     g = grads[0] as tf.Tensor2D;
   }
@@ -131,9 +132,9 @@ function backward(dy: tf.Tensor2D, saved: tf.Tensor[], blocks: FusedBlock[], hea
     const kept = saved[--cursor]!;
     const hIn = saved[--cursor]! as tf.Tensor2D;
     const dz = activationGrad(da, kept, b.activation) as tf.Tensor2D;
-    const dW = tf.matMul(hIn, dz, true, false);
+    const dW = matMulT(hIn, dz, true, false);
     const db = tf.sum(dz, 0);
-    g = tf.matMul(dz, b.weight as tf.Tensor2D, false, true);
+    g = matMulT(dz, b.weight as tf.Tensor2D, false, true);
     perBlock.unshift([dW, db, ...out]);
   }
   return [g, ...perBlock.flat(), ...headGrads];

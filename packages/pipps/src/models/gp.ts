@@ -225,22 +225,28 @@ function farthestPointSubset(inputs: Float64Array, N: number, Q: number, inverse
   return chosen;
 }
 
-/** What prediction needs, precomputed once per fit (float32 device tensors). */
+/**
+ * What prediction needs, precomputed once per fit (float32 device tensors). Every product is a plain
+ * 2-D matMul over all D outputs at once: tfjs-wasm runs batched (rank-3) matMuls about 8× slower
+ * per flop than 2-D ones (measured), and a policy step makes hundreds of them.
+ * Columns of the kernel row k [R, D·M] are ordered: the first V points of every output (d-major),
+ * then the remaining M − V of every output, so the variance points are one contiguous slice.
+ */
 interface GpPredictor {
   inputMean: tf.Tensor; // [Q]
-  inverseLengthscale: tf.Tensor; // [D, 1, Q]
   /**
-   * The M prediction points p (centred, scaled by each output's lengthscales), augmented and
-   * transposed so that [z, 1, −½|z|²] times this is log k = log σ_f² − ½|z − p|² in one matMul:
-   * rows are p (Q rows), log σ_f² − ½|p|², and 1.
+   * [z, z², 1] times this is log k = log σ_f² − ½|(z − p)/ℓ|² for every output and point: rows are
+   * p/ℓ² (Q rows), −½/ℓ² (Q rows), and log σ_f² − ½|p/ℓ|² (−1e30 on padding columns).
    */
-  augmentedPoints: tf.Tensor; // [D, Q + 2, M]
-  /** Mean weights: k* β is the mean (β = K⁻¹y when M = N; the DTC weights otherwise). */
-  weights: tf.Tensor; // [D, M, 1]
-  signal: tf.Tensor; // [D, 1]
-  noise: tf.Tensor; // [D, 1]
-  /** Q = L⁻ᵀ with L Lᵀ = K_VV + σ_n² I over the first V points: |k Q|² = k (K_VV + σ_n² I)⁻¹ kᵀ. */
-  precisionFactor: tf.Tensor; // [D, V, V]
+  logKernel: tf.Tensor; // [2Q + 1, D·M]
+  /** k times this is the mean: column d holds output d's weights β (K⁻¹y when M = N; DTC otherwise). */
+  meanWeights: tf.Tensor; // [D·M, D]
+  /** Block-diagonal Q_d = L_d⁻ᵀ with L_d L_dᵀ = K_VV + σ_n² I: |k_V Q_d|² = k_V (K_VV + σ_n² I)⁻¹ k_Vᵀ. */
+  precisionBlocks: tf.Tensor; // [D·V, D·V]
+  /** Sums each output's V squared columns. */
+  blockSum: tf.Tensor; // [D·V, D]
+  signal: tf.Tensor; // [1, D]
+  noise: tf.Tensor; // [1, D]
   pointCount: number;
   variancePointCount: number;
 }
@@ -329,11 +335,12 @@ export class GaussianProcessModel implements DynamicsModel {
     const inputs = Float64Array.from(raw, (v, idx) => v - inputMean[idx % Q]!);
     const M = Math.min(N, this.options.inducingPoints);
     const V = Math.min(M, this.options.variancePoints);
-    const Q2 = Q + 2;
-    const augmented = new Float32Array(D * Q2 * M);
-    const weights = new Float32Array(D * M);
-    const precision = new Float32Array(D * V * V);
-    const inverseLengthscales = new Float32Array(D * Q);
+    const columns = D * M;
+    const column = (d: number, r: number) => (r < V ? d * V + r : D * V + d * (M - V) + (r - V));
+    const logKernel = new Float32Array((2 * Q + 1) * columns);
+    const meanWeights = new Float32Array(columns * D);
+    const precisionBlocks = new Float32Array(D * V * D * V);
+    const blockSum = new Float32Array(D * V * D);
     const signal = new Float32Array(D);
     const noise = new Float32Array(D);
     for (let d = 0; d < D; d++) {
@@ -381,34 +388,36 @@ export class GaussianProcessModel implements DynamicsModel {
       const varianceKernel = signalKernel(sub.subarray(0, v * Q), v, Q, theta);
       const factor = inverseLowerTransposed(noisyCholesky(varianceKernel, v, noiseVariance).L, v); // L⁻ᵀ, row-major
       const logSignal = theta[Q]!;
-      const at = (row: number, r: number) => (d * Q2 + row) * M + r;
-      for (let r = 0; r < m; r++) {
+      for (let r = 0; r < M; r++) {
+        const c = column(d, r);
+        if (r >= m) {
+          logKernel[2 * Q * columns + c] = -1e30; // padding (exact duplicates only): k vanishes
+          continue;
+        }
         let sq = 0;
         for (let k = 0; k < Q; k++) {
-          const value = sub[r * Q + k]! * inverse[k]!;
-          augmented[at(k, r)] = value;
-          sq += value * value;
+          const scaled = sub[r * Q + k]! * inverse[k]!;
+          logKernel[k * columns + c] = scaled * inverse[k]!;
+          logKernel[(Q + k) * columns + c] = -0.5 * inverse[k]! * inverse[k]!;
+          sq += scaled * scaled;
         }
-        augmented[at(Q, r)] = logSignal - 0.5 * sq;
-        augmented[at(Q + 1, r)] = 1;
-        weights[d * M + r] = beta[r]!;
+        logKernel[2 * Q * columns + c] = logSignal - 0.5 * sq;
+        meanWeights[c * D + d] = beta[r]!;
       }
-      // Padding columns (exact duplicates only): log k ≈ −1e30, so their kernel values vanish.
-      for (let r = m; r < M; r++) augmented[at(Q, r)] = -1e30;
-      for (let i = 0; i < v; i++) for (let j = 0; j < v; j++) precision[(d * V + i) * V + j] = factor[i * v + j]!;
-      for (let k = 0; k < Q; k++) inverseLengthscales[d * Q + k] = inverse[k]!;
+      for (let i = 0; i < v; i++) for (let j = 0; j < v; j++) precisionBlocks[(d * V + i) * D * V + d * V + j] = factor[i * v + j]!;
+      for (let i = 0; i < V; i++) blockSum[(d * V + i) * D + d] = 1;
       signal[d] = Math.exp(logSignal);
       noise[d] = noiseVariance;
     }
     this.disposePredictor();
     this.predictor = {
       inputMean: tf.tensor1d(Float32Array.from(inputMean)),
-      inverseLengthscale: tf.tensor3d(inverseLengthscales, [D, 1, Q]),
-      augmentedPoints: tf.tensor3d(augmented, [D, Q2, M]),
-      weights: tf.tensor3d(weights, [D, M, 1]),
-      signal: tf.tensor2d(signal, [D, 1]),
-      noise: tf.tensor2d(noise, [D, 1]),
-      precisionFactor: tf.tensor3d(precision, [D, V, V]),
+      logKernel: tf.tensor2d(logKernel, [2 * Q + 1, columns]),
+      meanWeights: tf.tensor2d(meanWeights, [columns, D]),
+      precisionBlocks: tf.tensor2d(precisionBlocks, [D * V, D * V]),
+      blockSum: tf.tensor2d(blockSum, [D * V, D]),
+      signal: tf.tensor2d(signal, [1, D]),
+      noise: tf.tensor2d(noise, [1, D]),
       pointCount: M,
       variancePointCount: V,
     };
@@ -421,20 +430,16 @@ export class GaussianProcessModel implements DynamicsModel {
     if (!p) throw new ConfigError('gp', 'unfitted', 'fit() or load() before predict()');
     return tf.tidy(() => {
       const z = tf.sub(tf.concat([x, u], 1), p.inputMean); // [R, Q]
-      const zs = tf.mul(tf.expandDims(z, 0), p.inverseLengthscale); // [D, R, Q]
-      const halfNorms = tf.mul(tf.sum(tf.square(zs), 2, true), -0.5); // [D, R, 1]
-      const augmented = tf.concat([zs, tf.onesLike(halfNorms), halfNorms], 2); // [D, R, Q + 2]
-      // One matMul gives log k = z·p + (log σ_f² − ½|p|²) − ½|z|²; then only exp touches [D, R, M]
-      // (measured: the big elementwise ops, not the matMuls, dominate a step on wasm).
-      const k = tf.exp(tf.matMul(augmented, p.augmentedPoints)); // [D, R, M]
-      const mean = tf.squeeze(tf.matMul(k, p.weights), [2]); // [D, R]
-      const V = p.variancePointCount;
-      const kv = V < p.pointCount ? tf.slice(k, [0, 0, 0], [-1, -1, V]) : k;
-      const explained = tf.sum(tf.square(tf.matMul(kv, p.precisionFactor)), 2); // k Q Qᵀ kᵀ
+      const features = tf.concat([z, tf.square(z), tf.onesLike(tf.slice(z, [0, 0], [-1, 1]))], 1); // [R, 2Q + 1]
+      const k = tf.exp(tf.matMul(features, p.logKernel)); // [R, D·M]
+      const mean = tf.matMul(k, p.meanWeights); // [R, D]
+      const DV = p.precisionBlocks.shape[0]!;
+      const kv = DV < k.shape[1]! ? tf.slice(k, [0, 0], [-1, DV]) : k;
+      const explained = tf.matMul(tf.square(tf.matMul(kv, p.precisionBlocks)), p.blockSum); // k Q Qᵀ kᵀ per output
       const variance = tf.add(tf.sub(p.signal, explained), p.noise);
       // Straight-through clamp: the value becomes max(v, jitter), the gradient stays that of v.
       const clamped = tf.add(variance, stopGradient(tf.sub(tf.maximum(variance, this.options.varianceJitter), variance)));
-      return { mean: tf.transpose(mean), std: tf.sqrt(tf.transpose(clamped)) };
+      return { mean, std: tf.sqrt(clamped) };
     });
   }
 
