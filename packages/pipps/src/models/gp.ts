@@ -256,7 +256,7 @@ interface GpPredictor {
  * exponential kernel with per-output σ_f² and lengthscales, Gaussian noise per output (+ floor).
  * Fitted on the host in float64 (own Cholesky, analytic NLML gradient, Adam lr 0.1 × 100 steps
  * after the smart init); predictions in float32 tfjs, differentiable w.r.t. x and u, batched over
- * rows and outputs in ~25 ops.
+ * rows and outputs in about 15 ops.
  *
  * Prediction scheme (measured; numbers in the package README): the exact posterior touches all N
  * points per prediction, i.e. [D, R, N] kernel tensors and an [R, N]×[N, N] product per output for
@@ -266,9 +266,9 @@ interface GpPredictor {
  * k_*M (σ²K_MM + K_MN K_NM)⁻¹ K_MN y, which still uses all N points through M weights) and the
  * variance the first V = `variancePoints` of them (the exact GP variance given V points: never
  * below the exact variance, well conditioned thanks to the noise). The points are a farthest-
- * point subset in each output's scaled input space; mean and variance share one [D, R, M] kernel
- * tensor made by a single matMul and an exp. M = 100, V = 50 cost about what the true cart-pole
- * dynamics cost (~50 ms per predict+VJP at R = 600 on wasm).
+ * point subset in each output's scaled input space; mean and variance share one [R, D·M] kernel
+ * tensor made by a single 2-D matMul and an exp (see `GpPredictor`). M = 100, V = 50 cost about
+ * what the true cart-pole dynamics cost (~50 ms per predict+VJP at R = 600 on wasm).
  */
 export class GaussianProcessModel implements DynamicsModel {
   readonly name = 'gp';
