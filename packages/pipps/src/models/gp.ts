@@ -256,7 +256,7 @@ interface GpPredictor {
  * exponential kernel with per-output σ_f² and lengthscales, Gaussian noise per output (+ floor).
  * Fitted on the host in float64 (own Cholesky, analytic NLML gradient, Adam lr 0.1 × 100 steps
  * after the smart init); predictions in float32 tfjs, differentiable w.r.t. x and u, batched over
- * rows and outputs in about 15 ops.
+ * rows and outputs in about 20 ops.
  *
  * Prediction scheme (measured; numbers in the package README): the exact posterior touches all N
  * points per prediction, i.e. [D, R, N] kernel tensors and an [R, N]×[N, N] product per output for
