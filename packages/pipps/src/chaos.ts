@@ -1,4 +1,4 @@
-import { ConfigError, Rng, tf, Welford } from '@pathwise/core';
+import { ConfigError, countNonFinite, Rng, tf, Welford } from '@pathwise/core';
 import { lrPropagator, rpPropagator, tpPropagator } from './propagators.js';
 import { FiniteMean, gradientToHost, pippsGradient } from './rollout.js';
 import { cartpoleSystem, chaoticRnnSystem, doublePendulumSystem } from './systems.js';
@@ -125,7 +125,7 @@ export function chaosStudy(options: ChaosStudyOptions): ChaosRow[] {
           const result = pippsGradient(system, { particles: options.particles, horizon: T, rng, propagator: propagatorFor(method) });
           const values = gradientToHost(result.gradients);
           tf.dispose(result.gradients);
-          if (values.every(Number.isFinite)) finite.push(values);
+          if (countNonFinite(values) === 0) finite.push(values);
           else nonfinite++;
           kLR.add(result.kLR);
         }

@@ -4,6 +4,8 @@ import { Rng, tf, useBackend, Welford } from '@pathwise/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   chaoticRnnSystem,
+  FiniteMean,
+  gradientToHost,
   grPropagator,
   linearGaussianGradient,
   linearGaussianSystem,
@@ -135,5 +137,31 @@ describe.each(['cpu', 'wasm'])('pipps on %s', (backend) => {
       expect(Number.isFinite(a.value)).toBe(true);
     }
     tf.dispose(system.params as tf.Tensor[]);
+  });
+});
+
+describe('host helpers', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('gradientToHost concatenates the gradients in order into float64 and leaves no tensor behind', () => {
+    const gradients = [tf.tensor1d([1, 2]), tf.tensor2d([[3, 4], [5, 6]])];
+    const before = tf.memory().numTensors;
+    const host = gradientToHost(gradients);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(host).toBeInstanceOf(Float64Array);
+    expect(Array.from(host)).toEqual([1, 2, 3, 4, 5, 6]);
+    tf.dispose(gradients);
+  });
+
+  it('FiniteMean averages only finite values and is NaN before any', () => {
+    const mean = new FiniteMean();
+    expect(mean.value).toBeNaN();
+    mean.add([NaN, Infinity]);
+    expect(mean.value).toBeNaN();
+    mean.add([0.2, -Infinity, 0.6]);
+    mean.add([0.4]);
+    expect(mean.value).toBeCloseTo(0.4, 12);
   });
 });

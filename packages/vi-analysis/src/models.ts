@@ -1,4 +1,4 @@
-import { matMulT, ShapeError, tf } from '@pathwise/core';
+import { ShapeError, tf } from '@pathwise/core';
 import { solve, type DenseQuadratic } from './closed-form.js';
 import type { Dataset } from './datasets.js';
 import type { LogJoint } from './vi-gradients.js';
@@ -29,9 +29,12 @@ export function logisticRegression(data: Dataset, options: { priorVariance?: num
   if (X.length !== n * d || y.length !== n) throw new ShapeError(`logisticRegression: X has ${X.length} values, y ${y.length}, for n = ${n}, d = ${d}.`);
   const tau2 = options.priorVariance ?? 1;
   const priorConstant = -(d / 2) * Math.log(2 * Math.PI * tau2);
+  // Xᵀ once on the host, so that every call is a plain θ·Xᵀ (a flagged transpose is slow on wasm).
+  const Xt = new Float32Array(d * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) Xt[j * n + i] = X[i * d + j]!;
   const logJoint: LogJoint = (theta) =>
     tf.tidy(() => {
-      const eta = matMulT(theta, tf.tensor2d(X, [n, d], 'float32'), false, true); // [N, n]
+      const eta = tf.matMul(theta, tf.tensor2d(Xt, [d, n])); // [N, n]
       const loglik = tf.sum(tf.sub(tf.mul(eta, tf.tensor1d(y, 'float32')), tf.softplus(eta)), -1);
       const prior = tf.add(tf.mul(tf.sum(tf.square(theta), -1), -0.5 / tau2), priorConstant);
       return tf.add(loglik, prior);

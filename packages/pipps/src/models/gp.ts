@@ -245,8 +245,8 @@ interface GpPredictor {
   precisionBlocks: tf.Tensor; // [D·V, D·V]
   /** Sums each output's V squared columns. */
   blockSum: tf.Tensor; // [D·V, D]
-  signal: tf.Tensor; // [1, D]
-  noise: tf.Tensor; // [1, D]
+  /** σ_f² + σ_n² per output: the predictive variance before the data explain any of it. */
+  priorVariance: tf.Tensor; // [1, D]
   pointCount: number;
   variancePointCount: number;
 }
@@ -341,8 +341,7 @@ export class GaussianProcessModel implements DynamicsModel {
     const meanWeights = new Float32Array(columns * D);
     const precisionBlocks = new Float32Array(D * V * D * V);
     const blockSum = new Float32Array(D * V * D);
-    const signal = new Float32Array(D);
-    const noise = new Float32Array(D);
+    const priorVariance = new Float32Array(D);
     for (let d = 0; d < D; d++) {
       const theta = hyper[d]!;
       const inverse = Float64Array.from({ length: Q }, (_, k) => Math.exp(-theta[k]!));
@@ -406,8 +405,7 @@ export class GaussianProcessModel implements DynamicsModel {
       }
       for (let i = 0; i < v; i++) for (let j = 0; j < v; j++) precisionBlocks[(d * V + i) * D * V + d * V + j] = factor[i * v + j]!;
       for (let i = 0; i < V; i++) blockSum[(d * V + i) * D + d] = 1;
-      signal[d] = Math.exp(logSignal);
-      noise[d] = noiseVariance;
+      priorVariance[d] = Math.exp(logSignal) + noiseVariance;
     }
     this.disposePredictor();
     this.predictor = {
@@ -416,8 +414,7 @@ export class GaussianProcessModel implements DynamicsModel {
       meanWeights: tf.tensor2d(meanWeights, [columns, D]),
       precisionBlocks: tf.tensor2d(precisionBlocks, [D * V, D * V]),
       blockSum: tf.tensor2d(blockSum, [D * V, D]),
-      signal: tf.tensor2d(signal, [1, D]),
-      noise: tf.tensor2d(noise, [1, D]),
+      priorVariance: tf.tensor2d(priorVariance, [1, D]),
       pointCount: M,
       variancePointCount: V,
     };
@@ -430,13 +427,13 @@ export class GaussianProcessModel implements DynamicsModel {
     if (!p) throw new ConfigError('gp', 'unfitted', 'fit() or load() before predict()');
     return tf.tidy(() => {
       const z = tf.sub(tf.concat([x, u], 1), p.inputMean); // [R, Q]
-      const features = tf.concat([z, tf.square(z), tf.onesLike(tf.slice(z, [0, 0], [-1, 1]))], 1); // [R, 2Q + 1]
+      const features = tf.concat([z, tf.square(z), tf.ones([z.shape[0]!, 1])], 1); // [R, 2Q + 1]
       const k = tf.exp(tf.matMul(features, p.logKernel)); // [R, D·M]
       const mean = tf.matMul(k, p.meanWeights); // [R, D]
       const DV = p.precisionBlocks.shape[0]!;
       const kv = DV < k.shape[1]! ? tf.slice(k, [0, 0], [-1, DV]) : k;
       const explained = tf.matMul(tf.square(tf.matMul(kv, p.precisionBlocks)), p.blockSum); // k Q Qᵀ kᵀ per output
-      const variance = tf.add(tf.sub(p.signal, explained), p.noise);
+      const variance = tf.sub(p.priorVariance, explained);
       // Straight-through clamp: the value becomes max(v, jitter), the gradient stays that of v.
       const clamped = tf.add(variance, stopGradient(tf.sub(tf.maximum(variance, this.options.varianceJitter), variance)));
       return { mean, std: tf.sqrt(clamped) };
