@@ -1,6 +1,6 @@
 // How low can the PIPPS cart-pole swing-up cost go? Exhaustive search over action sequences
 // u ∈ {−1, 0, 1} per 0.1 s step for the first N steps, float64, with the demo's dynamics and cost
-// (specs/pipps.md §4.1; the same equations as @pathwise/envs `cartpole-pilco`). Step costs are ≥ 0,
+// (docs/algorithms/pipps.md §4.1; the same equations as @pathwise/envs `cartpole-pilco`). Step costs are ≥ 0,
 // so the minimum over the first N steps is a lower bound (for bang-bang-like control) on the sum
 // of all 30. Usage: node scripts/cartpole-cost-bound.mjs [N=12]
 const N = Number(process.argv[2] ?? 12);

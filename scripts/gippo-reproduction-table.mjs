@@ -1,4 +1,4 @@
-// Prints the function-optimisation reproduction table (ours beside specs/gippo.md §4.1) from a
+// Prints the function-optimisation reproduction table (ours beside docs/algorithms/gippo.md §4.1) from a
 // sweep's table.csv. Usage: node scripts/gippo-reproduction-table.mjs [sweep-dir]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// Runs the PIPPS curse-of-chaos studies (specs/pipps.md §3.3–3.4) with `pathwise pipps chaos`,
+// Runs the PIPPS curse-of-chaos studies (docs/algorithms/pipps.md §3.3–3.4) with `pathwise pipps chaos`,
 // one run directory per (study, policy seed), skipping finished ones, and writes the tables
 // beside the spec's numbers to docs/reproduction/pipps-chaos/tables.md.
 // Usage: node scripts/pipps-chaos-report.mjs [--report-only] [--backend wasm] [--only name,name]

@@ -17,7 +17,7 @@ describe('pathwise CLI', () => {
     for (const word of ['backends', 'bench', 'demo', '--json', '--backend', '--seed']) expect(stdout).toContain(word);
   });
 
-  it('backends --json prints the DESIGN §6 objects: cpu and wasm available (wasm SIMD), webgl and webgpu not, with reasons', () => {
+  it('backends --json prints the docs/architecture.md §6 objects: cpu and wasm available (wasm SIMD), webgl and webgpu not, with reasons', () => {
     const { code, stdout } = pathwise('backends', '--json');
     expect(code).toBe(0);
     const list = JSON.parse(stdout) as Array<{ name: string; available: boolean; reason?: string; capabilities: Record<string, unknown> }>;

@@ -5,7 +5,7 @@ import '@pathwise/backend-wasm';
 import '@pathwise/backend-webgl';
 import '@pathwise/backend-webgpu';
 
-/** Global flags (DESIGN §5), read from the root program after parsing. */
+/** Global flags (docs/architecture.md §5), read from the root program after parsing. */
 export interface GlobalOptions {
   json: boolean;
   backend: string;
@@ -40,7 +40,7 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Progress bar on stderr; silent when stderr is not a TTY or --json is set (DESIGN §5). */
+/** Progress bar on stderr; silent when stderr is not a TTY or --json is set (docs/architecture.md §5). */
 export class Progress {
   private readonly enabled: boolean;
   /** Not a terminal (a log file, nohup): a plain line every 30 s instead of a redrawn bar. */

@@ -13,7 +13,7 @@ const json = (...args: string[]) => {
   return JSON.parse(r.stdout);
 };
 
-describe('listing commands (DESIGN §6)', () => {
+describe('listing commands (docs/architecture.md §6)', () => {
   it('envs --json lists every named env with its dims', () => {
     const envs = json('envs', '--json') as Array<Record<string, unknown>>;
     const names = envs.map((e) => e.name);

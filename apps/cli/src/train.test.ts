@@ -17,7 +17,7 @@ const withoutWall = (lines: string[]) => {
 };
 
 describe('pathwise train', () => {
-  it('writes the DESIGN §6 run directory and summary', () => {
+  it('writes the docs/architecture.md §6 run directory and summary', () => {
     const out = join(tmp(), 'run');
     const r = pathwise('train', '--algo', 'gippo', '--env', 'dejong', '--epochs', '4', '--backend', 'cpu', '--seed', '2', '--out', out, '--json');
     expect(r.status, r.stderr).toBe(0);

@@ -2,7 +2,7 @@ import type { Rng } from './rng.js';
 import type { ConfigSchema } from './config.js';
 import { Registry } from './registry.js';
 
-/** One finished epoch, with the metrics.csv columns of DESIGN §6 and the algorithm's own diagnostics. */
+/** One finished epoch, with the metrics.csv columns of docs/architecture.md §6 and the algorithm's own diagnostics. */
 export interface EpochMetrics {
   epoch: number;
   steps: number;

@@ -77,7 +77,7 @@ export interface BackendInfo {
   capabilities: BackendCapabilities;
 }
 
-/** Every registered backend with its availability and capabilities (DESIGN §6 `backends --json`). */
+/** Every registered backend with its availability and capabilities (docs/architecture.md §6 `backends --json`). */
 export function listBackends(): BackendInfo[] {
   return backends.list().map((backend) => {
     const { available, reason } = backend.availability();

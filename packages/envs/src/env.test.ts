@@ -12,8 +12,8 @@ beforeAll(() => useTestBackend('cpu'));
 const pattern = (steps: number, batch: number, actDim: number) =>
   Array.from({ length: steps }, (_, k) => Array.from({ length: batch }, (_, b) => Array.from({ length: actDim }, (_, j) => 0.9 * Math.sin(0.37 * k + 1.1 * b + 0.5 * j))));
 
-describe('registry and listing (DESIGN §6)', () => {
-  it('lists exactly the DESIGN env names as {name, obsDim, actDim, episodeLength, description}', () => {
+describe('registry and listing (docs/architecture.md §6)', () => {
+  it('lists exactly the docs/architecture.md env names as {name, obsDim, actDim, episodeLength, description}', () => {
     const listed = listEnvs();
     expect(listed.map((e) => e.name).sort()).toEqual([...BUILTIN_ENV_NAMES].sort());
     for (const info of listed) {

@@ -35,7 +35,7 @@ export interface ActionSpec {
   high: readonly number[];
 }
 
-/** The `pathwise envs --json` object (DESIGN §6). */
+/** The `pathwise envs --json` object (docs/architecture.md §6). */
 export interface EnvInfo {
   name: string;
   obsDim: number;
@@ -118,7 +118,7 @@ export interface EnvDefinition<S extends EnvState> {
 /** Name of the per-env step counter every state carries. */
 export const STEP_COUNTER = 't';
 
-/** Makes an env plugin (DESIGN §3) from its physics; register it with `registerEnv` to find it by name. */
+/** Makes an env plugin (docs/architecture.md §3) from its physics; register it with `registerEnv` to find it by name. */
 export function defineEnv<S extends EnvState>(definition: EnvDefinition<S>, options: EnvOptions = {}): Env<S> {
   validateDefinition(definition);
   const resolved: Required<EnvOptions> = {

@@ -12,7 +12,7 @@ type AnyEnv = Env<any>;
 
 const registry = new Registry<AnyEnv>('env', () => 'Register your own with registerEnv(defineEnv({...})).');
 
-/** The DESIGN §6 env names, in the order they are listed there. */
+/** The docs/architecture.md §6 env names, in the order they are listed there. */
 export const BUILTIN_ENV_NAMES = [
   'dejong',
   'dejong64',
@@ -82,7 +82,7 @@ export function makeEnv(name: string, options: EnvOptions): AnyEnv {
   return getEnv(name).with(options);
 }
 
-/** Every registered env as `{name, obsDim, actDim, episodeLength, description}` (DESIGN §6), sorted by name. */
+/** Every registered env as `{name, obsDim, actDim, episodeLength, description}` (docs/architecture.md §6), sorted by name. */
 export function listEnvs(): EnvInfo[] {
   ensureBuiltins();
   return registry.list().map((env) => env.info());

@@ -4,7 +4,7 @@ import type { Estimator, EstimatorDefinition, EstimatorOptions } from './types.j
 const REQUIREMENTS = new Set(['logProb', 'pathwise']);
 
 /**
- * Makes a typed estimator plugin (DESIGN §3). Give either `surrogate` (per-sample surrogate terms;
+ * Makes a typed estimator plugin (docs/architecture.md §3). Give either `surrogate` (per-sample surrogate terms;
  * the gradient is taken for you, so higher derivatives work if the surrogate is built for them) or
  * `gradient` (per-sample contributions directly).
  */

@@ -226,7 +226,7 @@ describe('plugin interface and registry', () => {
     await useBackend('cpu');
   });
 
-  it('lists the built-ins as DESIGN §6 objects', () => {
+  it('lists the built-ins as docs/architecture.md §6 objects', () => {
     const list = listEstimators();
     const names = list.map((e) => e.name);
     for (const name of ['lr', 'lr-constant', 'lr-moving-average', 'lr-loo', 'lr-optimal', 'lr-optimal-loo', 'rp', 'lr+rp', 'tp', 'dice']) expect(names).toContain(name);

@@ -44,7 +44,7 @@ export function getEstimator(name: string): Estimator<any> {
   return registry.get(name);
 }
 
-/** One row of `pathwise estimators --json` (DESIGN §6). */
+/** One row of `pathwise estimators --json` (docs/architecture.md §6). */
 export interface EstimatorInfo {
   name: string;
   requires: Requirement[];

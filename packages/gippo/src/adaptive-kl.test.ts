@@ -1,4 +1,4 @@
-// The adaptive-KL PPO of the physics/traffic baselines (rl_games' scheduler, specs/gippo.md §3.3).
+// The adaptive-KL PPO of the physics/traffic baselines (rl_games' scheduler, docs/algorithms/gippo.md §3.3).
 import { describe, expect, it } from 'vitest';
 import '@pathwise/backend-cpu';
 import { tf, useBackend } from '@pathwise/core';

@@ -11,7 +11,7 @@ const DESCRIPTIONS: Record<AlgorithmName, string> = {
   gippo: 'Gradient Informed PPO: PPO towards an alpha-policy built from analytic action gradients',
 };
 
-/** Columns each algorithm adds after the DESIGN §6 base columns. */
+/** Columns each algorithm adds after the docs/architecture.md §6 base columns. */
 export function metricColumns(algo: AlgorithmName): string[] {
   if (algo === 'gippo') return ['alpha', 'lr_alpha', 'alpha_loss', 'oorr', 'bias', 'det_min', 'det_max'];
   if (algo === 'lrp') return ['k_lr'];

@@ -3,7 +3,7 @@ import { ConfigError, resolveConfig, type ConfigSchema } from '@pathwise/core';
 export const ALGORITHM_NAMES = ['lr', 'rp', 'lrp', 'ppo', 'gippo'] as const;
 export type AlgorithmName = (typeof ALGORITHM_NAMES)[number];
 
-/** Every knob of the on-policy trainer and its algorithms (specs/gippo.md §2–3). */
+/** Every knob of the on-policy trainer and its algorithms (docs/algorithms/gippo.md §2–3). */
 export interface TrainerConfig {
   /** Parallel envs (`num_actors`). */
   numActors: number;

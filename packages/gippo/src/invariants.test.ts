@@ -1,4 +1,4 @@
-// specs/gippo.md §6: the invariants of the reference, one test (or more) each.
+// docs/algorithms/gippo.md §6: the invariants of the reference, one test (or more) each.
 import { beforeAll, describe, expect, it } from 'vitest';
 import '@pathwise/backend-cpu';
 import { Rng, parametersOf, tf, useBackend } from '@pathwise/core';

@@ -3,7 +3,7 @@ import { tf } from '@pathwise/core';
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /**
- * The reference's negative log-likelihood of pre-tanh actions (no tanh correction, specs/gippo.md §2.1):
+ * The reference's negative log-likelihood of pre-tanh actions (no tanh correction, docs/algorithms/gippo.md §2.1):
  * nlp(u; μ, σ) = ½Σ((u − μ)/σ)² + ½·D·log 2π + Σ log σ, per row. Written on log σ directly: fewer ops
  * than exp-then-log, and exact.
  */

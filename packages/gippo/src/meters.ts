@@ -1,5 +1,5 @@
 /**
- * The reference's smoothed episode-return statistic (`AverageMeter`, size 100, specs/gippo.md §2.1 item 8):
+ * The reference's smoothed episode-return statistic (`AverageMeter`, size 100, docs/algorithms/gippo.md §2.1 item 8):
  * new_mean = (old_size·old_mean + k·batch_mean)/(old_size + k), k = min(#finished, size),
  * old_size = min(size − k, current_size). With 64 episodes per epoch: 0.36·previous + 0.64·current.
  */

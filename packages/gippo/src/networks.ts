@@ -1,7 +1,7 @@
 import { DiagGaussian, Linear, MLP, parametersOf, tf, type Module, type Rng } from '@pathwise/core';
 
 /**
- * The reference's stochastic actor (specs/gippo.md §2.1): hidden blocks Linear → ELU → LayerNorm,
+ * The reference's stochastic actor (docs/algorithms/gippo.md §2.1): hidden blocks Linear → ELU → LayerNorm,
  * then μ and log σ heads (state-dependent σ = exp(log σ), no clamping), PyTorch default inits.
  * The two heads are one Linear of width 2·actDim, split after: the same distribution of initial
  * weights, one kernel fewer per forward pass.
@@ -70,7 +70,7 @@ export function disposeAll(tensors: tf.Tensor[]): void {
 
 /**
  * Flattens per-parameter gradients in PyTorch's layout and order (Linear weights stored [out, in]),
- * which the reference's "first 512 entries" rule of LR+RP depends on (specs/gippo.md §2.4).
+ * which the reference's "first 512 entries" rule of LR+RP depends on (docs/algorithms/gippo.md §2.4).
  */
 export function flattenTorchOrder(module: Module, grads: tf.Tensor[]): tf.Tensor1D {
   const names = module.namedParameters().map(([n]) => n);

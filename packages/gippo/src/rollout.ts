@@ -3,7 +3,7 @@ import { resetDone, type Env, type EnvState } from '@pathwise/envs';
 import type { Actor } from './networks.js';
 import type { MLP } from '@pathwise/core';
 
-/** Frozen normaliser statistics used during one epoch's rollout (specs/gippo.md §2.1). */
+/** Frozen normaliser statistics used during one epoch's rollout (docs/algorithms/gippo.md §2.1). */
 export interface Normalisers {
   /** [obsDim] tensors, or undefined when input normalisation is off. */
   obsMean?: tf.Tensor;

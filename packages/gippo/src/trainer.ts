@@ -71,7 +71,7 @@ export async function readHostRecords(batch: EpochBatch): Promise<EpochBatch> {
   return batch;
 }
 
-/** The JSON a checkpoint stores (DESIGN §6 "whatever resume needs"). */
+/** The JSON a checkpoint stores (docs/architecture.md §6 "whatever resume needs"). */
 export interface TrainerState {
   version: 1;
   algo: AlgorithmName;
@@ -96,7 +96,7 @@ export interface TrainerState {
 }
 
 /**
- * The on-policy trainer of specs/gippo.md §2.1 with the actor updates of LR, RP, LR+RP, PPO and GI-PPO.
+ * The on-policy trainer of docs/algorithms/gippo.md §2.1 with the actor updates of LR, RP, LR+RP, PPO and GI-PPO.
  * One `epoch()` = rollout (horizon × numActors), GAE, the algorithm's actor update, critic update,
  * target-critic update, then PPO (PPO and GI-PPO).
  */
@@ -166,7 +166,7 @@ export class OnPolicyTrainer implements AlgorithmRun {
     this.episodeReturn = new Float64Array(config.numActors);
   }
 
-  /** Trains one epoch and returns its metrics row (DESIGN §6 columns plus the algorithm's own). */
+  /** Trains one epoch and returns its metrics row (docs/architecture.md §6 columns plus the algorithm's own). */
   async epoch(): Promise<EpochMetrics> {
     const e = this.epochCount + 1;
     const { config } = this;

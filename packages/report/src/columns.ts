@@ -1,4 +1,4 @@
-/** The DESIGN §6 metrics.csv columns, in order; algorithm columns follow them. */
+/** The docs/architecture.md §6 metrics.csv columns, in order; algorithm columns follow them. */
 export const METRICS_BASE_COLUMNS = [
   'epoch',
   'steps',

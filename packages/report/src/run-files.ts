@@ -19,7 +19,7 @@ export function readSummary(runDir: string): Summary | undefined {
   return JSON.parse(readFileSync(path, 'utf8'), decodeNonFinite) as Summary;
 }
 
-/** A run whose summary.json exists is finished (DESIGN §6); sweeps skip it. */
+/** A run whose summary.json exists is finished (docs/architecture.md §6); sweeps skip it. */
 export function isRunFinished(runDir: string): boolean {
   return existsSync(join(runDir, SUMMARY_JSON));
 }

@@ -1,4 +1,4 @@
-/** Mean and spread of one figure over seeds, as summary.json stores it (DESIGN §6). */
+/** Mean and spread of one figure over seeds, as summary.json stores it (docs/architecture.md §6). */
 export interface SeedStats {
   mean: number;
   /** Sample standard deviation (N−1); 0 for a single seed. */

@@ -1,6 +1,6 @@
 import type { SeedStats } from './seed-stats.js';
 
-/** summary.json of a one-seed run (DESIGN §6). Its presence marks the run finished. */
+/** summary.json of a one-seed run (docs/architecture.md §6). Its presence marks the run finished. */
 export interface RunSummary {
   algo: string;
   env: string;

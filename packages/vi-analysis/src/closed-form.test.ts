@@ -27,7 +27,7 @@ function expectDigits(actual: number[], expected: number[], rtol: number): void 
 const golden: Quadratic = { c0: -10, g: [0.3, -0.2], H: [[-2, 0.5], [0.5, -1]] };
 const goldenSigma = [0.5, 0.8];
 
-describe('closed forms: golden values (vi.md §5.13, §2.8, §5.14, §4.1)', () => {
+describe('closed forms: golden values (docs/algorithms/vi.md §5.13, §2.8, §5.14, §4.1)', () => {
   it('§5.13 RP, SF-joint (b = 0, −10, optimal), SF-elbo (b = 0) and exact gradients', () => {
     const rp = rpVariances(golden, goldenSigma);
     expectDigits(rp.mu, [1.16, 0.7025], 1e-12);
@@ -165,7 +165,7 @@ function perDraw(q: Quadratic, mu: number[], sigma: number[], eps: number[], b: 
   return rows;
 }
 
-describe('closed forms against exact Gauss–Hermite quadrature (vi.md §5.1, d ≤ 3)', () => {
+describe('closed forms against exact Gauss–Hermite quadrature (docs/algorithms/vi.md §5.1, d ≤ 3)', () => {
   const rng = new Rng(2024);
   for (let trial = 0; trial < 9; trial++) {
     const d = 1 + (trial % 3);
@@ -216,7 +216,7 @@ describe('closed forms against exact Gauss–Hermite quadrature (vi.md §5.1, d 
   }
 });
 
-describe('closed forms: structural invariants (vi.md §5.4–§5.9)', () => {
+describe('closed forms: structural invariants (docs/algorithms/vi.md §5.4–§5.9)', () => {
   const rng = new Rng(77);
 
   it('Theorem C: SF-joint ≥ RP for every component, baseline and instance, indefinite H included', () => {

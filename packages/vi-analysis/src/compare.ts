@@ -1,5 +1,5 @@
 // Empirical RP vs SF gradient variances on a model, with the quadratic-approximation prediction
-// beside each (vi.md §3.2), at the initial point and at the VI optimum.
+// beside each (docs/algorithms/vi.md §3.2), at the initial point and at the VI optimum.
 import { ConfigError, type Rng } from '@pathwise/core';
 import { rpVariances, sfVariances, type ComponentVariances, type Quadratic } from './closed-form.js';
 import { classificationData, regressionData, type Dataset } from './datasets.js';

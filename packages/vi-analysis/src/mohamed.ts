@@ -1,4 +1,4 @@
-// Mohamed, Rosca, Figurnov, Mnih (2020) §3 test functions (vi.md §4.1): single-draw variances of the
+// Mohamed, Rosca, Figurnov, Mnih (2020) §3 test functions (docs/algorithms/vi.md §4.1): single-draw variances of the
 // score-function (with and without the optimal baseline) and pathwise estimators of
 // ∇_θ E_{N(μ,σ²)} f(x; k), θ ∈ {μ, σ}, exactly by quadrature and empirically with the tfjs estimators.
 import { ConfigError, tf, type Rng } from '@pathwise/core';
@@ -88,7 +88,7 @@ export interface MohamedStudy {
   pathwiseLoses: { cost: MohamedCost; param: 'mu' | 'sigma'; ks: number[] }[];
 }
 
-/** The default grids (vi.md §4.1): (x−k)² on [−3, 3]; exp(−kx²) on k ∈ [0.1, 10] and cos(kx) on [0.5, 5], log-spaced. */
+/** The default grids (docs/algorithms/vi.md §4.1): (x−k)² on [−3, 3]; exp(−kx²) on k ∈ [0.1, 10] and cos(kx) on [0.5, 5], log-spaced. */
 export function mohamedGrid(points = 25): Record<MohamedCost, number[]> {
   const lin = (a: number, b: number) => Array.from({ length: points }, (_, i) => a + ((b - a) * i) / (points - 1));
   const log = (a: number, b: number) => lin(Math.log10(a), Math.log10(b)).map((v) => 10 ** v);

@@ -2,7 +2,7 @@
 
 /**
  * The 5-point probabilists' Gauss–Hermite rule (weights sum to 1): nodes 0, ±sqrt(5 ∓ √10), exact for
- * polynomials of degree ≤ 9 in ε ~ N(0, 1), hence for every estimator moment of a quadratic f (vi.md §5.1).
+ * polynomials of degree ≤ 9 in ε ~ N(0, 1), hence for every estimator moment of a quadratic f (docs/algorithms/vi.md §5.1).
  */
 export function gaussHermite5(): { nodes: number[]; weights: number[] } {
   const inner = Math.sqrt(5 - Math.sqrt(10));

@@ -18,7 +18,7 @@ function randomQuadratic(rng: Rng, d: number): { q: Quadratic; sigma: number[]; 
     }
   }
   return {
-    // c0 kept moderate: float32 rounding of f enters every SF draw (vi.md §5.3).
+    // c0 kept moderate: float32 rounding of f enters every SF draw (docs/algorithms/vi.md §5.3).
     q: { c0: 2 * rng.normal(), g: Array.from({ length: d }, () => rng.normal()), H },
     sigma: Array.from({ length: d }, () => 0.4 + 0.8 * rng.uniform()),
     mu: Array.from({ length: d }, () => rng.normal()),

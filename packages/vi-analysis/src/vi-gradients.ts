@@ -1,4 +1,4 @@
-// Mean-field Gaussian VI gradient estimators (vi.md §1.2) on a log joint given as a tfjs function,
+// Mean-field Gaussian VI gradient estimators (docs/algorithms/vi.md §1.2) on a log joint given as a tfjs function,
 // built on @pathwise/estimators: RP, SF on log p only ("SF-joint", entropy analytic) and BBVI's SF on
 // h = log p − log q ("SF-elbo"), with constant baselines and quadratic control variates.
 import { ConfigError, ShapeError, tf, type Rng } from '@pathwise/core';
@@ -20,7 +20,7 @@ export interface ViGradientOptions {
   /** SF baseline b (a number or per component {mu, sigma}); 0 = "without control variate". Ignored by RP. */
   baseline?: BaselineSpec;
   /**
-   * Control variates from a quadratic model of f at μ (vi.md §2.9): `delta` (SF-joint: subtract the
+   * Control variates from a quadratic model of f at μ (docs/algorithms/vi.md §2.9): `delta` (SF-joint: subtract the
    * second-order Taylor model and add its exact expectation back) or `linear-response` (RP: subtract
    * H(θ − μ) from ∇f and add its expectation back).
    */
@@ -195,7 +195,7 @@ export function columnMoments(data: ArrayLike<number>, n: number, d: number): Co
 /**
  * Per-component optimal constant baselines b_i = E[f s_i²]/E[s_i²] (= Cov(f s_i, s_i)/Var(s_i)),
  * estimated from `draws` independent pilot draws so that using them keeps the estimator unbiased
- * (vi.md §1.2). For SF-elbo the same is done for h = f − log q.
+ * (docs/algorithms/vi.md §1.2). For SF-elbo the same is done for h = f − log q.
  */
 export async function estimateOptimalBaselines(options: {
   logJoint: LogJoint;

@@ -6,7 +6,7 @@ export function registerBackendsCommand(program: Command): void {
   program
     .command('backends')
     .description('List compute backends with availability and capabilities (SIMD, threads, float precision)')
-    .option('--json', 'print JSON (DESIGN §6)')
+    .option('--json', 'print JSON (docs/architecture.md §6)')
     .action((_options, command: Command) => {
       const { json } = globalOptions(command);
       const backends = listBackends();

@@ -26,7 +26,7 @@ export function registerBenchCommand(program: Command): void {
   bench
     .command('core')
     .description('Per-op dispatch time and the forward+backward time of a 64x[64,32,32,1] ELU MLP, per backend')
-    .option('--json', 'print {what, machine, results} JSON (DESIGN §6)')
+    .option('--json', 'print {what, machine, results} JSON (docs/architecture.md §6)')
     .action(async (_options, command: Command) => {
       const { json, backend } = globalOptions(command);
       const results = [];

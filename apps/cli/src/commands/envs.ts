@@ -5,7 +5,7 @@ import { globalOptions, printJson, Progress, setupBackend } from '../context.js'
 import { machine } from './bench.js';
 
 /**
- * `pathwise envs [--json]`: the registered environments (DESIGN §6 objects).
+ * `pathwise envs [--json]`: the registered environments (docs/architecture.md §6 objects).
  * `pathwise envs step --env NAME --actions JSON [--steps K] [--seed N] [--backend B] [--json]`:
  * rewards, totals, analytic action gradients and done flags of a K-step rollout from a seeded reset.
  */

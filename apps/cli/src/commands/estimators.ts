@@ -2,12 +2,12 @@ import type { Command } from 'commander';
 import { listEstimators } from '@pathwise/estimators';
 import { globalOptions, printJson } from '../context.js';
 
-/** `pathwise estimators [--json]`: the registered gradient estimators (DESIGN §6). */
+/** `pathwise estimators [--json]`: the registered gradient estimators (docs/architecture.md §6). */
 export function registerEstimatorsCommand(program: Command): void {
   program
     .command('estimators')
     .description('List the registered gradient estimators')
-    .option('--json', 'print [{name, requires, unbiased, options}] (DESIGN §6)')
+    .option('--json', 'print [{name, requires, unbiased, options}] (docs/architecture.md §6)')
     .action((_flags, command: Command) => {
       const { json } = globalOptions(command);
       const list = listEstimators();

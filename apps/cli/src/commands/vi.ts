@@ -12,7 +12,7 @@ export function registerViCommand(program: Command): void {
   const vi = program.command('vi').description('Reparameterisation vs score-function gradient variance in mean-field Gaussian VI');
 
   vi.command('closed-form')
-    .description('Exact single-draw variances of RP, SF-joint and SF-elbo for a quadratic log joint (vi.md §2.10)')
+    .description('Exact single-draw variances of RP, SF-joint and SF-elbo for a quadratic log joint (docs/algorithms/vi.md §2.10)')
     .requiredOption('--mu <json>', 'variational mean, e.g. [0,0]')
     .requiredOption('--sigma <json>', 'variational standard deviations')
     .requiredOption('--grad <json>', 'gradient of the log joint at mu')

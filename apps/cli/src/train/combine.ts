@@ -17,7 +17,7 @@ export function meanCurve(name: string, dirs: string[]): LineSeries {
   return { name, x, y, ...(dirs.length > 1 ? { std } : {}) };
 }
 
-/** The several-seed summary.json (DESIGN §6). */
+/** The several-seed summary.json (docs/architecture.md §6). */
 export function combineSummaries(summaries: RunSummary[], wallS: number): MultiSeedSummary {
   const first = summaries[0]!;
   return {

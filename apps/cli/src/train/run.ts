@@ -1,4 +1,4 @@
-// One training run into a run directory (DESIGN §6): config.json, metrics.csv/.jsonl, summary.json,
+// One training run into a run directory (docs/architecture.md §6): config.json, metrics.csv/.jsonl, summary.json,
 // reward.svg and checkpoint/. Resumable: a resumed run continues exactly as the uninterrupted one.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// VI variance panel: closed forms (vi.md §2) against Monte Carlo for a user-edited quadratic, and
+// VI variance panel: closed forms (docs/algorithms/vi.md §2) against Monte Carlo for a user-edited quadratic, and
 // the empirical comparison on Bayesian logistic regression with a shipped data set.
 import { Rng } from '@pathwise/core';
 import { closedFormReport, columnMoments, compareOnModel, quadraticLogJoint, viGradientDraws, type ViEstimator } from '@pathwise/vi-analysis';

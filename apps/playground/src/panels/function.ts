@@ -26,7 +26,7 @@ export class RunLog {
   series(key: string): Array<{ name: string; x: number[]; y: number[] }> {
     return [...this.rows].map(([run, rows]) => ({ name: ALGO_LABELS[run] ?? run, x: rows.map((r) => r.epoch!), y: rows.map((r) => r[key] ?? Number.NaN) }));
   }
-  /** metrics.csv columns (DESIGN §6) with a leading `algo` column; algorithm columns of every run. */
+  /** metrics.csv columns (docs/architecture.md §6) with a leading `algo` column; algorithm columns of every run. */
   csv(): string {
     // The algorithm columns (alpha, oorr, k_lr, ...) are whatever the rows carry beyond the base ones.
     const base = new Set<string>(METRICS_BASE_COLUMNS);

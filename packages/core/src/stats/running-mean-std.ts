@@ -7,7 +7,7 @@ export interface RunningMeanStdState {
 }
 
 /**
- * The GI-PPO reference's observation/value normaliser (specs/gippo.md §2.1): mean 0, var 1 and
+ * The GI-PPO reference's observation/value normaliser (docs/algorithms/gippo.md §2.1): mean 0, var 1 and
  * count 1e-4 at the start; batch updates with the parallel-variance formula using the *biased*
  * batch variance; normalise(x) = (x − mean)/sqrt(var + 1e-5). Host-side float64.
  */

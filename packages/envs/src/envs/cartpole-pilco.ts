@@ -3,7 +3,7 @@ import type { Rng } from '@pathwise/core';
 import { defineEnv, STEP_COUNTER, type Env, type EnvOptions } from '../env.js';
 
 // The PILCO-style cart-pole swing-up of the PIPPS demo (proppo/pipps_demo pipps/envs/cartpole.py,
-// spec pipps.md §4.1): state [p, φ, ṗ, φ̇] with φ = 0 upright and φ = π hanging (not wrapped);
+// docs/algorithms/pipps.md §4.1): state [p, φ, ṗ, φ̇] with φ = 0 upright and φ = π hanging (not wrapped);
 // PILCO's equations with φ shifted by π; control period 0.1 s as 10 explicit-Euler substeps.
 
 export const CARTPOLE_PILCO = {
@@ -68,7 +68,7 @@ export function cartpolePilcoEnv(options: CartpolePilcoOptions = {}): Env<State>
       action: { names: ['force'], units: ['N'], low: [-c.maxForce], high: [c.maxForce] },
       rewardDescription: 'r = -(1 - exp(-½(p² + φ²))) on the true state after the step; φ not wrapped (0 upright)',
       observationNames: ['p', 'phi', 'p_dot', 'phi_dot'],
-      constants: { ...c, observationNoise: noise, initStd, source: 'proppo/pipps_demo pipps/envs/cartpole.py (spec pipps.md §4.1)' },
+      constants: { ...c, observationNoise: noise, initStd, source: 'proppo/pipps_demo pipps/envs/cartpole.py (docs/algorithms/pipps.md §4.1)' },
       init: (batch: number, rng: Rng) => {
         const draw = (mean: number) => tf.tensor1d(rng.fillNormal(new Float32Array(batch), mean, initStd));
         const state: State = { p: draw(0), phi: draw(Math.PI), pDot: draw(0), phiDot: draw(0) };

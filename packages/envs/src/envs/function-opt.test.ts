@@ -8,7 +8,7 @@ beforeAll(() => useTestBackend('cpu'));
 
 const relClose = (got: number, want: number, rtol = 1e-4) => expect(Math.abs(got - want)).toBeLessThanOrEqual(rtol * Math.abs(want));
 
-/** Reward and d reward/du for pre-tanh u, through stepReport with a = tanh(u) (spec gippo.md §1). */
+/** Reward and d reward/du for pre-tanh u, through stepReport with a = tanh(u) (docs/algorithms/gippo.md §1). */
 async function atPreTanh(env: string, us: number[]): Promise<{ reward: number; dReward: number[] }> {
   const actions = [us.map((u) => Math.tanh(u))];
   const report = await stepReport({ env, actions, steps: 1 });

@@ -2,7 +2,7 @@ import { tf, ConfigError } from '@pathwise/core';
 import { defineEnv, STEP_COUNTER, type Env, type EnvOptions, type EnvState } from '../env.js';
 import { safeSqrt } from '../math.js';
 
-// GI-PPO function-optimisation suite (SonSang/gippo envs/func_optim, spec gippo.md §1):
+// GI-PPO function-optimisation suite (SonSang/gippo envs/func_optim, docs/algorithms/gippo.md §1):
 // a state-less, one-step problem; the observation is always 0 and the reward is -f(B * a).
 
 export const DEJONG_BOUND = 5.12;

@@ -62,7 +62,7 @@ export function inverseVarianceCombination(name: string, description: string, op
   });
 }
 
-/** GI-PPO's LR+RP rule (gippo.md §2.4): k_LR = v_RP/(v_LR + v_RP + 1e-8), v = trace of the unbiased covariance. */
+/** GI-PPO's LR+RP rule (docs/algorithms/gippo.md §2.4): k_LR = v_RP/(v_LR + v_RP + 1e-8), v = trace of the unbiased covariance. */
 export function lrPlusRp(name = 'lr+rp'): Estimator<CombinationOptions> {
   return inverseVarianceCombination(name, "GI-PPO's LR+RP: inverse-variance interpolation k_LR = v_RP/(v_LR + v_RP + 1e-8) of LR (leave-one-out baseline) and RP", {
     lrBaseline: 'leave-one-out',

@@ -1,4 +1,4 @@
-/** Inputs of GI-PPO's α / lr_α update for the next epoch (specs/gippo.md §2.6 steps 6–7). */
+/** Inputs of GI-PPO's α / lr_α update for the next epoch (docs/algorithms/gippo.md §2.6 steps 6–7). */
 export interface AlphaRuleInput {
   alpha: number;
   lrAlpha: number;

@@ -2,7 +2,7 @@ import { parametersOf, tf } from '@pathwise/core';
 import type { EpochBatch, OnPolicyTrainer } from '../trainer.js';
 import { negLogProb } from '../losses.js';
 
-/** LR loss (specs/gippo.md §2.2): mean_i Â_i·nlp(u_i; μ_θ(s_i), σ_θ(s_i)); its gradient is −mean Â∇log π. */
+/** LR loss (docs/algorithms/gippo.md §2.2): mean_i Â_i·nlp(u_i; μ_θ(s_i), σ_θ(s_i)); its gradient is −mean Â∇log π. */
 export function lrLoss(trainer: OnPolicyTrainer, obs: tf.Tensor, actions: tf.Tensor, advantages: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
     const [mean, logStd] = tf.split(trainer.actor.apply(obs), 2, 1);

@@ -8,7 +8,7 @@ import { lrLoss } from './lr.js';
 import type { RpRollout } from './rp.js';
 
 /**
- * Inverse-variance weight of the LR gradient (specs/gippo.md §2.4): k_LR = v_RP/(v_LR + v_RP + 1e-8),
+ * Inverse-variance weight of the LR gradient (docs/algorithms/gippo.md §2.4): k_LR = v_RP/(v_LR + v_RP + 1e-8),
  * where v is the trace of the unbiased covariance of per-sample gradients. k_RP = 1 − k_LR.
  */
 export function inverseVarianceWeight(varianceLr: number, varianceRp: number): number {
