@@ -47,15 +47,19 @@ describe('Registry and defineAlgorithm', () => {
     expect(() => b.get('two')).toThrow(/Unknown test-kind 'two'\. Registered: one\./);
   });
 
-  it('registers algorithms by name', async () => {
+  it('registers algorithms by name, resolves configs per problem and variant, and lists names on a miss', async () => {
     const algo = registerAlgorithm(
       defineAlgorithm({
         name: 'noop',
         description: 'does nothing',
-        defaults: { lr: 1 },
-        configSchema: { lr: { type: 'number' } },
+        defaults: (problem: string) => ({ lr: problem === 'big' ? 2 : 1, epochs: 3 }),
+        configSchema: { lr: { type: 'number', min: 0 }, epochs: { type: 'integer', min: 1 } },
+        keyAliases: { learning_rate: 'lr' },
+        variants: { 'noop-fast': { description: 'faster', preset: { lr: 10 } } },
+        epochs: (c) => c.epochs,
+        columns: () => ['loss'],
         create: () => ({
-          epoch: async () => ({ epoch: 1, steps: 0, reward: 0, actor_loss: 0, critic_loss: 0, actor_lr: 1, critic_lr: 1 }),
+          epoch: async () => ({ epoch: 1, steps: 0, reward: 0, best_reward: 0, loss: 1 }),
           state: async () => ({}),
           load: () => {},
           dispose: () => {},
@@ -63,7 +67,13 @@ describe('Registry and defineAlgorithm', () => {
       }),
     );
     expect(algorithms.get('noop')).toBe(algo);
-    const run = await algo.create({ config: algo.defaults, rng: undefined as never, problem: undefined, backend: 'cpu' });
-    expect((await run.epoch()).epoch).toBe(1);
+    expect(algorithms.lookup('noop-fast')).toEqual({ algorithm: algo, name: 'noop-fast', variant: 'noop-fast' });
+    expect(algo.resolve('small')).toEqual({ lr: 1, epochs: 3 });
+    expect(algo.resolve('big', { learning_rate: 5 })).toEqual({ lr: 5, epochs: 3 });
+    expect(algo.resolve('big', {}, 'noop-fast')).toEqual({ lr: 10, epochs: 3 });
+    expect(() => algo.resolve('big', { lr: -1 })).toThrow(/Invalid config 'lr'/);
+    expect(() => algorithms.lookup('nope')).toThrow(/Unknown algorithm 'nope'\. Registered: .*noop, noop-fast/);
+    const run = await algo.create({ config: algo.resolve('small'), rng: undefined as never, problem: undefined, seed: 1, backend: 'cpu' });
+    expect((await run.epoch()).loss).toBe(1);
   });
 });

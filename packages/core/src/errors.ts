@@ -61,3 +61,14 @@ function formatValue(value: unknown): string {
     return String(value);
   }
 }
+
+/** A plugin lacks a capability its consumer needs (e.g. a stateful estimator inside the particle tape). */
+export class CapabilityError extends PathwiseError {
+  constructor(
+    readonly plugin: string,
+    readonly consumer: string,
+    readonly missing: string,
+  ) {
+    super(`'${plugin}' cannot be used by ${consumer}: it needs ${missing}.`);
+  }
+}

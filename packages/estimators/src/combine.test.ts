@@ -1,7 +1,7 @@
 import '@pathwise/backend-cpu';
 import { Rng, useBackend, tf } from '@pathwise/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { inverseVarianceWeight, spreadAcrossParticles, totalPropagationCombine, totalPropagationWeights } from './combine.js';
+import { inverseVarianceWeight, spreadAcrossParticles, totalPropagationWeights } from './combine.js';
 import { expectClose, values } from './test-helpers.js';
 
 tf.env().set('PROD', true);
@@ -66,22 +66,18 @@ describe('total-propagation combination primitive (pipps §6.1 invariants 1, 2, 
     expect(await scalar(inverseVarianceWeight(tf.scalar(1), tf.scalar(3), { rule: 'gippo', eps: 1e-8 }))).toBeCloseTo(0.75, 6);
   });
 
-  it('combines gradients (particle axis summed) and messages with the node weight', async () => {
-    const lrMsg = [rng.normalTensor([P, 3])];
-    const rpMsg = [rng.normalTensor([P, 3])];
-    const out = totalPropagationCombine({ contributions: lr, message: lrMsg }, { contributions: rp, message: rpMsg });
-    const k = await scalar(out.kLR);
-    for (let i = 0; i < lr.length; i++) {
-      const a = await values(tf.sum(lr[i]!, 0));
-      const b = await values(tf.sum(rp[i]!, 0));
-      expectClose(await values(out.gradients[i]!), a.map((v, j) => k * v + (1 - k) * b[j]!), 1e-5, 1e-5);
+  it('gives the same weight from host numbers as from tensors, under both rules', async () => {
+    for (const [vLR, vRP] of [[3, 1], [5, 0], [0, 2], [0, 0], [1e-6, 4e3]] as const) {
+      for (const rule of ['gippo', 'tp'] as const) {
+        const host = inverseVarianceWeight(vLR, vRP, { rule });
+        expect(host).toBeCloseTo(await scalar(inverseVarianceWeight(tf.scalar(vLR), tf.scalar(vRP), { rule })), 6);
+        expect(host).toBeGreaterThanOrEqual(0);
+        expect(host).toBeLessThanOrEqual(1);
+      }
     }
-    const a = await values(lrMsg[0]!);
-    const b = await values(rpMsg[0]!);
-    expectClose(await values(out.message[0]!), a.map((v, j) => k * v + (1 - k) * b[j]!), 1e-5, 1e-5);
-    // k ≡ 0 and k ≡ 1 cases (pipps invariant 3): zero LR spread gives pure LR weight 1.
-    const pureLR = totalPropagationCombine({ contributions: [tf.ones([P, 2])], message: lrMsg }, { contributions: [rng.normalTensor([P, 2])], message: rpMsg });
-    expect(await values(pureLR.message[0]!)).toEqual(a);
+    expect(inverseVarianceWeight(3, 1, { rule: 'gippo' })).toBeCloseTo(0.25, 8);
+    expect(inverseVarianceWeight(0, 0, { rule: 'tp' })).toBe(0.5);
+    expect(inverseVarianceWeight(0, 0, { rule: 'gippo' })).toBe(0);
   });
 
   it('spread is the sum of squared deviations from the particle mean', async () => {

@@ -14,15 +14,24 @@ export interface WeightOptions {
   eps?: number;
 }
 
-/** k_LR from the two variances (any matching shapes, elementwise); k_RP = 1 − k_LR. */
-export function inverseVarianceWeight(varianceLR: tf.Tensor, varianceRP: tf.Tensor, options: WeightOptions = {}): tf.Tensor {
+/**
+ * k_LR from the two variances; k_RP = 1 − k_LR. Tensors (any matching shapes, elementwise) give a
+ * tensor; host numbers (float64 statistics, e.g. Welford traces) give a number, by the same rule.
+ */
+export function inverseVarianceWeight(varianceLR: number, varianceRP: number, options?: WeightOptions): number;
+export function inverseVarianceWeight(varianceLR: tf.Tensor, varianceRP: tf.Tensor, options?: WeightOptions): tf.Tensor;
+export function inverseVarianceWeight(varianceLR: number | tf.Tensor, varianceRP: number | tf.Tensor, options: WeightOptions = {}): number | tf.Tensor {
   const rule = options.rule ?? 'tp';
+  if (rule !== 'gippo' && rule !== 'tp') throw new ConfigError('rule', rule, "'gippo' or 'tp'");
+  const eps = options.eps ?? 1e-8;
+  if (typeof varianceLR === 'number' && typeof varianceRP === 'number') {
+    if (rule === 'gippo') return varianceRP / (varianceLR + varianceRP + eps);
+    const total = varianceLR + varianceRP;
+    return total > 0 ? Math.min(Math.max(varianceRP / total, 0), 1) : 0.5;
+  }
+  if (typeof varianceLR === 'number' || typeof varianceRP === 'number') throw new ShapeError('inverseVarianceWeight: give two tensors or two numbers.');
   return tf.tidy(() => {
-    if (rule === 'gippo') {
-      const eps = options.eps ?? 1e-8;
-      return tf.div(varianceRP, tf.add(tf.add(varianceLR, varianceRP), eps));
-    }
-    if (rule !== 'tp') throw new ConfigError('rule', rule, "'gippo' or 'tp'");
+    if (rule === 'gippo') return tf.div(varianceRP, tf.add(tf.add(varianceLR, varianceRP), eps));
     const total = tf.add(varianceLR, varianceRP);
     const positive = tf.greater(total, 0); // false for 0 and NaN
     const ratio = tf.clipByValue(tf.div(varianceRP, tf.where(positive, total, tf.onesLike(total))), 0, 1);
@@ -70,40 +79,6 @@ export function totalPropagationWeights(
       ...(options.eps !== undefined ? { eps: options.eps } : {}),
     }) as tf.Scalar;
     return { kLR, kRP: tf.sub(1, kLR) as tf.Scalar };
-  });
-}
-
-export interface NodeEstimates {
-  /** Per-particle parameter-gradient contributions, one [P, ...] tensor per parameter tensor. */
-  contributions: readonly tf.Tensor[];
-  /** The message this estimator sends to the previous node (e.g. ∂Ĵ/∂x_t per particle), if any. */
-  message?: readonly tf.Tensor[];
-}
-
-export interface CombinedNode extends TotalPropagationWeights {
-  /** k_LR Σ_p h_LR + k_RP Σ_p h_RP, one tensor per parameter (particle axis summed). */
-  gradients: tf.Tensor[];
-  /** k_LR·message_LR + k_RP·message_RP: the combined message that continues the backward pass. */
-  message: tf.Tensor[];
-}
-
-/**
- * One total-propagation node: weights the LR and RP estimates of the node by inverse variance and
- * returns the combined parameter gradient and the combined backward message.
- */
-export function totalPropagationCombine(lr: NodeEstimates, rp: NodeEstimates, options: WeightOptions = {}): CombinedNode {
-  const lrMessage = lr.message ?? [];
-  const rpMessage = rp.message ?? [];
-  if (lrMessage.length !== rpMessage.length) throw new ShapeError(`totalPropagationCombine: ${lrMessage.length} LR message tensors but ${rpMessage.length} RP ones.`);
-  return tf.tidy(() => {
-    const { kLR, kRP } = totalPropagationWeights(lr.contributions, rp.contributions, options);
-    const mix = (a: tf.Tensor, b: tf.Tensor) => tf.add(tf.mul(kLR, a), tf.mul(kRP, b));
-    return {
-      kLR,
-      kRP,
-      gradients: lr.contributions.map((h, i) => mix(tf.sum(h, 0), tf.sum(rp.contributions[i]!, 0))),
-      message: lrMessage.map((m, i) => mix(m, rpMessage[i]!)),
-    };
   });
 }
 

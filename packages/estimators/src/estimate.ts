@@ -1,4 +1,5 @@
-import { ConfigError, ShapeError, stopGradient, tf } from '@pathwise/core';
+import { CapabilityError, ConfigError, DiagGaussian, ShapeError, stopGradient, tf } from '@pathwise/core';
+import { perSampleVarianceTrace } from './combine.js';
 import type {
   EstimateOptions,
   Estimator,
@@ -13,10 +14,8 @@ import type {
   StateHolder,
 } from './types.js';
 
-const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
-
 /** The draws every estimator in one call shares. */
-interface Base {
+export interface Base {
   repeats: number;
   samples: number;
   dim: number;
@@ -24,10 +23,23 @@ interface Base {
   mean: tf.Tensor;
   logStd: tf.Tensor;
   noise: tf.Tensor;
-  f: (x: tf.Tensor) => tf.Tensor;
+  /** The objective, or undefined at a node whose consumer supplies `cost` and `cotangent` instead. */
+  f?: (x: tf.Tensor) => tf.Tensor;
   /** Whether `mean`/`logStd` may carry gradients from outside (then detached quantities use stopGradient). */
   connected: boolean;
+  /** A node consumer's per-sample cost-to-go [R, S] (instead of f(x)). */
+  cost?: tf.Tensor;
+  /** A node consumer's pathwise cotangent ∂f/∂x at the draws [R, S, D] (instead of ∇f). */
+  cotangent?: tf.Tensor;
+  /** A node consumer's variance of per-sample contributions, measured where its parameters live. */
+  variances?: VarianceFn;
 }
+
+/** One variance [R, 1, 1] per part (combinators weigh their parts by it). */
+export type VarianceFn = (parts: readonly PerSampleGradient[], maxSamples: number) => tf.Tensor[];
+
+/** The default: the trace of the per-sample covariance in the node's own (mean, logStd) space. */
+export const nodeSpaceVariances: VarianceFn = (parts, maxSamples) => parts.map((p) => perSampleVarianceTrace(p, maxSamples));
 
 /** Computed-once quantities of the draws that do not depend on which estimator asks. */
 interface Shared {
@@ -160,7 +172,7 @@ export function estimatorSurrogate(estimator: Estimator<any>, options: Surrogate
 }
 
 /** Runs one estimator on the shared draws: per-sample contributions [R, S, D]. */
-function runEstimator(estimator: Estimator<any>, base: Base, shared: Shared, state: EstimatorState | undefined): EstimatorOutput {
+export function runEstimator(estimator: Estimator<any>, base: Base, shared: Shared, state: EstimatorState | undefined): EstimatorOutput {
   const definition = estimator.definition;
   if (definition.gradient) {
     const inputs = makeInputs(estimator, base, shared, state);
@@ -208,15 +220,12 @@ function makeInputs<O extends EstimatorOptions>(
     rsample: () => tf.add(base.mean, tf.mul(tf.exp(base.logStd), base.noise)),
     values: () => {
       if (cache.values) return cache.values;
+      if (base.cost) return (cache.values = base.cost);
       if (cache.pathwise) return (cache.values = cache.pathwise.values);
-      return (cache.values = evaluate(base.f, inputs.x(), repeats, samples, dim));
+      return (cache.values = evaluate(objective(estimator, base, 'the per-sample cost f(x)'), inputs.x(), repeats, samples, dim));
     },
-    pathValues: () => evaluate(base.f, inputs.rsample(), repeats, samples, dim),
-    logProb: () => {
-      const z = tf.div(tf.sub(inputs.x(), base.mean), tf.exp(base.logStd));
-      const perDim = tf.sub(tf.mul(tf.square(z), -0.5), tf.add(base.logStd, HALF_LOG_2PI));
-      return tf.sum(perDim, -1);
-    },
+    pathValues: () => evaluate(objective(estimator, base, 'a differentiable objective f'), inputs.rsample(), repeats, samples, dim),
+    logProb: () => tf.neg(DiagGaussian.negLogProbLogStd(inputs.x(), base.mean, base.logStd)),
     score: () =>
       (cache.score ??= {
         mean: tf.div(base.noise, inputs.std()),
@@ -224,8 +233,10 @@ function makeInputs<O extends EstimatorOptions>(
       }),
     pathwise: () => {
       if (cache.pathwise) return cache.pathwise;
+      if (base.cotangent) return (cache.pathwise = { values: base.cost ?? tf.zeros([repeats, samples]), gradX: base.cotangent });
+      const f = objective(estimator, base, 'the pathwise gradient ∇f(x)');
       const flat = tf.reshape(inputs.x(), [n, dim]);
-      const { value, grads } = tf.valueAndGrads((x: tf.Tensor) => checkValues(base.f(x), n))([flat], tf.ones([n]));
+      const { value, grads } = tf.valueAndGrads((x: tf.Tensor) => checkValues(f(x), n))([flat], tf.ones([n]));
       cache.pathwise = { values: tf.reshape(value, [repeats, samples]), gradX: tf.reshape(grads[0]!, [repeats, samples, dim]) };
       return cache.pathwise;
     },
@@ -236,8 +247,15 @@ function makeInputs<O extends EstimatorOptions>(
       cache.perSample.set(other, out.perSample);
       return out.perSample;
     },
+    variances: (parts, maxSamples) => (base.variances ?? nodeSpaceVariances)(parts, maxSamples),
   };
   return inputs;
+}
+
+/** The objective f, or a CapabilityError when the consumer gave only messages and the estimator needs f. */
+function objective(estimator: Estimator<any>, base: Base, what: string): (x: tf.Tensor) => tf.Tensor {
+  if (base.f) return base.f;
+  throw new CapabilityError(estimator.name, 'this consumer', `${what}, which a node that receives only the cost-to-go and the pathwise cotangent does not have`);
 }
 
 function evaluate(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, repeats: number, samples: number, dim: number): tf.Tensor {

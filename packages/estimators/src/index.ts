@@ -14,12 +14,15 @@ export type {
   GradientEstimate,
 } from './types.js';
 export { defineEstimator } from './define.js';
+export { nodeBackward, checkNodeEstimator, type NodeInput, type NodeOutput, type NodeConsumer } from './node.js';
 export { registerEstimator, getEstimator, listEstimators, builtinEstimators, type EstimatorInfo } from './registry.js';
 export {
   estimateGradient,
   estimatorSurrogate,
   estimateSecondDerivatives,
   createStateHolder,
+  nodeSpaceVariances,
+  type VarianceFn,
   type SurrogateOptions,
   type SecondDerivativeEstimate,
 } from './estimate.js';
@@ -30,13 +33,10 @@ export {
   inverseVarianceWeight,
   spreadAcrossParticles,
   totalPropagationWeights,
-  totalPropagationCombine,
   perSampleVarianceTrace,
   type WeightRule,
   type WeightOptions,
   type TotalPropagationWeights,
-  type NodeEstimates,
-  type CombinedNode,
 } from './combine.js';
 export { magicBox, diceObjective, dice, type DiceObjectiveInput, type DiceOptions } from './dice.js';
 export {

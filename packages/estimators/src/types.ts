@@ -57,6 +57,13 @@ export interface EstimatorInputs<O extends EstimatorOptions = EstimatorOptions> 
   pathwise(): PathwiseValues;
   /** Another estimator's per-sample contributions on the same draws (for combinators). */
   perSample(estimator: Estimator<any>): PerSampleGradient;
+  /**
+   * Variances [R, 1, 1] of several estimators' per-sample contributions on these draws, measured
+   * where the consumer's parameters live: the (mean, logStd) space in VI, the per-particle θ-parts in
+   * the PIPPS tape, per-sample policy-parameter gradients in policy gradients. Combinators weigh by it.
+   * `maxSamples` > 0 uses only the first that many samples.
+   */
+  variances(parts: readonly PerSampleGradient[], maxSamples: number): tf.Tensor[];
   /** This estimator's state from the previous call (stateful estimators only). */
   readonly state: EstimatorState | undefined;
 }
@@ -69,6 +76,12 @@ export interface EstimatorOutput {
   perSample: PerSampleGradient;
   /** The state for the next call (stateful estimators). */
   nextState?: EstimatorState;
+  /**
+   * Set by combinators: `perSample` is Σ_k weights[k]·parts[k]. A consumer that has already mapped
+   * the parts to its parameters (to measure their variances) mixes those images instead of mapping
+   * the mixture again: the map is linear, so the result is the same, with one pass fewer.
+   */
+  mixture?: { parts: PerSampleGradient[]; weights: tf.Scalar[] | tf.Tensor[] };
 }
 
 export interface EstimatorDefinition<O extends EstimatorOptions = EstimatorOptions> {

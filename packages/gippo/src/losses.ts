@@ -1,19 +1,10 @@
-import { tf } from '@pathwise/core';
-
-const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+import { DiagGaussian, tf } from '@pathwise/core';
 
 /**
  * The reference's negative log-likelihood of pre-tanh actions (no tanh correction, docs/algorithms/gippo.md §2.1):
- * nlp(u; μ, σ) = ½Σ((u − μ)/σ)² + ½·D·log 2π + Σ log σ, per row. Written on log σ directly: fewer ops
- * than exp-then-log, and exact.
+ * core's `DiagGaussian.negLogProbLogStd`, per row.
  */
-export function negLogProb(u: tf.Tensor, mean: tf.Tensor, logStd: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const dim = u.shape[u.rank - 1]!;
-    const z = tf.mul(tf.sub(u, mean), tf.exp(tf.neg(logStd)));
-    return tf.add(tf.sum(tf.add(tf.mul(tf.square(z), 0.5), logStd), -1), dim * HALF_LOG_2PI);
-  });
-}
+export const negLogProb = (u: tf.Tensor, mean: tf.Tensor, logStd: tf.Tensor): tf.Tensor => DiagGaussian.negLogProbLogStd(u, mean, logStd);
 
 /** PPO's clipped surrogate: mean max(−Â·ρ, −Â·clip(ρ, 1 − ε, 1 + ε)). */
 export function clippedSurrogate(advantages: tf.Tensor, ratio: tf.Tensor, eClip: number): tf.Scalar {

@@ -1,6 +1,6 @@
 import { tf } from '@pathwise/core';
 import { defineEstimator } from '../define.js';
-import { inverseVarianceWeight, perSampleVarianceTrace, type WeightRule } from '../combine.js';
+import { inverseVarianceWeight, type WeightRule } from '../combine.js';
 import type { Estimator } from '../types.js';
 import { BASELINES, scoreFunction, type Baseline } from './score-function.js';
 import { reparameterisation } from './reparam.js';
@@ -49,14 +49,15 @@ export function inverseVarianceCombination(name: string, description: string, op
       const { options: o } = inputs;
       const gLR = inputs.perSample(lrFor(o.lrBaseline));
       const gRP = inputs.perSample(rp);
-      const kLR = inverseVarianceWeight(perSampleVarianceTrace(gLR, o.varianceSamples), perSampleVarianceTrace(gRP, o.varianceSamples), {
-        rule: o.rule,
-        eps: o.eps,
-      });
+      const [vLR, vRP] = inputs.variances([gLR, gRP], o.varianceSamples);
+      const kLR = inverseVarianceWeight(vLR!, vRP!, { rule: o.rule, eps: o.eps });
       const kRP = tf.sub(1, kLR);
       return {
-        mean: tf.add(tf.mul(kLR, gLR.mean), tf.mul(kRP, gRP.mean)),
-        logStd: tf.add(tf.mul(kLR, gLR.logStd), tf.mul(kRP, gRP.logStd)),
+        perSample: {
+          mean: tf.add(tf.mul(kLR, gLR.mean), tf.mul(kRP, gRP.mean)),
+          logStd: tf.add(tf.mul(kLR, gLR.logStd), tf.mul(kRP, gRP.logStd)),
+        },
+        mixture: { parts: [gLR, gRP], weights: [kLR, kRP] },
       };
     },
   });
