@@ -1,5 +1,6 @@
 // Prints the function-optimisation reproduction table (ours beside docs/algorithms/gippo.md §4.1) from a
-// sweep's table.csv. Usage: node scripts/gippo-reproduction-table.mjs [sweep-dir]
+// sweep's table.csv (a raw sweep under runs/ or its copy in docs/reproduction: table.csv is computed from
+// the runs' summary.json, never from the thinned curves). Usage: node scripts/gippo-reproduction-table.mjs [sweep-dir]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -3,6 +3,8 @@
 // runs that reached that trial). With --group, runs named NAME-seedK are pooled per NAME and only
 // the pooled tables are printed, and --svg FILE plots their mean ± std per trial (needs
 // `pnpm build`). Usage: node scripts/pipps-cartpole-table.mjs [--group [--svg FILE]] DIR [DIR ...]
+// DIR is a raw run under runs/ or its copy in docs/reproduction: metrics.csv has one row per trial and
+// is kept whole there (docs/reproduction/README.md).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -20,14 +22,18 @@ function readRun(dir) {
   const [header, ...lines] = readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
   const columns = header.split(',');
   const rows = lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [columns[i], Number(v)])));
-  // summary.json carries per-trial diagnostics once a run is finished; before that the checkpoint does.
+  // summary.json carries per-trial diagnostics once a run is finished; before that the checkpoint does
+  // (in a raw run under runs/), or per_trial.json, its copy in docs/reproduction (scripts/thin-runs.mjs).
   const summaryPath = join(dir, 'summary.json');
+  const perTrialPath = join(dir, 'per_trial.json');
   const checkpointPath = join(dir, 'checkpoint', 'pipps.json');
   const perTrial = existsSync(summaryPath)
     ? (JSON.parse(readFileSync(summaryPath, 'utf8')).per_trial ?? [])
-    : existsSync(checkpointPath)
-      ? (JSON.parse(readFileSync(checkpointPath, 'utf8')).details ?? [])
-      : [];
+    : existsSync(perTrialPath)
+      ? JSON.parse(readFileSync(perTrialPath, 'utf8'))
+      : existsSync(checkpointPath)
+        ? (JSON.parse(readFileSync(checkpointPath, 'utf8')).details ?? [])
+        : [];
   return { dir, rows, perTrial };
 }
 

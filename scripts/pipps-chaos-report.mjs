@@ -1,6 +1,7 @@
 // Runs the PIPPS curse-of-chaos studies (docs/algorithms/pipps.md §3.3–3.4) with `pathwise pipps chaos`,
-// one run directory per (study, policy seed), skipping finished ones, and writes the tables
-// beside the spec's numbers to docs/reproduction/pipps-chaos/tables.md.
+// one run directory per (study, policy seed) under runs/pipps-chaos/ (ignored), skipping finished ones,
+// copies each finished run into docs/reproduction/pipps-chaos/ with scripts/thin-runs.mjs, and writes
+// the tables beside the spec's numbers to docs/reproduction/pipps-chaos/tables.md.
 // Usage: node scripts/pipps-chaos-report.mjs [--report-only] [--backend wasm] [--only name,name]
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -14,6 +15,7 @@ const flag = (name, fallback) => {
 const reportOnly = args.includes('--report-only');
 const backend = flag('--backend', 'wasm');
 const only = flag('--only', undefined)?.split(',');
+const runRoot = 'runs/pipps-chaos';
 const outRoot = 'docs/reproduction/pipps-chaos';
 
 // Spec values (trVar RP, LR, TP, mean k_LR) for the rows the spec reports.
@@ -35,16 +37,25 @@ const STUDIES = [
 
 const fmt = (x) => (Number.isFinite(x) ? x.toExponential(1).replace('e+', 'e') : String(x));
 
+/** The run's copy in docs/reproduction: runs it under runs/ first when neither has finished it. */
 function run(study, seed) {
-  const dir = join(outRoot, study.name, `seed-${seed}`);
-  if (existsSync(join(dir, 'summary.json'))) return dir;
+  const docsDir = join(outRoot, study.name, `seed-${seed}`);
+  if (existsSync(join(docsDir, 'summary.json'))) return docsDir;
+  const dir = join(runRoot, study.name, `seed-${seed}`);
+  if (existsSync(join(dir, 'summary.json'))) return publish(dir, docsDir);
   if (reportOnly) return undefined;
   const cli = ['apps/cli/dist/bin.js', 'pipps', 'chaos', '--system', study.system, '--horizons', study.horizons, '--particles', String(study.particles), '--repeats', String(study.repeats), '--backend', backend, '--seed', String(seed), '--out', dir, '--json'];
   if (study.scale !== undefined) cli.push('--scale', String(study.scale));
   process.stderr.write(`chaos ${study.name} seed ${seed} ...\n`);
   const result = spawnSync('node', cli, { stdio: ['ignore', 'ignore', 'inherit'] });
   if (result.status !== 0) throw new Error(`pipps chaos failed for ${study.name} seed ${seed}`);
-  return dir;
+  return publish(dir, docsDir);
+}
+
+function publish(dir, docsDir) {
+  const result = spawnSync('node', ['scripts/thin-runs.mjs', dir, docsDir], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) throw new Error(`thin-runs failed for ${dir}`);
+  return docsDir;
 }
 
 const sections = [];

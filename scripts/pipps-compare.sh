@@ -2,11 +2,14 @@
 # Full-loop PIPPS cart-pole comparison: {tp, rp, lr, gr} with the GP and tp with the ensemble, per
 # seed, each run one single-threaded process (size SEEDS to the cores: 5 runs per seed). Each run is
 # stopped after LIMIT seconds; its finished trials stay in its run directory (checkpointed per trial,
-# so `pathwise pipps train --resume --out DIR` continues it).
-# Env: BIN (default: the built CLI), OUT_DIR, TRIALS, STEPS, PARTICLES, LIMIT, SEEDS.
+# so `pathwise pipps train --resume --out DIR` continues it). The run directories go under runs/
+# (ignored); `node scripts/thin-runs.mjs runs/pipps-cartpole-compare docs/reproduction/pipps-cartpole-compare`
+# copies what docs/reproduction keeps of them (docs/reproduction/README.md).
+# Env: BIN (default: the built CLI), OUT_DIR (default: runs/pipps-cartpole-compare), TRIALS, STEPS,
+# PARTICLES, LIMIT, SEEDS.
 set -u
 bin=${BIN:-apps/cli/dist/bin.js}
-out=${OUT_DIR:-pipps-compare}
+out=${OUT_DIR:-runs/pipps-cartpole-compare}
 mkdir -p "$out"
 run() {
   local name=$1; shift

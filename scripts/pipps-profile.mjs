@@ -1,6 +1,7 @@
 // Where the time of one PIPPS policy step goes: fits the GP on a training checkpoint's data, then runs
 // policy-gradient passes (P particles, horizon T) under tf.profile and prints the kernels by total
 // time, plus the wall time per pass with and without profiling. Needs `pnpm build`.
+// The checkpoint is a raw run's (runs/, see docs/reproduction/README.md): docs/reproduction keeps none.
 // Usage: node scripts/pipps-profile.mjs [--checkpoint DIR/checkpoint/pipps.json] [--method tp]
 //        [--particles 300] [--horizon 30] [--steps 3] [--backend wasm] [--transpose auto|flags|explicit]
 import { readFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { makeDynamicsModel, makePropagator, modelParticleSystem, pippsGradient, 
 
 const { values: a } = parseArgs({
   options: {
-    checkpoint: { type: 'string', default: 'docs/reproduction/pipps-cartpole/tp-gp-seed1/checkpoint/pipps.json' },
+    checkpoint: { type: 'string', default: 'runs/pipps-cartpole/tp-gp-seed1/checkpoint/pipps.json' },
     method: { type: 'string', default: 'tp' },
     particles: { type: 'string', default: '300' },
     horizon: { type: 'string', default: '30' },
