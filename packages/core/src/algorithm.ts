@@ -59,6 +59,16 @@ export interface AlgorithmDefinition<Config extends object, Problem = unknown> {
   defaults: (problem: string) => Config;
   /** The number of epochs a run trains (`--epochs` sets the key this reads). */
   epochs: (config: Config) => number;
+  /**
+   * The config key `epochs` reads, which `--epochs N` (and a sweep's `epochs`) sets. Defaults to
+   * `'epochs'` when the schema has that key; without either, runs cannot be given `--epochs`.
+   */
+  epochsKey?: string;
+  /**
+   * The problem (env name) a run uses when none is named, and whose `defaults` listings show
+   * (e.g. `cartpole-pilco` for a model-based algorithm). Optional.
+   */
+  defaultProblem?: string;
   /** Checkpoint every this many epochs (and at exit). */
   checkpointEvery?: (config: Config) => number;
   /** Config keys the algorithm also accepts under other names (e.g. the reference's key names). */
@@ -92,6 +102,9 @@ export function defineAlgorithm<Config extends object, Problem = unknown>(defini
   for (const key of ['defaults', 'epochs', 'columns', 'create'] as const) {
     if (typeof definition[key] !== 'function') throw new ConfigError(`${definition.name}.${key}`, typeof definition[key], 'a function');
   }
+  if (definition.epochsKey !== undefined && !Object.prototype.hasOwnProperty.call(definition.configSchema, definition.epochsKey)) {
+    throw new ConfigError(`${definition.name}.epochsKey`, definition.epochsKey, `a key of its configSchema (${Object.keys(definition.configSchema).sort().join(', ')})`);
+  }
   return Object.freeze({
     ...definition,
     resolve(problem: string, overrides: Record<string, unknown> = {}, variant?: string): Config {
@@ -104,6 +117,15 @@ export function defineAlgorithm<Config extends object, Problem = unknown>(defini
       return definition.finalise ? definition.finalise(resolved, problem) : resolved;
     },
   });
+}
+
+/**
+ * The config key `--epochs` sets for `algorithm`: its `epochsKey`, else `'epochs'` when its schema
+ * has that key, else `undefined` (the algorithm's runs cannot be given an epoch count).
+ */
+export function epochsKeyOf(algorithm: Pick<AlgorithmDefinition<any, any>, 'epochsKey' | 'configSchema'>): string | undefined {
+  if (algorithm.epochsKey !== undefined) return algorithm.epochsKey;
+  return Object.prototype.hasOwnProperty.call(algorithm.configSchema, 'epochs') ? 'epochs' : undefined;
 }
 
 /** An algorithm found by name: the algorithm and, when the name is a variant, the variant's name. */

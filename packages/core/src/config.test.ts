@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig, type ConfigSchema } from './config.js';
 import { ConfigError } from './errors.js';
 import { Registry } from './registry.js';
-import { defineAlgorithm, registerAlgorithm, algorithms } from './algorithm.js';
+import { defineAlgorithm, registerAlgorithm, algorithms, epochsKeyOf } from './algorithm.js';
 
 const schema: ConfigSchema = {
   lr: { type: 'number', min: 0 },
@@ -75,5 +75,22 @@ describe('Registry and defineAlgorithm', () => {
     expect(() => algorithms.lookup('nope')).toThrow(/Unknown algorithm 'nope'\. Registered: .*noop, noop-fast/);
     const run = await algo.create({ config: algo.resolve('small'), rng: undefined as never, problem: undefined, seed: 1, backend: 'cpu' });
     expect((await run.epoch()).loss).toBe(1);
+  });
+
+  it('epochsKey names the key --epochs sets: declared, else "epochs" when the schema has it, else none; a key outside the schema is refused', () => {
+    const base = {
+      description: 'toy',
+      defaults: () => ({ trials: 2, epochs: 3 }),
+      epochs: (c: { trials: number }) => c.trials,
+      columns: () => [],
+      create: () => ({ epoch: async () => ({ epoch: 1, steps: 0, reward: 0, best_reward: 0 }), state: async () => ({}), load: () => {}, dispose: () => {} }),
+    };
+    const trials = defineAlgorithm({ ...base, name: 'by-trials', epochsKey: 'trials', configSchema: { trials: { type: 'integer' }, epochs: { type: 'integer' } } });
+    expect(epochsKeyOf(trials)).toBe('trials');
+    expect(epochsKeyOf(defineAlgorithm({ ...base, name: 'by-epochs', configSchema: { trials: { type: 'integer' }, epochs: { type: 'integer' } } }))).toBe('epochs');
+    expect(epochsKeyOf(defineAlgorithm({ ...base, name: 'no-key', configSchema: { trials: { type: 'integer' } } }))).toBeUndefined();
+    expect(() => defineAlgorithm({ ...base, name: 'bad-key', epochsKey: 'rounds', configSchema: { trials: { type: 'integer' } } })).toThrow(
+      /Invalid config 'bad-key\.epochsKey': got "rounds", expected a key of its configSchema \(trials\)/,
+    );
   });
 });

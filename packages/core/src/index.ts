@@ -38,6 +38,7 @@ export {
   registerAlgorithm,
   algorithms,
   UNIVERSAL_COLUMNS,
+  epochsKeyOf,
   type Algorithm,
   type AlgorithmDefinition,
   type AlgorithmVariant,

@@ -1,0 +1,23 @@
+// @pathwise/runtime (Node): the one run orchestrator. It owns run directories (config.json,
+// metrics.csv/.jsonl, checkpoint/, summary.json, reward.svg), resume, seeds in worker threads,
+// sweeps, signals and progress for any registered algorithm, and loads third-party plugins.
+export { PluginError, resolvePlugin, importPlugin, loadPlugins, type ResolvedPlugin } from './plugins.js';
+export { readConfigFile, type ConfigFile } from './config-file.js';
+export { resolveRun, activateBackend, writeRunRecord, readRunRecord, hasRunRecord, type RunRecord, type RunRequest } from './run-record.js';
+export { runInDir, runColumns, STATE_FILE, PROGRESS_FILE, type EpochReport, type RunHooks, type RunResult } from './run.js';
+export { runPool, StopSignal, defaultConcurrency, type PoolOptions, type WorkerData, type WorkerMessage } from './pool.js';
+export {
+  train,
+  resume,
+  trapStopSignals,
+  runDirsIn,
+  checkSeeds,
+  parseSeeds,
+  plannedEpochs,
+  type TrainOptions,
+  type TrainResult,
+  type TrainProgress,
+  type ExecutionOptions,
+} from './train.js';
+export { sweep, readGrid, writeSweepTables, sweepRunDir, finishedRuns, hasGrid, GRID_JSON, SWEEP_TABLE_COLUMNS, type SweepGrid, type SweepOptions, type SweepResult } from './sweep.js';
+export { combineSummaries, meanCurve, rewardPlotSvg, seedDir } from './summaries.js';
