@@ -10,18 +10,28 @@ export interface GlobalOptions {
   json: boolean;
   backend: string;
   seed: number;
+  /** `--plugin <module>`, repeatable: modules imported before the command runs. */
+  plugins: string[];
 }
 
 export function globalOptions(command: Command): GlobalOptions {
   const root = rootOf(command);
-  const opts = { ...root.opts(), ...command.optsWithGlobals() } as { json?: boolean; backend?: string; seed?: string | number };
-  return { json: Boolean(opts.json), backend: opts.backend ?? 'auto', seed: Number(opts.seed ?? 0) };
+  const opts = { ...root.opts(), ...command.optsWithGlobals() } as { json?: boolean; backend?: string; seed?: string | number; plugin?: string[] };
+  return { json: Boolean(opts.json), backend: opts.backend ?? 'auto', seed: Number(opts.seed ?? 0), plugins: opts.plugin ?? [] };
 }
 
 function rootOf(command: Command): Command {
   let c = command;
   while (c.parent) c = c.parent;
   return c;
+}
+
+/**
+ * The module worker threads import before a run: dist/builtins.js, beside the entry that bundles
+ * this file (dist/bin.js).
+ */
+export function builtinsModule(): string {
+  return new URL('./builtins.js', import.meta.url).href;
 }
 
 /** Activates the requested backend (`auto` measures) and returns its name. */
@@ -39,7 +49,6 @@ export async function setupBackend(name: string): Promise<string> {
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
-
 /** Progress bar on stderr; silent when stderr is not a TTY or --json is set (docs/architecture.md §5). */
 export class Progress {
   private readonly enabled: boolean;

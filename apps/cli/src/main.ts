@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { PathwiseError } from '@pathwise/core';
+import { loadPlugins } from '@pathwise/runtime';
 import { registerBackendsCommand } from './commands/backends.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -10,6 +11,9 @@ import { registerEnvsCommand } from './commands/envs.js';
 import { registerEstimatorsCommand } from './commands/estimators.js';
 import { registerViCommand } from './commands/vi.js';
 import { registerPippsCommand } from './commands/pipps.js';
+import { builtinsModule, globalOptions } from './context.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** Builds the `pathwise` program; each command lives in its own file under commands/. */
 export function buildProgram(): Command {
@@ -19,7 +23,13 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable JSON on stdout', false)
     .addOption(new Option('--backend <name>', 'compute backend: cpu, wasm, webgl, webgpu or auto (measured)').default('auto'))
     .option('--seed <n>', 'random seed', '0')
-    .showHelpAfterError();
+    .option('--plugin <module>', 'import an ES module that registers algorithms, envs, estimators or models (a path or a package name; repeatable)', collect, [])
+    .showHelpAfterError()
+    // Built-in algorithm packages, then the user's plugins, are registered before any command runs.
+    .hook('preAction', async (_program, command) => {
+      await import(builtinsModule());
+      await loadPlugins(globalOptions(command).plugins);
+    });
   registerBackendsCommand(program);
   registerBenchCommand(program);
   registerDemoCommand(program);

@@ -1,8 +1,9 @@
 // The listing and analysis commands of the plugin packages, through the built binary.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const bin = join(__dirname, '..', 'dist', 'bin.js');
@@ -80,5 +81,132 @@ describe('pipps', () => {
     expect(summary.rows).toHaveLength(6);
     expect(new Set(summary.rows.map((r: { method: string }) => r.method))).toEqual(new Set(['rp', 'lr', 'tp']));
     for (const file of ['variance.csv', 'summary.json', 'variance.svg']) expect(existsSync(join(dir, file)), file).toBe(true);
+  });
+});
+
+// Third-party plugins (--plugin and plugins: in configs) through the built binary, with a toy
+// algorithm the test writes to a temp dir. It imports @pathwise/core by file URL: a temp dir has no node_modules.
+const CORE_URL = pathToFileURL(join(__dirname, '..', '..', '..', 'packages', 'core', 'dist', 'index.js')).href;
+const toyPlugin = (name: string) => `
+import { defineAlgorithm, registerAlgorithm, Rng } from '${CORE_URL}';
+registerAlgorithm(defineAlgorithm({
+  name: '${name}',
+  description: 'seeded random walk (CLI plugin tests)',
+  configSchema: { epochs: { type: 'integer', min: 0 }, step: { type: 'number', min: 0 }, delayMs: { type: 'integer', min: 0 } },
+  defaults: () => ({ epochs: 3, step: 0.5, delayMs: 0 }),
+  epochs: (c) => c.epochs,
+  variants: { '${name}-big': { description: 'bigger steps', preset: { step: 2 } } },
+  columns: () => ['x'],
+  create: ({ config, rng }) => {
+    let random = rng, x = 1, epoch = 0, best = -Infinity;
+    return {
+      async epoch() {
+        if (config.delayMs > 0) await new Promise((r) => setTimeout(r, config.delayMs));
+        x += config.step * (random.uniform() - 0.5) - 0.1 * x;
+        epoch++;
+        best = Math.max(best, -x * x);
+        return { epoch, steps: 10 * epoch, reward: -x * x, best_reward: best, x };
+      },
+      async state() { return { rng: random.state(), x, epoch, best }; },
+      load(s) { random = Rng.fromState(s.rng); x = s.x; epoch = s.epoch; best = s.best; },
+      dispose() {},
+    };
+  },
+}));
+`;
+const inDir = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 300_000 });
+const csv = (dir: string) => readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
+const noWall = (lines: string[]) => lines.map((l) => l.split(',').filter((_, i) => i !== 4).join(','));
+
+describe('--plugin and plugins:', () => {
+  it('a plugin file (relative to the cwd) registers an algorithm that train runs, recorded by absolute path; algos lists it with its variants', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pathwise-plugin-'));
+    writeFileSync(join(cwd, 'toy.mjs'), toyPlugin('toy-cli'));
+    const r = inDir(cwd, '--plugin', './toy.mjs', 'train', '--algo', 'toy-cli-big', '--env', 'dejong', '--epochs', '2', '--seed', '4', '--backend', 'cpu', '--out', 'run', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ algo: 'toy-cli-big', env: 'dejong', seed: 4, backend: 'cpu', epochs: 2 });
+    expect(JSON.parse(readFileSync(join(cwd, 'run', 'config.json'), 'utf8'))).toEqual({
+      algo: 'toy-cli-big',
+      env: 'dejong',
+      seed: 4,
+      backend: 'cpu',
+      plugins: [join(cwd, 'toy.mjs')],
+      config: { epochs: 2, step: 2, delayMs: 0 },
+    });
+    expect(csv(join(cwd, 'run'))[0]).toBe('epoch,steps,reward,best_reward,wall_s,x');
+    const algos = JSON.parse(inDir(cwd, '--plugin', './toy.mjs', 'algos', '--json').stdout) as Array<Record<string, unknown>>;
+    expect(algos.find((a) => a.name === 'toy-cli')).toEqual({
+      name: 'toy-cli',
+      description: 'seeded random walk (CLI plugin tests)',
+      defaults: { epochs: 3, step: 0.5, delayMs: 0 },
+      aliases: ['toy-cli-big'],
+    });
+  });
+
+  it('plugins: in a config file, re-imported in worker threads and on --resume of an interrupted run', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pathwise-plugin-'));
+    mkdirSync(join(cwd, 'plug'));
+    writeFileSync(join(cwd, 'plug', 'package.json'), JSON.stringify({ name: 'plug', type: 'module', exports: { '.': { import: './walk.js' } } }));
+    writeFileSync(join(cwd, 'plug', 'walk.js'), toyPlugin('toy-cfg'));
+    writeFileSync(join(cwd, 'slow.yaml'), 'plugins:\n  - ./plug\ndelayMs: 60\n');
+    // Several seeds: each worker thread imports the plugin named in its run's config.json. Seed 0 is
+    // also the uninterrupted reference for the interrupted run below (--seed defaults to 0).
+    const multi = inDir(cwd, 'train', '--config', 'slow.yaml', '--algo', 'toy-cfg', '--env', 'dejong', '--epochs', '12', '--seeds', '0,1', '--backend', 'cpu', '--out', 'multi', '--json');
+    expect(multi.status, multi.stderr).toBe(0);
+    expect(JSON.parse(multi.stdout)).toMatchObject({ algo: 'toy-cfg', seeds: [0, 1] });
+    expect(JSON.parse(readFileSync(join(cwd, 'multi', 'seed-1', 'config.json'), 'utf8')).plugins).toEqual([join(cwd, 'plug')]);
+    const cut = join(cwd, 'cut');
+    const child = spawn(process.execPath, [bin, 'train', '--config', 'slow.yaml', '--algo', 'toy-cfg', '--env', 'dejong', '--epochs', '12', '--backend', 'cpu', '--out', 'cut'], { cwd });
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (existsSync(join(cut, 'metrics.csv')) && csv(cut).length >= 3) {
+          clearInterval(poll);
+          child.kill('SIGINT');
+          resolve();
+        }
+      }, 10);
+    });
+    expect(await new Promise<number | null>((resolve) => child.on('exit', resolve))).toBe(130);
+    expect(existsSync(join(cut, 'summary.json'))).toBe(false);
+    // From another directory and without --plugin: config.json's absolute plugin path is imported again.
+    const resumed = inDir(tmpdir(), 'train', '--resume', cut, '--json');
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(noWall(csv(cut))).toEqual(noWall(csv(join(cwd, 'multi', 'seed-0'))));
+    expect(csv(cut)).toHaveLength(13);
+  });
+
+  it('a package name resolves from the cwd and is recorded by name; sweeps run plugin algorithms and variants', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pathwise-plugin-'));
+    mkdirSync(join(cwd, 'node_modules', 'toy-pkg'), { recursive: true });
+    writeFileSync(join(cwd, 'node_modules', 'toy-pkg', 'package.json'), JSON.stringify({ name: 'toy-pkg', type: 'module', main: 'index.js' }));
+    writeFileSync(join(cwd, 'node_modules', 'toy-pkg', 'index.js'), toyPlugin('toy-pkg'));
+    const r = inDir(cwd, '--plugin', 'toy-pkg', 'sweep', '--algos', 'toy-pkg,toy-pkg-big', '--envs', 'dejong', '--seeds', '1', '--epochs', '2', '--backend', 'cpu', '--out', 'sweep', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as Array<{ algo: string }>).map((row) => row.algo)).toEqual(['toy-pkg', 'toy-pkg-big']);
+    expect(JSON.parse(readFileSync(join(cwd, 'sweep', 'grid.json'), 'utf8')).plugins).toEqual(['toy-pkg']);
+    expect(JSON.parse(readFileSync(join(cwd, 'sweep', 'runs', 'dejong', 'toy-pkg-big', 'seed-1', 'config.json'), 'utf8')).plugins).toEqual(['toy-pkg']);
+    // Rerun from the directory alone: grid.json names the plugin.
+    const again = inDir(cwd, 'sweep', '--out', 'sweep');
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/2 runs, 2 already finished, 0 to run/);
+  });
+
+  it('unknown and broken plugins, unknown algorithms and --estimator without an estimator key are clear errors', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pathwise-plugin-'));
+    const unknown = inDir(cwd, '--plugin', 'no-such-plugin', 'algos');
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain(`pathwise: Cannot load plugin 'no-such-plugin': no package 'no-such-plugin' in node_modules from ${cwd} upwards, and no file or directory ${join(cwd, 'no-such-plugin')} (tried: ${join(cwd, 'node_modules', 'no-such-plugin')};`);
+    writeFileSync(join(cwd, 'broken.mjs'), "throw new Error('needs a licence key');\n");
+    const broken = inDir(cwd, '--plugin', './broken.mjs', 'algos');
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toContain(`pathwise: Cannot load plugin './broken.mjs': importing ${join(cwd, 'broken.mjs')} failed: needs a licence key.`);
+    writeFileSync(join(cwd, 'toy.mjs'), toyPlugin('toy-err'));
+    const algo = inDir(cwd, '--plugin', './toy.mjs', 'train', '--algo', 'sac', '--env', 'dejong', '--backend', 'cpu', '--out', 'x');
+    expect(algo.status).toBe(1);
+    expect(algo.stderr).toMatch(/Unknown algorithm 'sac'\. Registered: .*toy-err, toy-err-big.*Load a plugin with --plugin <module> to add one\./);
+    const estimator = inDir(cwd, '--plugin', './toy.mjs', 'train', '--algo', 'toy-err', '--env', 'dejong', '--estimator', 'lr', '--backend', 'cpu', '--out', 'x');
+    expect(estimator.status).toBe(1);
+    expect(estimator.stderr).toMatch(/Invalid config '--estimator': got "lr", expected an algorithm with an 'estimator' config key; 'toy-err' has none \(its keys: delayMs, epochs, step\)/);
+    expect(existsSync(join(cwd, 'x'))).toBe(false);
   });
 });

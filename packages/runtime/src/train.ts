@@ -55,12 +55,13 @@ export interface TrainResult {
 /** Starts a training run (one or several seeds) in `options.out`. */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const seeds = checkSeeds(options.seeds);
+  // Bad names and values fail before anything on disk changes.
+  const { lookup, config } = resolveRun(options);
   if (options.force) rmSync(options.out, { recursive: true, force: true });
   const existing = runDirsIn(options.out);
   if (existing.single || existing.seeds.length > 0 || existsSync(join(options.out, 'summary.json'))) {
     throw new PathwiseError(`${options.out} already holds a run: pass --resume to continue it, --force to replace it, or choose another --out.`);
   }
-  const { lookup, config } = resolveRun(options);
   const backend = await activateBackend(options.backend);
   const plugins = options.plugins ?? [];
   const record = (seed: number) => ({ algo: lookup.name, env: options.env, seed, backend, plugins, config });

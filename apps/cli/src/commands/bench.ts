@@ -1,12 +1,17 @@
 import os from 'node:os';
 import type { Command } from 'commander';
-import { listBackends, PathwiseError } from '@pathwise/core';
+import { ConfigError, listBackends, PathwiseError } from '@pathwise/core';
 import { globalOptions, printJson, setupBackend } from '../context.js';
 import { benchCore, round } from '../bench/core.js';
 import { benchEnvsCommand } from './envs.js';
 import { benchTrain, type TrainBenchResult } from '../bench/train.js';
-import { ALGORITHM_NAMES } from '@pathwise/gippo';
-import { parseAlgo } from './train.js';
+import { ALGORITHM_NAMES, type AlgorithmName } from '@pathwise/gippo';
+
+/** `bench train` times the on-policy trainer's algorithms. */
+function parseAlgo(name: string): AlgorithmName {
+  if (!ALGORITHM_NAMES.includes(name as AlgorithmName)) throw new ConfigError('--algos', name, `one of ${ALGORITHM_NAMES.join(', ')}`);
+  return name as AlgorithmName;
+}
 
 /** Backends to benchmark: the one asked for, or every available one when `auto`. */
 export function benchBackends(requested: string): string[] {
