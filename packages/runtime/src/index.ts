@@ -19,5 +19,6 @@ export {
   type TrainProgress,
   type ExecutionOptions,
 } from './train.js';
+export { runStatus, type RunStatus } from './status.js';
 export { sweep, readGrid, writeSweepTables, sweepRunDir, finishedRuns, hasGrid, GRID_JSON, SWEEP_TABLE_COLUMNS, type SweepGrid, type SweepOptions, type SweepResult } from './sweep.js';
 export { combineSummaries, meanCurve, rewardPlotSvg, seedDir } from './summaries.js';

@@ -7,6 +7,7 @@ import { algorithms, UNIVERSAL_COLUMNS } from '@pathwise/core';
 import { loadPlugins } from './plugins.js';
 import { StopSignal } from './pool.js';
 import { resolveRun } from './run-record.js';
+import { runStatus } from './status.js';
 import { resume, train, type TrainOptions } from './train.js';
 import { BACKEND_CPU_URL, json, lines, summaryWithoutWall, tempDir, withoutWall, writeToyPlugin } from './test-support/toy.js';
 
@@ -79,6 +80,7 @@ describe('resume', () => {
     expect(existsSync(join(cut, 'summary.json'))).toBe(false);
     expect(lines(cut)).toHaveLength(3);
     expect(json(join(cut, 'checkpoint', 'progress.json')).epoch).toBe(2);
+    expect(await runStatus(cut)).toEqual([{ seed: 3, dir: cut, finished: false, epochs_done: 2, epochs: 6, last: expect.objectContaining({ epoch: 2 }) }]);
     const resumed = await resume(cut, { backend: 'cpu' });
     expect(resumed.interrupted).toBe(false);
     expect(withoutWall(lines(cut))).toEqual(withoutWall(lines(straight)));

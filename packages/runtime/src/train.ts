@@ -138,9 +138,19 @@ async function execute(dir: string, seeds: number[] | undefined, options: Execut
   }
 }
 
-/** While installed, SIGINT and SIGTERM request `stop` (runs checkpoint and stop) instead of killing the process. */
+/**
+ * While installed, SIGINT and SIGTERM request `stop` (runs checkpoint and stop) instead of killing
+ * the process; a second one exits at once with code 130 (checkpoints are atomic, so the last
+ * complete one stays usable).
+ */
 export function trapStopSignals(stop: StopSignal): () => void {
-  const onSignal = () => stop.request();
+  const onSignal = () => {
+    if (stop.stopped) {
+      process.stderr.write('second interrupt: exiting without waiting for the checkpoint\n');
+      process.exit(130);
+    }
+    stop.request();
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   return () => {

@@ -5,6 +5,7 @@ import { ConfigError } from '@pathwise/core';
 import { csvHeader, csvRow, linePlotSvg, writeFileAtomic, writeJsonAtomic, writePlot } from '@pathwise/report/node';
 import { CHAOS_METHODS, CHAOS_SYSTEMS, chaosStudy, type ChaosRow, type ChaosSystemName } from '@pathwise/pipps';
 import { globalOptions, printJson, Progress, setupBackend } from '../context.js';
+import { runStatus } from '@pathwise/runtime';
 import { runTrainCommand } from './train.js';
 
 const VARIANCE_COLUMNS = ['T', 'method', 'trace_var', 'spread', 'cosine', 'mean_k_lr', 'nonfinite'] as const;
@@ -124,8 +125,19 @@ type PippsTrainFlags = { [K in keyof typeof PIPPS_FLAG_KEYS]?: string } & {
   config?: string;
   resume?: boolean;
   force?: boolean;
+  reportOnly?: boolean;
   out: string;
 };
+
+/** `--report-only`: where the run(s) in `out` stand, from their files. */
+async function reportOnly(out: string, json: boolean): Promise<void> {
+  const status = await runStatus(out);
+  if (json) return printJson(status);
+  for (const s of status) {
+    const reward = s.last !== undefined ? `, last reward ${Number(s.last.reward).toPrecision(5)}` : '';
+    process.stdout.write(`seed ${s.seed}: ${s.epochs_done}/${s.epochs} trials checkpointed${s.finished ? ' (finished)' : ''}${reward}; plot in ${s.dir}\n`);
+  }
+}
 
 /** A flag's text as the number the config key takes (the algorithm's schema checks its range). */
 function numberFlag(flag: string, text: string): number | string {
@@ -149,10 +161,12 @@ function registerPippsTrain(pipps: Command): void {
     .option('--config <file>', 'JSON or YAML overrides of the pipps config (a plugins: list is imported first)')
     .option('--resume', 'continue the run(s) in --out from their checkpoints (settings come from DIR/config.json)')
     .option('--force', 'replace an existing run in --out')
+    .option('--report-only', 'train nothing: print the progress of the run(s) in --out from their checkpoints and redraw their reward.svg')
     .requiredOption('--out <dir>', 'output directory')
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', '\nDefaults are the pipps algorithm\'s (pathwise algos --json). Same as: pathwise train --algo pipps --env cartpole-pilco ...')
     .action(async (flags: PippsTrainFlags, command: Command) => {
+      if (flags.reportOnly) return reportOnly(flags.out, globalOptions(command).json);
       if (flags.resume) return runTrainCommand({ algo: 'pipps', resume: flags.out }, command);
       const overrides: Record<string, unknown> = {};
       for (const [flag, key] of Object.entries(PIPPS_FLAG_KEYS)) {
