@@ -61,7 +61,8 @@ export interface AlgorithmDefinition<Config extends object, Problem = unknown> {
   epochs: (config: Config) => number;
   /**
    * The config key `epochs` reads, which `--epochs N` (and a sweep's `epochs`) sets. Defaults to
-   * `'epochs'` when the schema has that key; without either, runs cannot be given `--epochs`.
+   * `'epochs'` when the schema has that key, else to what `keyAliases.epochs` names; without any of
+   * these, runs cannot be given `--epochs` (see `epochsKeyOf`).
    */
   epochsKey?: string;
   /**
@@ -121,11 +122,14 @@ export function defineAlgorithm<Config extends object, Problem = unknown>(defini
 
 /**
  * The config key `--epochs` sets for `algorithm`: its `epochsKey`, else `'epochs'` when its schema
- * has that key, else `undefined` (the algorithm's runs cannot be given an epoch count).
+ * has that key, else the key its `keyAliases` map `epochs` to, else `undefined` (the algorithm's
+ * runs cannot be given an epoch count).
  */
-export function epochsKeyOf(algorithm: Pick<AlgorithmDefinition<any, any>, 'epochsKey' | 'configSchema'>): string | undefined {
+export function epochsKeyOf(algorithm: Pick<AlgorithmDefinition<any, any>, 'epochsKey' | 'configSchema' | 'keyAliases'>): string | undefined {
   if (algorithm.epochsKey !== undefined) return algorithm.epochsKey;
-  return Object.prototype.hasOwnProperty.call(algorithm.configSchema, 'epochs') ? 'epochs' : undefined;
+  if (Object.prototype.hasOwnProperty.call(algorithm.configSchema, 'epochs')) return 'epochs';
+  const aliased = algorithm.keyAliases?.['epochs'];
+  return aliased !== undefined && Object.prototype.hasOwnProperty.call(algorithm.configSchema, aliased) ? aliased : undefined;
 }
 
 /** An algorithm found by name: the algorithm and, when the name is a variant, the variant's name. */

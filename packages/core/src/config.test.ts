@@ -77,7 +77,7 @@ describe('Registry and defineAlgorithm', () => {
     expect((await run.epoch()).loss).toBe(1);
   });
 
-  it('epochsKey names the key --epochs sets: declared, else "epochs" when the schema has it, else none; a key outside the schema is refused', () => {
+  it('epochsKey names the key --epochs sets: declared, else "epochs" when the schema has it, else the alias of epochs, else none; a key outside the schema is refused', () => {
     const base = {
       description: 'toy',
       defaults: () => ({ trials: 2, epochs: 3 }),
@@ -88,6 +88,7 @@ describe('Registry and defineAlgorithm', () => {
     const trials = defineAlgorithm({ ...base, name: 'by-trials', epochsKey: 'trials', configSchema: { trials: { type: 'integer' }, epochs: { type: 'integer' } } });
     expect(epochsKeyOf(trials)).toBe('trials');
     expect(epochsKeyOf(defineAlgorithm({ ...base, name: 'by-epochs', configSchema: { trials: { type: 'integer' }, epochs: { type: 'integer' } } }))).toBe('epochs');
+    expect(epochsKeyOf(defineAlgorithm({ ...base, name: 'by-alias', keyAliases: { epochs: 'trials' }, configSchema: { trials: { type: 'integer' } } }))).toBe('trials');
     expect(epochsKeyOf(defineAlgorithm({ ...base, name: 'no-key', configSchema: { trials: { type: 'integer' } } }))).toBeUndefined();
     expect(() => defineAlgorithm({ ...base, name: 'bad-key', epochsKey: 'rounds', configSchema: { trials: { type: 'integer' } } })).toThrow(
       /Invalid config 'bad-key\.epochsKey': got "rounds", expected a key of its configSchema \(trials\)/,

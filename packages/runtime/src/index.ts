@@ -3,7 +3,7 @@
 // sweeps, signals and progress for any registered algorithm, and loads third-party plugins.
 export { PluginError, resolvePlugin, importPlugin, loadPlugins, type ResolvedPlugin } from './plugins.js';
 export { readConfigFile, type ConfigFile } from './config-file.js';
-export { resolveRun, activateBackend, writeRunRecord, readRunRecord, hasRunRecord, type RunRecord, type RunRequest } from './run-record.js';
+export { resolveRun, defaultProblemOf, activateBackend, writeRunRecord, readRunRecord, hasRunRecord, type RunRecord, type RunRequest } from './run-record.js';
 export { runInDir, runColumns, STATE_FILE, PROGRESS_FILE, type EpochReport, type RunHooks, type RunResult } from './run.js';
 export { runPool, StopSignal, defaultConcurrency, type PoolOptions, type WorkerData, type WorkerMessage } from './pool.js';
 export {

@@ -1,8 +1,8 @@
 // config.json of a run directory: everything a run (or its resume, in any process) needs.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { algorithms, ConfigError, epochsKeyOf, PathwiseError, tf, useBackend, type AlgorithmLookup } from '@pathwise/core';
-import { getEnv } from '@pathwise/envs';
+import { algorithms, ConfigError, epochsKeyOf, PathwiseError, tf, useBackend, type Algorithm, type AlgorithmLookup } from '@pathwise/core';
+import { getEnv, listEnvs } from '@pathwise/envs';
 import { CONFIG_JSON, decodeNonFinite, writeJsonAtomic } from '@pathwise/report/node';
 
 /** DIR/config.json (docs/architecture.md §6). */
@@ -58,6 +58,24 @@ export function resolveRun(request: RunRequest): { lookup: AlgorithmLookup; conf
   }
   const config = algorithm.resolve(request.env, overrides, lookup.variant) as Record<string, unknown>;
   return { lookup, config };
+}
+
+/**
+ * The problem a run of `algorithm` uses when none is named, and whose defaults listings show: its
+ * `defaultProblem`, else the first of `preferred`, then of the registered envs, for which its
+ * `defaults` succeed (an algorithm may refuse problems it is not made for). Undefined when none does.
+ */
+export function defaultProblemOf(algorithm: Algorithm<any, any>, preferred: readonly string[] = []): string | undefined {
+  if (algorithm.defaultProblem !== undefined) return algorithm.defaultProblem;
+  const candidates = [...new Set([...preferred, ...listEnvs().map((e) => e.name)])];
+  return candidates.find((problem) => {
+    try {
+      algorithm.defaults(problem);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Activates a backend for a run (`auto` measures) and returns the name of the one in use. */

@@ -6,7 +6,7 @@ import '@pathwise/backend-cpu';
 import { algorithms, UNIVERSAL_COLUMNS } from '@pathwise/core';
 import { loadPlugins } from './plugins.js';
 import { StopSignal } from './pool.js';
-import { resolveRun } from './run-record.js';
+import { defaultProblemOf, resolveRun } from './run-record.js';
 import { runStatus } from './status.js';
 import { resume, train, type TrainOptions } from './train.js';
 import { BACKEND_CPU_URL, json, lines, summaryWithoutWall, tempDir, withoutWall, writeToyPlugin } from './test-support/toy.js';
@@ -184,5 +184,23 @@ describe('several seeds', () => {
     expect(resumed.interrupted).toBe(false);
     for (const s of [1, 2]) expect(withoutWall(lines(join(cut, `seed-${s}`)))).toEqual(withoutWall(lines(join(straight, `seed-${s}`))));
     expect(summaryWithoutWall(json(join(cut, 'summary.json')))).toEqual(summaryWithoutWall(json(join(straight, 'summary.json'))));
+  });
+});
+
+describe('defaultProblemOf', () => {
+  it("is the algorithm's defaultProblem, else the first preferred or registered env its defaults accept", async () => {
+    const dir = tempDir();
+    const file = join(dir, 'picky.mjs');
+    writeFileSync(
+      file,
+      readFileSync(writeToyPlugin(dir, 'toy-picky'), 'utf8')
+        .replace("defaultProblem: 'ackley',", '')
+        .replace('defaults: (problem) => ({', "defaults: (problem) => { if (problem !== 'pendulum') throw new Error('pendulum only'); return {")
+        .replace('checkpointEvery: 1 }),', 'checkpointEvery: 1 }; },'),
+    );
+    await loadPlugins([file]);
+    expect(defaultProblemOf(algorithms.get('toy-walk'))).toBe('ackley');
+    expect(defaultProblemOf(algorithms.get('toy-picky'), ['dejong64'])).toBe('pendulum');
+    expect(defaultProblemOf(algorithms.get('toy-est'), ['dejong64'])).toBe('ackley');
   });
 });

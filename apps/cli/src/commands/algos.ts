@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { algorithms } from '@pathwise/core';
+import { defaultProblemOf } from '@pathwise/runtime';
 import { globalOptions, printJson } from '../context.js';
 import { FALLBACK_ENV } from './train.js';
 
@@ -7,7 +8,7 @@ import { FALLBACK_ENV } from './train.js';
 export interface AlgoRow {
   name: string;
   description: string;
-  /** The defaults for the algorithm's own problem (its `defaultProblem`, else the fallback env). */
+  /** The defaults for the algorithm's own problem (its `defaultProblem`, else the fallback env or the first env it accepts). */
   defaults: Record<string, unknown>;
   /** The algorithm's variants: names `--algo` also accepts (e.g. `lr`, `rp`, `lrp` of `pg`). */
   aliases?: string[];
@@ -19,7 +20,7 @@ export function algoRows(): AlgoRow[] {
     return {
       name: a.name,
       description: a.description,
-      defaults: a.defaults(a.defaultProblem ?? FALLBACK_ENV) as Record<string, unknown>,
+      defaults: a.defaults(defaultProblemOf(a, [FALLBACK_ENV]) ?? FALLBACK_ENV) as Record<string, unknown>,
       ...(aliases.length > 0 ? { aliases } : {}),
     };
   });

@@ -176,6 +176,7 @@ function registerPippsTrain(pipps: Command): void {
       await runTrainCommand(
         {
           algo: 'pipps',
+          env: 'cartpole-pilco',
           out: flags.out,
           overrides,
           ...(flags.method !== undefined ? { estimator: flags.method } : {}),

@@ -1,11 +1,14 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { algorithms, ConfigError } from '@pathwise/core';
-import { loadPlugins, parseSeeds, readConfigFile, resume, train, type TrainResult } from '@pathwise/runtime';
+import { defaultProblemOf, loadPlugins, parseSeeds, readConfigFile, resume, train, type TrainResult } from '@pathwise/runtime';
 import { isMultiSeedSummary } from '@pathwise/report';
 import { builtinsModule, globalOptions, printJson, Progress } from '../context.js';
 
-/** The env a run uses when --env is not given and the algorithm names none of its own. */
+/**
+ * The env a run uses when --env is not given and the algorithm names none of its own
+ * (`defaultProblem`), if its defaults accept it; else the first registered env they accept.
+ */
 export const FALLBACK_ENV = 'dejong64';
 
 /** A positive integer flag (`--epochs`), as text from the command line or a number from an alias. */
@@ -49,7 +52,7 @@ export async function runTrainCommand(request: TrainCommandRequest, command: Com
       const file = request.config ? await readConfigFile(request.config) : { overrides: {}, plugins: [] };
       const records = await loadPlugins([...plugins, ...file.plugins]);
       const { algorithm } = algorithms.lookup(request.algo);
-      const env = request.env ?? algorithm.defaultProblem ?? FALLBACK_ENV;
+      const env = request.env ?? defaultProblemOf(algorithm, [FALLBACK_ENV]) ?? FALLBACK_ENV;
       result = await train({
         algo: request.algo,
         env,
@@ -103,7 +106,7 @@ export function registerTrainCommand(program: Command): void {
     .command('train')
     .description('Train any registered algorithm (pathwise algos) on an env; writes a run directory (config.json, metrics.csv, summary.json, reward.svg, checkpoint/)')
     .option('--algo <name>', 'algorithm or variant (pathwise algos lists them; --plugin adds more)', 'gippo')
-    .option('--env <name>', `environment (pathwise envs lists them; default: the algorithm's own problem, else ${FALLBACK_ENV})`)
+    .option('--env <name>', `environment (pathwise envs lists them; default: the algorithm's own problem, else ${FALLBACK_ENV} where it accepts it)`)
     .option('--epochs <n>', "epochs to train (sets the algorithm's epochs key; default: the config's own)")
     .option('--seeds <list>', 'comma-separated seeds, run in parallel worker threads (default: --seed)')
     .option('--config <file>', 'JSON or YAML overrides (the algorithm\'s key aliases accepted; a plugins: list is imported first)')
