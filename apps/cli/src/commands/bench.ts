@@ -1,8 +1,8 @@
-import os from 'node:os';
 import type { Command } from 'commander';
 import { algorithms, listBackends, PathwiseError } from '@pathwise/core';
 import { globalOptions, printJson, setupBackend } from '../context.js';
 import { benchCore, round } from '../bench/core.js';
+import { machine } from '../bench/machine.js';
 import { benchEnvsCommand } from './envs.js';
 import { benchTrain, type TrainBenchResult } from '../bench/train.js';
 import { REFERENCE_ALGORITHMS } from '@pathwise/gippo';
@@ -13,10 +13,6 @@ export function benchBackends(requested: string): string[] {
   return listBackends()
     .filter((b) => b.available)
     .map((b) => b.name);
-}
-
-export function machine(): { cpus: number; node: string } {
-  return { cpus: os.cpus().length, node: process.version };
 }
 
 export function registerBenchCommand(program: Command): void {
