@@ -1,5 +1,6 @@
-// `npm test`: install, build, typecheck, lint the packages, then run every test (Node and headless
-// Chromium) in one vitest run. Ends with one line `N passed, N failed`, summed over everything.
+// `npm test`: install, build, typecheck, check import rules and formatting, lint the packages, then
+// run every test (Node and headless Chromium) in one vitest run. Ends with one line
+// `N passed, N failed`, summed over everything.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -33,8 +34,11 @@ try {
   finish(1);
 }
 
-// Each package's static checks count as one test each: typecheck, publint and are-the-types-wrong.
+// Each static check counts as one test: typecheck, import rules (.dependency-cruiser.cjs), formatting
+// (.prettierrc.json), and each package's publint and are-the-types-wrong.
 step('typecheck (turbo run typecheck)', 'pnpm', ['turbo', 'run', 'typecheck', '--output-logs=errors-only']);
+step('import cycles (dependency-cruiser)', 'pnpm', ['run', '--silent', 'check:cycles']);
+step('format (prettier --check)', 'pnpm', ['run', '--silent', 'format:check']);
 for (const dir of ['packages', 'apps'].flatMap((d) => readdirSync(join(root, d)).map((p) => join(d, p)))) {
   const manifest = join(root, dir, 'package.json');
   if (!existsSync(manifest) || JSON.parse(readFileSync(manifest, 'utf8')).private) continue;

@@ -78,6 +78,8 @@ export interface AlgorithmDefinition<Config extends object, Problem = unknown> {
   variants?: Record<string, AlgorithmVariant<Config>>;
   /** The algorithm's metrics.csv columns after the universal ones, in order. */
   columns: (config: Config) => string[];
+  /** Rewrites raw overrides before validation (e.g. flattens a reference config's nested blocks). */
+  prepareOverrides?: (overrides: Record<string, unknown>) => Record<string, unknown>;
   /**
    * Adjusts a resolved config for the problem and checks cross-key constraints (throw a ConfigError).
    * Runs after the overrides; optional.
@@ -114,7 +116,8 @@ export function defineAlgorithm<Config extends object, Problem = unknown>(defini
         throw new UnknownNameError(`variant of '${definition.name}'`, variant, Object.keys(definition.variants ?? {}));
       }
       const preset = presetOf ? (typeof presetOf.preset === 'function' ? presetOf.preset(problem) : presetOf.preset) : {};
-      const resolved = resolveConfig(definition.configSchema, { ...definition.defaults(problem), ...preset } as Config, overrides, definition.keyAliases);
+      const prepared = definition.prepareOverrides ? definition.prepareOverrides(overrides) : overrides;
+      const resolved = resolveConfig(definition.configSchema, { ...definition.defaults(problem), ...preset } as Config, prepared, definition.keyAliases);
       return definition.finalise ? definition.finalise(resolved, problem) : resolved;
     },
   });

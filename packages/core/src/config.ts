@@ -6,7 +6,9 @@ export type ConfigField =
   | { type: 'integer'; min?: number; max?: number; description?: string }
   | { type: 'boolean'; description?: string }
   | { type: 'string'; enum?: readonly string[]; description?: string }
-  | { type: 'number[]'; description?: string };
+  | { type: 'number[]'; description?: string }
+  /** A plain mapping whose own keys a plugin validates (e.g. an estimator's options). */
+  | { type: 'object'; description?: string };
 
 export type ConfigSchema = Record<string, ConfigField>;
 
@@ -60,6 +62,9 @@ function checkField(key: string, value: unknown, field: ConfigField): void {
       if (!Array.isArray(value) || value.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
         throw new ConfigError(key, value, 'an array of finite numbers');
       }
+      return;
+    case 'object':
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(key, value, 'a mapping of option names to values');
       return;
   }
 }

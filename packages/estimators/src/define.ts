@@ -45,6 +45,7 @@ function build<O extends EstimatorOptions>(definition: EstimatorDefinition<O>, o
     secondOrder: Boolean(definition.secondOrder),
     stateful: typeof definition.initState === 'function',
     kind,
+    combination: definition.combination?.(options),
     definition,
     with(overrides: Partial<O>, name?: string): Estimator<O> {
       const merged = resolveConfig(optionsSchema, { ...options }, overrides as Record<string, unknown>) as O;

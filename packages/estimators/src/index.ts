@@ -8,6 +8,7 @@ export type {
   EstimatorOutput,
   EstimatorDefinition,
   Estimator,
+  Combination,
   GradientProblem,
   EstimateOptions,
   StateHolder,
@@ -15,7 +16,7 @@ export type {
 } from './types.js';
 export { defineEstimator } from './define.js';
 export { nodeBackward, checkNodeEstimator, type NodeInput, type NodeOutput, type NodeConsumer } from './node.js';
-export { registerEstimator, getEstimator, listEstimators, builtinEstimators, type EstimatorInfo } from './registry.js';
+export { registerEstimator, getEstimator, isBuiltinEstimator, listEstimators, builtinEstimators, type EstimatorInfo } from './registry.js';
 export {
   estimateGradient,
   estimatorSurrogate,

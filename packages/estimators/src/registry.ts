@@ -8,6 +8,7 @@ import { dice } from './dice.js';
 const registry = new Registry<Estimator<any>>('estimator', () => "Register a plugin with registerEstimator(defineEstimator({...})) before looking it up.");
 
 let builtinsRegistered = false;
+let builtinInstances: Map<string, Estimator<any>> | undefined;
 
 /** The built-in estimators, by name. Created on first use, so importing the package has no side effects. */
 export function builtinEstimators(): Estimator<any>[] {
@@ -28,7 +29,21 @@ export function builtinEstimators(): Estimator<any>[] {
 function ensureBuiltins(): void {
   if (builtinsRegistered) return;
   builtinsRegistered = true;
-  for (const estimator of builtinEstimators()) if (!registry.has(estimator.name)) registry.register(estimator);
+  builtinInstances = new Map(builtinEstimators().map((e) => [e.name, e]));
+  for (const estimator of builtinInstances.values()) if (!registry.has(estimator.name)) registry.register(estimator);
+}
+
+/**
+ * Whether `estimator` is the built-in called `name` (by its definition's code, whatever its registered
+ * name): consumers may take a shortcut that gives the same numbers, e.g. plain autodiff for `rp`.
+ */
+export function isBuiltinEstimator(estimator: Estimator<any>, name: string): boolean {
+  ensureBuiltins();
+  const builtin = builtinInstances!.get(name);
+  if (!builtin) return false;
+  const a = estimator.definition;
+  const b = builtin.definition;
+  return a.gradient === b.gradient && a.surrogate === b.surrogate && JSON.stringify(estimator.options) === JSON.stringify(builtin.options);
 }
 
 /** Registers (or replaces) an estimator by name so the CLI and configs can find it. */

@@ -111,6 +111,19 @@ export interface EstimatorDefinition<O extends EstimatorOptions = EstimatorOptio
   surrogate?: (inputs: EstimatorInputs<O>) => tf.Tensor;
   /** Per-sample gradient contributions directly (cheaper when the gradient has a closed form). */
   gradient?: (inputs: EstimatorInputs<O>) => PerSampleGradient | EstimatorOutput;
+  /**
+   * For combinators: the parts and how their variances weigh them, for consumers that measure the
+   * variances and mix whole gradients themselves (policy gradients). `gradient` must compute the
+   * same mixture from `inputs.variances` for the consumers that work per node.
+   */
+  combination?: (options: Readonly<O>) => Combination;
+}
+
+/** A combinator's declaration: Σ_k w_k·part_k with weights from the parts' variances. */
+export interface Combination {
+  parts: readonly Estimator<any>[];
+  /** Weights (summing to 1) from the parts' variances, in float64 on the host. */
+  weigh(variances: readonly number[]): number[];
 }
 
 /** An estimator plugin: a plain typed object, passed by value or registered by name. */
@@ -126,6 +139,8 @@ export interface Estimator<O extends EstimatorOptions = EstimatorOptions> {
   readonly stateful: boolean;
   /** Whether it is surrogate-based (differentiable for higher orders) or gives gradients directly. */
   readonly kind: 'surrogate' | 'gradient';
+  /** A combinator's parts and weighting rule at its current options (undefined for other estimators). */
+  readonly combination: Combination | undefined;
   readonly definition: EstimatorDefinition<O>;
   initState?(): EstimatorState;
   /** A copy with some options changed (validated); `name` renames it. */

@@ -4,7 +4,7 @@ import '@pathwise/backend-cpu';
 import { tf, useBackend } from '@pathwise/core';
 import { getEnv } from '@pathwise/envs';
 import { OnPolicyTrainer } from './trainer.js';
-import { resolveTrainerConfig } from './config.js';
+import { createTrainer, resolveTrainerConfig } from './plugins.js';
 import { adaptiveKlRate, gaussianKl } from './algorithms/ppo.js';
 
 tf.env().set('PROD', true);
@@ -46,14 +46,14 @@ describe('adaptive-KL PPO', () => {
     expect(resolveTrainerConfig('cartpole-swingup', 'gippo').ppoSchedule).toBe('stable');
     expect(resolveTrainerConfig('dejong64', 'ppo').ppoSchedule).toBe('stable');
     expect(resolveTrainerConfig('cartpole-swingup', 'ppo', { kl_threshold: 0.008 }).klThreshold).toBe(0.008);
-    const trainer = new OnPolicyTrainer({ env: getEnv('cartpole-swingup'), algo: 'ppo', config, seed: 3 });
+    const trainer = createTrainer({ env: getEnv('cartpole-swingup'), algo: 'ppo', config, seed: 3 });
     await trainer.epoch();
     const before = tf.memory().numTensors;
     const rates = new Set<number>();
     for (let i = 0; i < 3; i++) {
       const m = await trainer.epoch();
       expect(Number.isFinite(m.actor_loss)).toBe(true);
-      rates.add(trainer.ppoLr);
+      rates.add(m.actor_lr!);
     }
     expect(tf.memory().numTensors).toBe(before);
     // 4 minibatches × 5 mini-epochs per epoch: the KL rule moves the rate off 3e-4.

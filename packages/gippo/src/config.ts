@@ -1,7 +1,11 @@
-import { ConfigError, resolveConfig, type ConfigSchema } from '@pathwise/core';
+import { ConfigError, type ConfigSchema } from '@pathwise/core';
 
-export const ALGORITHM_NAMES = ['lr', 'rp', 'lrp', 'ppo', 'gippo'] as const;
-export type AlgorithmName = (typeof ALGORITHM_NAMES)[number];
+/**
+ * The reference's five algorithms, as the columns of its per-problem hyperparameter tables. In this
+ * toolkit `lr`, `rp` and `lrp` are variants of one algorithm, `pg`, with an estimator each.
+ */
+export const REFERENCE_ALGORITHMS = ['lr', 'rp', 'lrp', 'ppo', 'gippo'] as const;
+export type ReferenceAlgorithm = (typeof REFERENCE_ALGORITHMS)[number];
 
 /** Every knob of the on-policy trainer and its algorithms (docs/algorithms/gippo.md §2–3). */
 export interface TrainerConfig {
@@ -72,9 +76,14 @@ export interface TrainerConfig {
   maxOorr: number;
   /** Checkpoint every N epochs (and at exit). */
   checkpointEvery: number;
+  /** pg: the estimator of the actor gradient; GI-PPO: of its analytic action gradients (any registered name). */
+  estimator: string;
+  /** Options passed to the estimator (validated by its own schema). */
+  estimatorOptions: Record<string, unknown>;
 }
 
-export const trainerSchema: ConfigSchema = {
+/** Keys every on-policy algorithm has: rollout, networks, critic, schedules, normalisers. */
+const onPolicySchema: ConfigSchema = {
   numActors: { type: 'integer', min: 1, description: 'parallel envs' },
   horizon: { type: 'integer', min: 1, description: 'steps per epoch per actor' },
   maxEpochs: { type: 'integer', min: 1, description: 'schedule horizon' },
@@ -96,6 +105,15 @@ export const trainerSchema: ConfigSchema = {
   normalizeInput: { type: 'boolean' },
   normalizeValue: { type: 'boolean' },
   normalizeAdvantage: { type: 'boolean' },
+  checkpointEvery: { type: 'integer', min: 1 },
+};
+
+const estimatorSchema: ConfigSchema = {
+  estimator: { type: 'string', description: 'a registered estimator (pathwise estimators)' },
+  estimatorOptions: { type: 'object', description: "options for the estimator, checked against its schema (e.g. {lrBaseline: 'none'})" },
+};
+
+const ppoKeys: ConfigSchema = {
   eClip: { type: 'number', min: 0 },
   minibatchSize: { type: 'integer', min: 1 },
   miniEpochs: { type: 'integer', min: 1 },
@@ -103,8 +121,22 @@ export const trainerSchema: ConfigSchema = {
   lrMultiplier: { type: 'number', min: 1 },
   ppoSchedule: { type: 'string', enum: ['stable', 'adaptive-kl'] },
   klThreshold: { type: 'number', min: 0 },
-  varEstNumSample: { type: 'integer', min: 2 },
-  varEstMaxGradLen: { type: 'integer', min: 0 },
+};
+
+/** `pg`: the policy gradient of any estimator. */
+export const pgSchema: ConfigSchema = {
+  ...onPolicySchema,
+  ...estimatorSchema,
+  varEstNumSample: { type: 'integer', min: 2, description: 'per-sample gradients behind a combinator\'s variances' },
+  varEstMaxGradLen: { type: 'integer', min: 0, description: 'gradient entries kept for those variances (0: all)' },
+};
+
+export const ppoSchema: ConfigSchema = { ...onPolicySchema, ...ppoKeys };
+
+export const gippoSchema: ConfigSchema = {
+  ...onPolicySchema,
+  ...ppoKeys,
+  ...estimatorSchema,
   alpha: { type: 'number', min: 0 },
   alphaInterval: { type: 'number', min: 0 },
   alphaUpdateFactor: { type: 'number', min: 1 },
@@ -112,7 +144,6 @@ export const trainerSchema: ConfigSchema = {
   alphaIterations: { type: 'integer', min: 1 },
   alphaLr: { type: 'number', min: 0 },
   maxOorr: { type: 'number', min: 0, max: 1 },
-  checkpointEvery: { type: 'integer', min: 1 },
 };
 
 /** The reference implementation's key names (yaml and cfg), accepted in config files. */
@@ -159,6 +190,11 @@ export const referenceAliases: Record<string, string> = {
   max_dist_rp_lr: 'maxOorr',
 };
 
+/** The aliases of the keys a schema has (a config file for one algorithm may not set another's keys). */
+export function aliasesFor(schema: ConfigSchema): Record<string, string> {
+  return Object.fromEntries(Object.entries(referenceAliases).filter(([, key]) => key in schema));
+}
+
 /** §3.1: shared by every function-optimisation config. */
 const FUNCTION_BASE: TrainerConfig = {
   numActors: 64,
@@ -199,10 +235,12 @@ const FUNCTION_BASE: TrainerConfig = {
   alphaLr: 1e-3,
   maxOorr: 0.5,
   checkpointEvery: 100,
+  estimator: 'rp',
+  estimatorOptions: {},
 };
 
 /** §3.2: actor learning rate per function problem and algorithm (released yamls). */
-const FUNCTION_ACTOR_LR: Record<string, Record<AlgorithmName, number>> = {
+const FUNCTION_ACTOR_LR: Record<string, Record<ReferenceAlgorithm, number>> = {
   dejong: { lr: 1e-3, rp: 1e-2, lrp: 1e-2, ppo: 1e-4, gippo: 1e-4 },
   dejong64: { lr: 1e-3, rp: 1e-2, lrp: 1e-3, ppo: 1e-2, gippo: 1e-2 },
   ackley: { lr: 1e-4, rp: 1e-3, lrp: 1e-4, ppo: 1e-4, gippo: 1e-4 },
@@ -233,7 +271,7 @@ const PHYSICS: Partial<TrainerConfig> = {
   varEstMaxGradLen: 0,
   checkpointEvery: 25,
 };
-const PHYSICS_ACTOR_LR: Record<AlgorithmName, number> = { lr: 1e-4, rp: 1e-2, lrp: 1e-4, ppo: 3e-4, gippo: 3e-4 };
+const PHYSICS_ACTOR_LR: Record<ReferenceAlgorithm, number> = { lr: 1e-4, rp: 1e-2, lrp: 1e-4, ppo: 3e-4, gippo: 3e-4 };
 
 const TRAFFIC: Partial<TrainerConfig> = {
   ...PHYSICS,
@@ -244,10 +282,17 @@ const TRAFFIC: Partial<TrainerConfig> = {
   alphaUpdateFactor: 1.1,
   maxOorr: 0.5,
 };
-const TRAFFIC_ACTOR_LR: Record<AlgorithmName, number> = { lr: 1e-4, rp: 1e-3, lrp: 1e-4, ppo: 3e-4, gippo: 3e-4 };
+const TRAFFIC_ACTOR_LR: Record<ReferenceAlgorithm, number> = { lr: 1e-4, rp: 1e-3, lrp: 1e-4, ppo: 3e-4, gippo: 3e-4 };
 
-/** Defaults for an env × algorithm pair (function problems, cart-pole, traffic; a generic multi-step default otherwise). */
-export function defaultConfig(envName: string, algo: AlgorithmName): TrainerConfig {
+/**
+ * The reference's defaults for an env × reference-algorithm pair (function problems, cart-pole,
+ * traffic; a generic multi-step default otherwise), restricted to the keys of `schema`.
+ */
+export function defaultConfig(envName: string, algo: ReferenceAlgorithm, schema: ConfigSchema): TrainerConfig {
+  return pick(referenceDefaults(envName, algo), schema);
+}
+
+function referenceDefaults(envName: string, algo: ReferenceAlgorithm): TrainerConfig {
   const functionRates = FUNCTION_ACTOR_LR[envName];
   if (functionRates) return { ...FUNCTION_BASE, actorLr: functionRates[algo] };
   if (envName.startsWith('traffic-')) return { ...FUNCTION_BASE, ...TRAFFIC, actorLr: TRAFFIC_ACTOR_LR[algo] };
@@ -256,11 +301,17 @@ export function defaultConfig(envName: string, algo: AlgorithmName): TrainerConf
   return { ...FUNCTION_BASE, ...PHYSICS, ...ppoBaseline, actorLr: PHYSICS_ACTOR_LR[algo] };
 }
 
-/** Defaults merged with overrides (reference key names accepted), every key validated. */
-export function resolveTrainerConfig(envName: string, algo: AlgorithmName, overrides: Record<string, unknown> = {}): TrainerConfig {
-  if (!ALGORITHM_NAMES.includes(algo)) throw new ConfigError('algo', algo, `one of ${ALGORITHM_NAMES.join(', ')}`);
-  const flat = flattenReferenceBlocks(overrides);
-  const config = resolveConfig(trainerSchema, defaultConfig(envName, algo), flat, referenceAliases);
+/** The reference's actor learning rate of one of its algorithms on an env (the per-variant defaults of `pg`). */
+export function referenceActorLr(envName: string, algo: ReferenceAlgorithm): number {
+  return referenceDefaults(envName, algo).actorLr;
+}
+
+function pick(config: TrainerConfig, schema: ConfigSchema): TrainerConfig {
+  return Object.fromEntries(Object.keys(schema).map((k) => [k, (config as unknown as Record<string, unknown>)[k]])) as unknown as TrainerConfig;
+}
+
+/** Checks the cross-key constraints every on-policy config must meet; returns the config. */
+export function checkOnPolicyConfig(config: TrainerConfig): TrainerConfig {
   if (config.betas.length !== 2 || config.betas.some((b) => !(b >= 0 && b < 1))) {
     throw new ConfigError('betas', config.betas, 'two numbers in [0, 1)');
   }
@@ -280,7 +331,7 @@ export function resolveTrainerConfig(envName: string, algo: AlgorithmName, overr
  * Reference configs nest keys in blocks (`ppo: {e_clip}`, `gi: {alpha}`, `actor_mlp: {units}`) and
  * use `units` lists: flatten them so their key names can be aliased.
  */
-function flattenReferenceBlocks(overrides: Record<string, unknown>): Record<string, unknown> {
+export function flattenReferenceBlocks(overrides: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(overrides)) {
     if ((key === 'ppo' || key === 'gi' || key === 'config' || key === 'params') && value && typeof value === 'object' && !Array.isArray(value)) {

@@ -1,22 +1,26 @@
+// Importing this entry registers the on-policy algorithms (`pg` with its variants `lr`, `rp`, `lrp`;
+// `ppo`; `gippo`) with @pathwise/core's algorithm registry.
 export { OnPolicyTrainer, actorMajor, readHostRecords, type TrainerOptions, type TrainerState, type EpochBatch } from './trainer.js';
+export type { PolicyUpdate, PolicyUpdateSpec, RolloutOutcome } from './policy-update.js';
 export {
-  ALGORITHM_NAMES,
+  REFERENCE_ALGORITHMS,
   defaultConfig,
-  resolveTrainerConfig,
-  trainerSchema,
+  referenceActorLr,
+  pgSchema,
+  ppoSchema,
+  gippoSchema,
   referenceAliases,
-  type AlgorithmName,
+  type ReferenceAlgorithm,
   type TrainerConfig,
 } from './config.js';
+export { pg, ppo, gippo, ON_POLICY_ALGORITHMS, ON_POLICY_COLUMNS, GIPPO_COLUMNS, createTrainer, resolveTrainerConfig, type CreateTrainerOptions } from './plugins.js';
+export { configuredEstimator } from './estimator-config.js';
 export { Actor, makeCritic, polyak, flattenTorchOrder } from './networks.js';
 export { AverageMeter } from './meters.js';
-export { gae, simulate } from './rollout.js';
+export { gae, simulate, type SimulateOptions } from './rollout.js';
 export { negLogProb, clippedSurrogate, mixtureNegLogProb, normaliseAdvantages } from './losses.js';
-export { inverseVarianceWeight } from './algorithms/lrp.js';
-export { gippoAlgorithms, metricColumns } from './algorithms.js';
 export { nextAlpha, type AlphaRuleInput, type AlphaRuleConfig } from './algorithms/alpha-rule.js';
-export { stablePpo, ppoLoss, minibatchRanges, type PpoBatch } from './algorithms/ppo.js';
-export { alphaRegressionLoss, gippoPpoLoss } from './algorithms/gippo.js';
-export { lrLoss } from './algorithms/lr.js';
-export { rpLoss } from './algorithms/rp.js';
+export { stablePpo, ppoLoss, minibatchRanges, ppoUpdate, type PpoBatch, type PpoRate } from './algorithms/ppo.js';
+export { alphaRegressionLoss, gippoPpoLoss, gippoUpdate, estimatedActionGradients } from './algorithms/gippo.js';
+export { pgUpdate, lrLoss, rpLoss } from './algorithms/pg.js';
 export { rolloutGradients, type RolloutGradients, type RolloutGradientsOptions } from './peek.js';

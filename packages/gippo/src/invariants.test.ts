@@ -4,12 +4,14 @@ import '@pathwise/backend-cpu';
 import { Rng, parametersOf, tf, useBackend } from '@pathwise/core';
 import { defineEnv, getEnv } from '@pathwise/envs';
 import { OnPolicyTrainer } from './trainer.js';
-import { resolveTrainerConfig, type AlgorithmName } from './config.js';
+import { createTrainer, resolveTrainerConfig } from './plugins.js';
+type AlgorithmName = string;
 import { AverageMeter } from './meters.js';
 import { gae, simulate, type Normalisers } from './rollout.js';
 import { mixtureNegLogProb, negLogProb, normaliseAdvantages } from './losses.js';
 import { makeCritic, polyak } from './networks.js';
-import { inverseVarianceWeight } from './algorithms/lrp.js';
+import { inverseVarianceWeight as ivw } from '@pathwise/estimators';
+const inverseVarianceWeight = (vLR: number, vRP: number) => ivw(vLR, vRP, { rule: 'gippo' });
 import { nextAlpha, type AlphaRuleConfig } from './algorithms/alpha-rule.js';
 import { ppoLoss, stablePpo, type PpoBatch } from './algorithms/ppo.js';
 import { alphaRegressionLoss, gippoPpoLoss } from './algorithms/gippo.js';
@@ -24,7 +26,7 @@ const small = { actorHidden: [8, 8], criticHidden: [8, 8] };
 
 function trainer(algo: AlgorithmName, env = 'dejong', overrides: Record<string, unknown> = {}, seed = 1): OnPolicyTrainer {
   const config = resolveTrainerConfig(env, algo, { ...small, ...overrides });
-  return new OnPolicyTrainer({ env: getEnv(env), algo, config, seed });
+  return createTrainer({ env: getEnv(env), algo, config, seed });
 }
 
 const noNorm: Normalisers = { valueMean: 0, valueScale: 1 };
@@ -197,7 +199,7 @@ describe('§6 algorithms', () => {
     const obs = tf.zeros([5, 1]);
     const actions = tf.tensor2d([[0.3], [-0.2], [1.1], [0.05], [-0.7]]);
     const adv = tf.tensor1d([1, -0.5, 0.3, 2, -1.2]);
-    const { lrLoss } = await import('./algorithms/lr.js');
+    const { lrLoss } = await import('./algorithms/pg.js');
     const params = parametersOf(t.actor);
     const { grads } = tf.variableGrads(() => lrLoss(t, obs, actions, adv), params);
     for (const p of [params[0]!, params[params.length - 2]!]) await checkVariableGradient(() => lrLoss(t, obs, actions, adv), p, grads[p.name]!, [0, 1, 2]);
@@ -210,7 +212,7 @@ describe('§6 algorithms', () => {
     const rng = new Rng(5);
     const noise = [rng.normalTensor([64, 1])];
     const state = env.reset(64, rng);
-    const { rpLoss } = await import('./algorithms/rp.js');
+    const { rpLoss } = await import('./algorithms/pg.js');
     const loss = () =>
       tf.tidy(() => rpLoss(simulate({ env, actor: t.actor, targetCritic: t.targetCritic, norm: noNorm, gamma: 0.99, lambda: 0.95, state, steps: 1, noise, rng, resetDone: false })));
     const params = parametersOf(t.actor);
@@ -266,7 +268,7 @@ describe('§6 algorithms', () => {
   it('14. GI-PPO with α = 0 leaves the actor unchanged by the regression and matches PPO on the same samples', async () => {
     const opts = { alpha: 0, lrSchedule: 'constant' };
     const gi = trainer('gippo', 'dejong', opts, 7);
-    const ppo = trainer('ppo', 'dejong', opts, 7);
+    const ppo = trainer('ppo', 'dejong', { lrSchedule: 'constant' }, 7);
     for (let e = 0; e < 3; e++) {
       const m = await gi.epoch();
       await ppo.epoch();
@@ -416,22 +418,24 @@ describe('stable PPO retry loop (reference quirks, §2.5)', () => {
 
   it('a failed try sets both rates to init/1.5; success restores the stored rate; the optimiser keeps init/1.5 for one step', async () => {
     const t = trainer('ppo');
-    const init = t.ppoLr;
-    await stablePpo(t, dummyBatch(), scripted(t, [[1, 2], [2, 1]]));
-    expect(t.ppoLr).toBe(init);
+    const stage = { lr: t.config.actorLr };
+    const init = stage.lr;
+    await stablePpo(t, stage, dummyBatch(), scripted(t, [[1, 2], [2, 1]]));
+    expect(stage.lr).toBe(init);
     expect(t.actorAdam.lr).toBeCloseTo(init / 1.5, 15);
-    await stablePpo(t, dummyBatch(), scripted(t, [[2, 1]]));
+    await stablePpo(t, stage, dummyBatch(), scripted(t, [[2, 1]]));
     expect(t.actorAdam.lr).toBe(init);
     t.dispose();
   });
 
   it('when all 8 tries fail the stored rate stays at init/1.5 and compounds across epochs', async () => {
     const t = trainer('ppo');
-    const init = t.ppoLr;
-    await stablePpo(t, dummyBatch(), scripted(t, [[1, 2]]));
-    expect(t.ppoLr).toBeCloseTo(init / 1.5, 15);
-    await stablePpo(t, dummyBatch(), scripted(t, [[1, 2]]));
-    expect(t.ppoLr).toBeCloseTo(init / 1.5 / 1.5, 15);
+    const stage = { lr: t.config.actorLr };
+    const init = stage.lr;
+    await stablePpo(t, stage, dummyBatch(), scripted(t, [[1, 2]]));
+    expect(stage.lr).toBeCloseTo(init / 1.5, 15);
+    await stablePpo(t, stage, dummyBatch(), scripted(t, [[1, 2]]));
+    expect(stage.lr).toBeCloseTo(init / 1.5 / 1.5, 15);
     t.dispose();
   });
 });

@@ -4,7 +4,7 @@ import '@pathwise/backend-cpu';
 import { NonFiniteError, tf, useBackend } from '@pathwise/core';
 import { defineEnv } from '@pathwise/envs';
 import { OnPolicyTrainer } from './trainer.js';
-import { resolveTrainerConfig } from './config.js';
+import { createTrainer, resolveTrainerConfig } from './plugins.js';
 
 tf.env().set('PROD', true);
 
@@ -36,7 +36,7 @@ describe('non-finite rewards', () => {
   it.each(['lr', 'gippo'] as const)('%s stops with a NonFiniteError naming the epoch', async (algo) => {
     await useBackend('cpu');
     const config = resolveTrainerConfig('dejong', algo, { actorHidden: [4], criticHidden: [4] });
-    const trainer = new OnPolicyTrainer({ env: poisonedEnv(2), algo, config, seed: 1 });
+    const trainer = createTrainer({ env: poisonedEnv(2), algo, config, seed: 1 });
     await trainer.epoch();
     await trainer.epoch();
     const error = await trainer.epoch().then(

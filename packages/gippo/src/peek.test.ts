@@ -4,14 +4,14 @@ import '@pathwise/backend-cpu';
 import { tf, useBackend } from '@pathwise/core';
 import { DEJONG_BOUND, getEnv } from '@pathwise/envs';
 import { OnPolicyTrainer } from './trainer.js';
-import { resolveTrainerConfig } from './config.js';
+import { createTrainer, resolveTrainerConfig } from './plugins.js';
 import { rolloutGradients } from './peek.js';
 
 tf.env().set('PROD', true);
 
 const small = { actorHidden: [16, 16], criticHidden: [16, 16], numActors: 16, criticIterations: 2 };
 const make = (env: string, overrides: Record<string, unknown> = small, seed = 3) =>
-  new OnPolicyTrainer({ env: getEnv(env), algo: 'gippo', config: resolveTrainerConfig(env, 'gippo', overrides), seed });
+  createTrainer({ env: getEnv(env), algo: 'gippo', config: resolveTrainerConfig(env, 'gippo', overrides), seed });
 
 describe('rolloutGradients (cpu)', () => {
   it('on De Jong 64-D the action gradients are −∂f/∂u, computed independently from the actions', async () => {

@@ -27,6 +27,11 @@ export interface SimulateOptions {
   rng: Rng;
   /** Zero tensors added to each step's action: d(objective)/d(probe_t) is the total derivative wrt u_t. */
   probes?: tf.Tensor[];
+  /**
+   * The action node u = μ + exp(log σ)·ε of step t. Default: that expression, differentiated by
+   * autodiff. A policy-gradient estimator replaces it by a node whose backward pass is its own.
+   */
+  sampleAction?: (mean: tf.Tensor, logStd: tf.Tensor, noise: tf.Tensor, t: number) => tf.Tensor;
   /** Done flags of a previous rollout to reuse (per-sample re-simulation); computed when absent. */
   dones?: tf.Tensor[];
   /** Reset finished envs (the main rollout); per-sample re-simulations do not need it. */
@@ -92,7 +97,7 @@ export function simulate(o: SimulateOptions): Simulation {
     const out = o.actor.apply(obs);
     const [mean, logStd] = tf.split(out, 2, 1) as [tf.Tensor, tf.Tensor];
     const noise = o.noise?.[t] ?? o.rng.normalTensor([batch, o.env.actDim]);
-    let u = tf.add(mean, tf.mul(tf.exp(logStd), noise));
+    let u = o.sampleAction ? o.sampleAction(mean, logStd, noise, t) : tf.add(mean, tf.mul(tf.exp(logStd), noise));
     if (o.probes) u = tf.add(u, o.probes[t]!);
     const value = valueOf(o.targetCritic, obs, o.norm.valueMean, o.norm.valueScale);
     const step = o.env.step(state, tf.tanh(u));

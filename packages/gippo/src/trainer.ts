@@ -18,22 +18,19 @@ import {
   type RunningMeanStdState,
 } from '@pathwise/core';
 import type { Env, EnvState } from '@pathwise/envs';
-import type { AlgorithmName, TrainerConfig } from './config.js';
+import type { TrainerConfig } from './config.js';
 import { Actor, makeCritic, polyak } from './networks.js';
 import { AverageMeter } from './meters.js';
-import { simulate, type Normalisers, type Simulation } from './rollout.js';
-import { negLogProb, normaliseAdvantages } from './losses.js';
-import { lrActorUpdate } from './algorithms/lr.js';
-import { rpRollout } from './algorithms/rp.js';
-import { lrpActorUpdate } from './algorithms/lrp.js';
-import { gippoRollout, gippoAlphaStep, gippoPpoLoss, type GippoState } from './algorithms/gippo.js';
-import { adaptiveKlPpo, ppoLoss, stablePpo, type PpoBatch } from './algorithms/ppo.js';
+import { simulate, type Normalisers, type Simulation, type SimulateOptions } from './rollout.js';
+import { normaliseAdvantages } from './losses.js';
+import type { PolicyUpdate, PolicyUpdateSpec } from './policy-update.js';
 
 export interface TrainerOptions {
   env: Env;
-  algo: AlgorithmName;
   config: TrainerConfig;
   seed: number;
+  /** The algorithm's part: how the actor learns. */
+  update: PolicyUpdateSpec;
 }
 
 /** Everything one epoch's updates need, detached from the rollout graph. */
@@ -71,10 +68,9 @@ export async function readHostRecords(batch: EpochBatch): Promise<EpochBatch> {
   return batch;
 }
 
-/** The JSON a checkpoint stores (docs/architecture.md §6 "whatever resume needs"). */
+/** The JSON a checkpoint stores (docs/architecture.md §6 "whatever resume needs"): the trainer's and the algorithm's. */
 export interface TrainerState {
-  version: 1;
-  algo: AlgorithmName;
+  version: 2;
   epoch: number;
   steps: number;
   bestReward: number;
@@ -85,40 +81,35 @@ export interface TrainerState {
   critic: ParameterJSON;
   targetCritic: ParameterJSON;
   actorAdam: AdamState;
-  alphaAdam?: AdamState;
   criticAdam: AdamState;
   obsRms: RunningMeanStdState;
   valueRms: RunningMeanStdState;
-  ppoLr: number;
-  gippo?: Omit<GippoState, 'biasRms'> & { biasRms: RunningMeanStdState };
   envState: Record<string, { shape: number[]; dtype: string; values: number[] }>;
   episodeReturn: number[];
+  /** The algorithm's own state (e.g. GI-PPO's α, its optimiser and bias statistics). */
+  update: unknown;
 }
 
 /**
- * The on-policy trainer of docs/algorithms/gippo.md §2.1 with the actor updates of LR, RP, LR+RP, PPO and GI-PPO.
- * One `epoch()` = rollout (horizon × numActors), GAE, the algorithm's actor update, critic update,
- * target-critic update, then PPO (PPO and GI-PPO).
+ * The on-policy trainer of docs/algorithms/gippo.md §2.1. One `epoch()` = rollout (horizon × numActors) and
+ * GAE, the algorithm's pre-critic update, critic update, target-critic update, then the algorithm's
+ * post-critic update. It knows no algorithm: each is a `PolicyUpdateSpec` (see `algorithms/`).
  */
 export class OnPolicyTrainer implements AlgorithmRun {
   readonly env: Env;
-  readonly algo: AlgorithmName;
   readonly config: TrainerConfig;
   rng: Rng;
   readonly actor: Actor;
   readonly critic: MLP;
   readonly targetCritic: MLP;
-  /** LR/RP/LR+RP actor optimiser (config betas), or the PPO-stage optimiser (PyTorch default betas). */
+  /** The main actor optimiser: config betas and the schedule, or a PPO stage's (PyTorch default betas). */
   readonly actorAdam: Adam;
-  /** GI-PPO's α-regression optimiser over the same actor parameters (config betas). */
-  readonly alphaAdam?: Adam;
   readonly criticAdam: Adam;
   readonly obsRms: RunningMeanStd;
   readonly valueRms: RunningMeanStd;
   readonly meter = new AverageMeter(100);
-  gippo?: GippoState;
-  /** The stable-PPO loop's stored learning rate (reference quirks in algorithms/ppo.ts). */
-  ppoLr: number;
+  /** The algorithm's part. */
+  readonly update: PolicyUpdate;
   epochCount = 0;
   steps = 0;
   /** Wall milliseconds per phase of the last epoch (rollout, actor, alpha, critic, ppo): where the time goes. */
@@ -126,56 +117,46 @@ export class OnPolicyTrainer implements AlgorithmRun {
   bestReward = Number.NEGATIVE_INFINITY;
   private envState: EnvState;
   private episodeReturn: Float64Array;
-  private readonly actorSchedule: (e: number) => number;
   private readonly criticSchedule: (e: number) => number;
 
   constructor(options: TrainerOptions) {
-    const { env, algo, config } = options;
-    this.env = algo === 'lr' || algo === 'ppo' ? env.with({ detached: true }) : env;
-    this.algo = algo;
+    const { env, config, update } = options;
+    this.env = update.differentiableEnv ? env : env.with({ detached: true });
     this.config = config;
     this.rng = new Rng(options.seed);
-    if (algo === 'lrp' && config.numActors < config.varEstNumSample) {
-      throw new ConfigError('varEstNumSample', config.varEstNumSample, `at most numActors = ${config.numActors} (per-sample RP gradients use the first rollout step)`);
-    }
     const init = this.rng.fork(1);
     this.actor = new Actor(env.obsDim, env.actDim, config.actorHidden, config.activation, init);
     this.critic = makeCritic(env.obsDim, config.criticHidden, config.activation, init, 'critic');
     this.targetCritic = makeCritic(env.obsDim, config.criticHidden, config.activation, init, 'target_critic');
     polyak(this.targetCritic, this.critic, 0);
     const [b1, b2] = config.betas as [number, number];
-    const usesPpo = algo === 'ppo' || algo === 'gippo';
     this.actorAdam = new Adam(parametersOf(this.actor), {
       lr: config.actorLr,
-      betas: usesPpo ? [0.9, 0.999] : [b1, b2],
+      betas: update.ppoActor ? [0.9, 0.999] : [b1, b2],
       maxGradNorm: config.gradNorm,
     });
-    if (algo === 'gippo') {
-      this.alphaAdam = new Adam(parametersOf(this.actor), { lr: config.alphaLr, betas: [b1, b2], maxGradNorm: config.gradNorm });
-      this.gippo = { alpha: config.alpha, lrAlpha: config.alphaLr, biasRms: new RunningMeanStd(1) };
-    }
     this.criticAdam = new Adam(parametersOf(this.critic), { lr: config.criticLr, betas: [b1, b2], maxGradNorm: config.gradNorm, nanToZero: true });
     this.obsRms = new RunningMeanStd(env.obsDim);
     this.valueRms = new RunningMeanStd(1);
-    this.ppoLr = config.actorLr;
-    const linear = (lr0: number) => (config.lrSchedule === 'linear' ? linearSchedule({ from: lr0, to: config.lrFinal, steps: config.maxEpochs }) : () => lr0);
-    this.actorSchedule = linear(config.actorLr);
-    // PPO sets no rates: its critic stays at the initial rate (§2.1).
-    this.criticSchedule = algo === 'ppo' ? () => config.criticLr : linear(config.criticLr);
+    this.criticSchedule = update.criticScheduled ? this.linearSchedule(config.criticLr) : () => config.criticLr;
+    this.update = update.create(this);
     this.envState = tf.tidy(() => keepAll(this.env.reset(config.numActors, this.rng)));
     this.episodeReturn = new Float64Array(config.numActors);
   }
 
-  /** Trains one epoch and returns its metrics row (docs/architecture.md §6 columns plus the algorithm's own). */
+  /** lr(e) = lr0 + (lrFinal − lr0)·e/maxEpochs under the `linear` schedule; constant otherwise. */
+  linearSchedule(lr0: number): (epoch: number) => number {
+    const { config } = this;
+    return config.lrSchedule === 'linear' ? linearSchedule({ from: lr0, to: config.lrFinal, steps: config.maxEpochs }) : () => lr0;
+  }
+
+  /** Trains one epoch and returns its metrics row (the universal columns, then the algorithm's). */
   async epoch(): Promise<EpochMetrics> {
     const e = this.epochCount + 1;
-    const { config } = this;
-    const actorLr = this.algo === 'ppo' || this.algo === 'gippo' ? this.ppoLr : this.actorSchedule(e);
+    const { config, update } = this;
     const criticLr = this.criticSchedule(e);
-    if (this.algo !== 'ppo' && this.algo !== 'gippo') this.actorAdam.lr = actorLr;
     this.criticAdam.lr = criticLr;
     const norm = this.frozenNormalisers();
-    const extra: Record<string, number> = {};
     const timings: Record<string, number> = {};
     let mark = performance.now();
     const lap = (phase: string) => {
@@ -183,68 +164,29 @@ export class OnPolicyTrainer implements AlgorithmRun {
       timings[phase] = (timings[phase] ?? 0) + now - mark;
       mark = now;
     };
-    let actorLoss = Number.NaN;
 
-    // 1. Rollout (with the graph where the algorithm differentiates through it) and the analytic actor update.
-    let batch: EpochBatch;
-    let analytic: { gradients?: tf.Tensor2D } = {};
-    const startState = this.algo === 'lrp' ? tf.tidy(() => keepAll(cloneState(this.envState))) : undefined;
-    if (this.algo === 'rp' || this.algo === 'lrp') {
-      const out = await rpRollout(this, norm);
-      batch = out.batch;
-      if (this.algo === 'rp') {
-        actorLoss = out.loss;
-        tf.tidy(() => {
-          this.actorAdam.step(out.grads);
-        });
-      } else {
-        const update = await lrpActorUpdate(this, norm, batch, out, startState!);
-        actorLoss = update.loss;
-        extra.k_lr = update.kLr;
-      }
-      out.grads.forEach((g) => g.dispose());
-    } else if (this.algo === 'gippo') {
-      const out = await gippoRollout(this, norm);
-      batch = out.batch;
-      analytic = { gradients: out.actionGradients };
-    } else {
-      batch = await readHostRecords(this.detachedRollout(norm));
-      if (this.algo === 'lr') actorLoss = await lrActorUpdate(this, batch);
-    }
-    startState && disposeState(startState);
+    // 1. Rollout (with the graph where the algorithm differentiates through it) and the pre-critic update.
+    const outcome = await update.rollout(norm, e);
+    const { batch } = outcome;
+    let actorLoss = outcome.actorLoss;
     lap('rollout+actor');
     this.checkRewards(batch.rewards, e);
     const finished = this.recordEpisodes(batch);
-
-    // 2. GI-PPO: α-regression and the α/lr_α criteria (before the critic, as the reference).
-    let ppoBatch: PpoBatch | undefined;
-    if (this.algo === 'gippo') {
-      const step = await gippoAlphaStep(this, batch, analytic.gradients!);
-      analytic.gradients!.dispose();
-      Object.assign(extra, step.metrics);
-      ppoBatch = step.ppoBatch;
-    } else if (this.algo === 'ppo') {
-      ppoBatch = ppoBatchFrom(batch, this.config);
-    }
+    const extra: Record<string, number> = { ...outcome.metrics };
+    if (update.beforeCritic) Object.assign(extra, await update.beforeCritic(batch));
     lap('alpha');
 
-    // 3. Critic on the (detached) targets A + V, then the target critic.
+    // 2. Critic on the (detached) targets A + V, then the target critic.
     const criticLoss = await this.updateCritic(batch);
     polyak(this.targetCritic, this.critic, config.targetCriticAlpha);
     lap('critic');
 
-    // 4. PPO from the stored batch (PPO), or from the α-policy (GI-PPO).
-    if (ppoBatch) {
-      const lossFn = this.algo === 'gippo' ? await gippoPpoLoss(this, ppoBatch) : ppoLoss(this, ppoBatch);
-      actorLoss = this.algo === 'ppo' && config.ppoSchedule === 'adaptive-kl' ? await adaptiveKlPpo(this, ppoBatch, lossFn) : await stablePpo(this, ppoBatch, lossFn);
-      disposePpoBatch(ppoBatch);
-    }
+    // 3. The post-critic update (PPO from the stored batch, or from GI-PPO's α-policy).
+    if (update.afterCritic) actorLoss = await update.afterCritic(batch);
     lap('ppo');
-    if (!Number.isFinite(actorLoss) && this.algo !== 'gippo' && this.algo !== 'ppo') {
-      throw new NonFiniteError(`epoch ${e}: the actor loss`, 1, 1);
-    }
+    if (!Number.isFinite(actorLoss) && update.failOnNonFiniteLoss) throw new NonFiniteError(`epoch ${e}: the actor loss`, 1, 1);
 
-    // 5. Normalisers learn from this epoch's data; the next epoch freezes the new statistics.
+    // 4. Normalisers learn from this epoch's data; the next epoch freezes the new statistics.
     if (config.normalizeInput) this.obsRms.update(await batch.rawObs.data(), batch.rawObs.shape[0]);
     disposeBatch(batch);
     disposeNormalisers(norm);
@@ -263,7 +205,7 @@ export class OnPolicyTrainer implements AlgorithmRun {
       best_reward: Number.isFinite(this.bestReward) ? this.bestReward : Number.NaN,
       actor_loss: actorLoss,
       critic_loss: criticLoss,
-      actor_lr: this.algo === 'ppo' || this.algo === 'gippo' ? this.ppoLr : actorLr,
+      actor_lr: update.actorLr(e),
       critic_lr: criticLr,
       ...extra,
     };
@@ -283,17 +225,17 @@ export class OnPolicyTrainer implements AlgorithmRun {
     return norm;
   }
 
-  /** Rollout without a gradient path (LR, PPO). */
-  private detachedRollout(norm: Normalisers): EpochBatch {
+  /** Rollout without a gradient path, with its host records read. */
+  async detachedRollout(norm: Normalisers): Promise<EpochBatch> {
     let batch: EpochBatch | undefined;
     tf.tidy(() => {
       batch = this.batchFrom(this.simulate(norm));
     });
-    return batch!;
+    return readHostRecords(batch!);
   }
 
   /** Runs the epoch's rollout from the current env state and advances it. */
-  simulate(norm: Normalisers, probes?: tf.Tensor[]): Simulation {
+  simulate(norm: Normalisers, extra: Pick<SimulateOptions, 'probes' | 'sampleAction'> = {}): Simulation {
     const sim = simulate({
       env: this.env,
       actor: this.actor,
@@ -305,7 +247,7 @@ export class OnPolicyTrainer implements AlgorithmRun {
       steps: this.config.horizon,
       rng: this.rng,
       resetDone: true,
-      ...(probes ? { probes } : {}),
+      ...extra,
     });
     const next = keepAll(mapState(sim.finalState, (t) => tf.clone(t)));
     disposeState(this.envState);
@@ -413,8 +355,7 @@ export class OnPolicyTrainer implements AlgorithmRun {
       envState[key] = { shape: [...value.shape], dtype: value.dtype, values: Array.from(await value.data()) };
     }
     return {
-      version: 1,
-      algo: this.algo,
+      version: 2,
       epoch: this.epochCount,
       steps: this.steps,
       bestReward: this.bestReward,
@@ -425,22 +366,18 @@ export class OnPolicyTrainer implements AlgorithmRun {
       critic: await saveParameters(this.critic),
       targetCritic: await saveParameters(this.targetCritic),
       actorAdam: await this.actorAdam.state(),
-      ...(this.alphaAdam ? { alphaAdam: await this.alphaAdam.state() } : {}),
       criticAdam: await this.criticAdam.state(),
       obsRms: this.obsRms.state(),
       valueRms: this.valueRms.state(),
-      ppoLr: this.ppoLr,
-      ...(this.gippo ? { gippo: { alpha: this.gippo.alpha, lrAlpha: this.gippo.lrAlpha, biasRms: this.gippo.biasRms.state() } } : {}),
       envState,
       episodeReturn: Array.from(this.episodeReturn),
+      update: await this.update.state(),
     };
   }
 
   load(raw: unknown): void {
     const state = raw as TrainerState;
-    if (state?.version !== 1 || state.algo !== this.algo) {
-      throw new ConfigError('checkpoint', { version: state?.version, algo: state?.algo }, `a version-1 checkpoint of algorithm '${this.algo}'`);
-    }
+    if (state?.version !== 2) throw new ConfigError('checkpoint', { version: state?.version }, 'a version-2 on-policy checkpoint');
     this.epochCount = state.epoch;
     this.steps = state.steps;
     this.bestReward = state.bestReward ?? Number.NEGATIVE_INFINITY;
@@ -450,16 +387,10 @@ export class OnPolicyTrainer implements AlgorithmRun {
     loadParameters(this.critic, state.critic);
     loadParameters(this.targetCritic, state.targetCritic);
     this.actorAdam.load(state.actorAdam);
-    if (this.alphaAdam && state.alphaAdam) this.alphaAdam.load(state.alphaAdam);
     this.criticAdam.load(state.criticAdam);
     this.obsRms.load(state.obsRms);
     this.valueRms.load(state.valueRms);
-    this.ppoLr = state.ppoLr;
-    if (this.gippo && state.gippo) {
-      this.gippo.alpha = state.gippo.alpha;
-      this.gippo.lrAlpha = state.gippo.lrAlpha;
-      this.gippo.biasRms.load(state.gippo.biasRms);
-    }
+    this.update.load(state.update);
     disposeState(this.envState);
     this.envState = tf.tidy(() =>
       keepAll(Object.fromEntries(Object.entries(state.envState).map(([k, v]) => [k, tf.tensor(v.values, v.shape, v.dtype as tf.DataType)]))),
@@ -472,7 +403,7 @@ export class OnPolicyTrainer implements AlgorithmRun {
     this.critic.dispose();
     this.targetCritic.dispose();
     this.actorAdam.dispose();
-    this.alphaAdam?.dispose();
+    this.update.dispose();
     this.criticAdam.dispose();
     disposeState(this.envState);
   }
@@ -481,20 +412,6 @@ export class OnPolicyTrainer implements AlgorithmRun {
   get currentEnvState(): EnvState {
     return this.envState;
   }
-}
-
-function ppoBatchFrom(batch: EpochBatch, config: TrainerConfig): PpoBatch {
-  return tf.tidy(() => {
-    return {
-      obs: tf.keep(actorMajor(batch.obs, config)),
-      actions: tf.keep(actorMajor(batch.actions, config)),
-      advantages: tf.keep(actorMajor(batch.normalisedAdvantages, config)),
-      nlpOld: tf.keep(actorMajor(negLogProb(batch.actions, batch.mean, batch.logStd), config)),
-      ...(config.ppoSchedule === 'adaptive-kl'
-        ? { meanOld: tf.keep(actorMajor(batch.mean, config)), logStdOld: tf.keep(actorMajor(tf.broadcastTo(batch.logStd, batch.mean.shape), config)) }
-        : {}),
-    };
-  });
 }
 
 /** Reorders a time-major [T·B, ...] tensor actor-major (index = actor·T + t), the PPO dataset order. */
@@ -507,11 +424,6 @@ export function actorMajor<T extends tf.Tensor>(x: T, config: TrainerConfig): T 
     return tf.reshape(tf.transpose(tf.reshape(x, [t, b, ...rest]), perm), x.shape) as T;
   });
 }
-
-function disposePpoBatch(batch: PpoBatch): void {
-  Object.values(batch).forEach((v) => v instanceof tf.Tensor && v.dispose());
-}
-
 
 function disposeBatch(batch: EpochBatch): void {
   for (const value of Object.values(batch)) if (value instanceof tf.Tensor) value.dispose();

@@ -1,9 +1,8 @@
 import { tf } from '@pathwise/core';
-import { getEnv } from '@pathwise/envs';
-import { OnPolicyTrainer, resolveTrainerConfig, type AlgorithmName } from '@pathwise/gippo';
+import { createTrainer } from '@pathwise/gippo';
 
 export interface TrainBenchResult {
-  algo: AlgorithmName;
+  algo: string;
   backend: string;
   ms_per_epoch: number;
   /** Mean milliseconds per phase (rollout+actor, alpha, critic, ppo): where the time goes. */
@@ -12,9 +11,8 @@ export interface TrainBenchResult {
 }
 
 /** Times `epochs` training epochs (after 3 warm-up epochs) of one algorithm on the active backend. */
-export async function benchTrain(algo: AlgorithmName, envName: string, epochs: number, backend: string): Promise<TrainBenchResult> {
-  const env = getEnv(envName);
-  const trainer = new OnPolicyTrainer({ env, algo, config: resolveTrainerConfig(envName, algo, {}), seed: 1 });
+export async function benchTrain(algo: string, envName: string, epochs: number, backend: string): Promise<TrainBenchResult> {
+  const trainer = createTrainer({ env: envName, algo, seed: 1 });
   for (let i = 0; i < 3; i++) await trainer.epoch();
   const profile = await tf.profile(async () => {
     await trainer.epoch();

@@ -1,17 +1,11 @@
-import os from 'node:os';
 import type { Command } from 'commander';
-import { ConfigError, listBackends, PathwiseError } from '@pathwise/core';
+import { algorithms, listBackends, PathwiseError } from '@pathwise/core';
 import { globalOptions, printJson, setupBackend } from '../context.js';
 import { benchCore, round } from '../bench/core.js';
+import { machine } from '../bench/machine.js';
 import { benchEnvsCommand } from './envs.js';
 import { benchTrain, type TrainBenchResult } from '../bench/train.js';
-import { ALGORITHM_NAMES, type AlgorithmName } from '@pathwise/gippo';
-
-/** `bench train` times the on-policy trainer's algorithms. */
-function parseAlgo(name: string): AlgorithmName {
-  if (!ALGORITHM_NAMES.includes(name as AlgorithmName)) throw new ConfigError('--algos', name, `one of ${ALGORITHM_NAMES.join(', ')}`);
-  return name as AlgorithmName;
-}
+import { REFERENCE_ALGORITHMS } from '@pathwise/gippo';
 
 /** Backends to benchmark: the one asked for, or every available one when `auto`. */
 export function benchBackends(requested: string): string[] {
@@ -19,10 +13,6 @@ export function benchBackends(requested: string): string[] {
   return listBackends()
     .filter((b) => b.available)
     .map((b) => b.name);
-}
-
-export function machine(): { cpus: number; node: string } {
-  return { cpus: os.cpus().length, node: process.version };
 }
 
 export function registerBenchCommand(program: Command): void {
@@ -56,12 +46,12 @@ export function registerBenchCommand(program: Command): void {
     .description('Milliseconds per training epoch for every algorithm on cpu and wasm (ratios side by side)')
     .option('--env <name>', 'environment', 'dejong64')
     .option('--epochs <n>', 'timed epochs per algorithm (after 3 warm-up epochs)', '50')
-    .option('--algos <list>', 'comma-separated algorithms', ALGORITHM_NAMES.join(','))
+    .option('--algos <list>', 'comma-separated algorithms', REFERENCE_ALGORITHMS.join(','))
     .option('--json', 'print {env, epochs, results: [{algo, backend, ms_per_epoch}]}')
     .action(async (flags: { env: string; epochs: string; algos: string }, command: Command) => {
       const { json, backend } = globalOptions(command);
       const epochs = Number(flags.epochs);
-      const algos = flags.algos.split(',').map((a) => parseAlgo(a.trim()));
+      const algos = flags.algos.split(',').map((a) => algorithms.lookup(a.trim()).name);
       const backends = benchBackends(backend).filter((b) => b === 'cpu' || b === 'wasm' || backend !== 'auto');
       const results: TrainBenchResult[] = [];
       for (const name of backends) {

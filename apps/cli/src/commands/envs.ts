@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ConfigError, getBackend, PathwiseError } from '@pathwise/core';
 import { benchEnvs, listEnvs, stepReport, type EnvBenchResult } from '@pathwise/envs';
 import { globalOptions, printJson, Progress, setupBackend } from '../context.js';
-import { machine } from './bench.js';
+import { machine } from '../bench/machine.js';
 
 /**
  * `pathwise envs [--json]`: the registered environments (docs/architecture.md §6 objects).

@@ -70,7 +70,7 @@ export async function runFunctionJob(job: FunctionJob, control: JobControl, emit
         await control.checkpoint(() => emit({ kind: 'status', state: 'paused', message: `paused after epoch ${epoch - 1}` }));
         if (oneDimensional && run.algo === plotted) {
           const peek = await rolloutGradients(run.trainer, { restore: true });
-          const alpha = run.trainer.gippo?.alpha ?? 0;
+          const alpha = run.trainer.update.live?.().alpha ?? 0;
           const u = Array.from(peek.actions);
           emit({
             kind: 'samples',

@@ -45,6 +45,13 @@ export function inverseVarianceCombination(name: string, description: string, op
     biasBound: 2,
     options,
     optionsSchema: schema,
+    combination: (o) => ({
+      parts: [lrFor(o.lrBaseline), rp],
+      weigh: ([vLR, vRP]) => {
+        const kLR = inverseVarianceWeight(vLR!, vRP!, { rule: o.rule, eps: o.eps });
+        return [kLR, 1 - kLR];
+      },
+    }),
     gradient: (inputs) => {
       const { options: o } = inputs;
       const gLR = inputs.perSample(lrFor(o.lrBaseline));

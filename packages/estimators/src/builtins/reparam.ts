@@ -14,7 +14,9 @@ export function reparameterisation(name = 'rp'): Estimator<Record<string, never>
     unbiased: true,
     gradient: (inputs) => {
       const { gradX } = inputs.pathwise();
-      return { mean: gradX, logStd: tf.mul(gradX, tf.mul(inputs.std(), inputs.noise)) };
+      // (∇f ⊙ ε) ⊙ σ, in the order autodiff of μ + exp(log σ)·ε takes: as a node in a taped rollout it
+      // gives bit-for-bit the gradients that differentiating the rollout itself gives.
+      return { mean: gradX, logStd: tf.mul(tf.mul(gradX, inputs.noise), inputs.std()) };
     },
   });
 }

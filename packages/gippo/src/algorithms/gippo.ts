@@ -1,11 +1,14 @@
-import { parametersOf, tf, type RunningMeanStd } from '@pathwise/core';
+import { Adam, RunningMeanStd, parametersOf, tf } from '@pathwise/core';
+import { checkNodeEstimator, isBuiltinEstimator, nodeBackward, type Estimator } from '@pathwise/estimators';
+import { configuredEstimator } from '../estimator-config.js';
+import type { PolicyUpdateSpec } from '../policy-update.js';
 import type { EpochBatch, OnPolicyTrainer } from '../trainer.js';
 import { actorMajor, readHostRecords } from '../trainer.js';
 import type { Normalisers } from '../rollout.js';
 import { clippedSurrogate, mixtureNegLogProb, negLogProb } from '../losses.js';
 import { disposeAll, restore, snapshot } from '../networks.js';
 import { nextAlpha } from './alpha-rule.js';
-import { currentNlp, minibatchRanges, sliceRows, type MinibatchLoss, type PpoBatch } from './ppo.js';
+import { currentNlp, minibatchRanges, sliceRows, stablePpo, type MinibatchLoss, type PpoBatch, type PpoRate } from './ppo.js';
 
 export interface GippoState {
   alpha: number;
@@ -26,7 +29,7 @@ export async function gippoRollout(trainer: OnPolicyTrainer, norm: Normalisers):
   let batch: EpochBatch | undefined;
   const probes = Array.from({ length: horizon }, () => tf.zeros([numActors, actDim]));
   const gradients = tf.grads((...ps: tf.Tensor[]) => {
-    const sim = trainer.simulate(norm, ps);
+    const sim = trainer.simulate(norm, { probes: ps });
     batch = trainer.batchFrom(sim);
     const s = tf.sum(tf.mul(tf.concat(sim.advantages, 0), tf.concat(sim.starts, 0)));
     // 0·Σ probes keeps every probe on the tape: where no advantage depends on an action (a reward
@@ -59,10 +62,8 @@ export interface AlphaStep {
  * Jacobian-determinant criterion, the α/lr_α update, and the OORR and bias criteria (aligned
  * advantages and ratios: the release's time-major/actor-major mismatch is not reproduced).
  */
-export async function gippoAlphaStep(trainer: OnPolicyTrainer, batch: EpochBatch, actionGradients: tf.Tensor2D): Promise<AlphaStep> {
+export async function gippoAlphaStep(trainer: OnPolicyTrainer, gi: GippoState, adam: Adam, batch: EpochBatch, actionGradients: tf.Tensor2D): Promise<AlphaStep> {
   const { config } = trainer;
-  const gi = trainer.gippo!;
-  const adam = trainer.alphaAdam!;
   const params = parametersOf(trainer.actor);
   const alpha = gi.alpha;
   const lrAlpha = gi.lrAlpha;
@@ -175,3 +176,81 @@ export async function gippoPpoLoss(trainer: OnPolicyTrainer, batch: PpoBatch): P
       return clippedSurrogate(sliceRows(batch.advantages, range), ratio, trainer.config.eClip);
     });
 }
+
+/** The per-action node GI-PPO asks its estimator about: the cost is the advantage, the cotangent ∂A/∂u. */
+const ACTION_NODE = { name: "GI-PPO's analytic action gradients", cost: true, cotangent: true, state: false, surrogate: false };
+
+/**
+ * The action gradients the α-policy follows, from the configured estimator at each action node
+ * (docs/algorithms/gippo.md §2.6 step 2): `rp` (the reference) passes ∂A/∂u through unchanged; an
+ * LR-type estimator weights the score by the advantage; a combinator mixes them by its rule.
+ */
+export function estimatedActionGradients(estimator: Estimator<any>, batch: EpochBatch, analytic: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const node = nodeBackward(estimator, { noise: batch.noise, mean: batch.mean, logStd: batch.logStd, cost: batch.advantages, cotangent: analytic });
+    return node.perSample.mean as tf.Tensor2D;
+  });
+}
+
+/**
+ * GI-PPO (docs/algorithms/gippo.md §2.6) as a policy update: the rollout with the graph and the analytic
+ * action gradients, the α-regression before the critic, then PPO towards the virtual policy.
+ */
+export const gippoUpdate: PolicyUpdateSpec = {
+  differentiableEnv: true,
+  ppoActor: true,
+  criticScheduled: true,
+  create(trainer) {
+    const { config } = trainer;
+    const estimator = configuredEstimator(config);
+    checkNodeEstimator(estimator, ACTION_NODE);
+    const passThrough = isBuiltinEstimator(estimator, 'rp');
+    const [b1, b2] = config.betas as [number, number];
+    const alphaAdam = new Adam(parametersOf(trainer.actor), { lr: config.alphaLr, betas: [b1, b2], maxGradNorm: config.gradNorm });
+    const gi: GippoState = { alpha: config.alpha, lrAlpha: config.alphaLr, biasRms: new RunningMeanStd(1) };
+    const stage: PpoRate = { lr: config.actorLr };
+    let analytic: tf.Tensor2D | undefined;
+    let ppoBatch: PpoBatch | undefined;
+    return {
+      failOnNonFiniteLoss: false,
+      live: () => ({ alpha: gi.alpha, lr_alpha: gi.lrAlpha }),
+      actorLr: () => stage.lr,
+      async rollout(norm) {
+        const out = await gippoRollout(trainer, norm);
+        // The reference's estimator is RP: its action gradients are ∂A/∂u as they are (no extra ops).
+        analytic = passThrough ? out.actionGradients : estimatedActionGradients(estimator, out.batch, out.actionGradients);
+        if (analytic !== out.actionGradients) out.actionGradients.dispose();
+        return { batch: out.batch, actorLoss: Number.NaN, metrics: {} };
+      },
+      async beforeCritic(batch) {
+        const step = await gippoAlphaStep(trainer, gi, alphaAdam, batch, analytic!);
+        analytic!.dispose();
+        analytic = undefined;
+        ppoBatch = step.ppoBatch;
+        return step.metrics;
+      },
+      async afterCritic() {
+        const batch = ppoBatch!;
+        ppoBatch = undefined;
+        try {
+          return await stablePpo(trainer, stage, batch, await gippoPpoLoss(trainer, batch));
+        } finally {
+          Object.values(batch).forEach((v) => v instanceof tf.Tensor && v.dispose());
+        }
+      },
+      state: async () => ({ ppoLr: stage.lr, alpha: gi.alpha, lrAlpha: gi.lrAlpha, biasRms: gi.biasRms.state(), alphaAdam: await alphaAdam.state() }),
+      load(raw) {
+        const state = raw as { ppoLr: number; alpha: number; lrAlpha: number; biasRms: ReturnType<RunningMeanStd['state']>; alphaAdam: Awaited<ReturnType<Adam['state']>> };
+        stage.lr = state.ppoLr;
+        gi.alpha = state.alpha;
+        gi.lrAlpha = state.lrAlpha;
+        gi.biasRms.load(state.biasRms);
+        alphaAdam.load(state.alphaAdam);
+      },
+      dispose() {
+        alphaAdam.dispose();
+        analytic?.dispose();
+      },
+    };
+  },
+};

@@ -1,6 +1,8 @@
 import { parametersOf, tf } from '@pathwise/core';
-import type { OnPolicyTrainer } from '../trainer.js';
+import { actorMajor, type EpochBatch, type OnPolicyTrainer } from '../trainer.js';
 import { clippedSurrogate, negLogProb } from '../losses.js';
+import type { TrainerConfig } from '../config.js';
+import type { PolicyUpdateSpec } from '../policy-update.js';
 import { disposeAll, restore, snapshot } from '../networks.js';
 
 /** The PPO dataset, actor-major (index = actor·horizon + t), as the reference's PPODataset. */
@@ -15,6 +17,11 @@ export interface PpoBatch {
   /** Rollout policy mean and log-std (adaptive-KL PPO). */
   meanOld?: tf.Tensor;
   logStdOld?: tf.Tensor;
+}
+
+/** The PPO stage's stored learning rate (the reference's retry and adaptive-KL loops rewrite it). */
+export interface PpoRate {
+  lr: number;
 }
 
 /** Loss of minibatch k under the current actor. */
@@ -57,11 +64,11 @@ export function ppoLoss(trainer: OnPolicyTrainer, batch: PpoBatch): MinibatchLos
  * every step the optimiser takes the stored rate, so a retried epoch's rate carries into the first
  * step of the next. Returns the mean loss of the final try's last mini-epoch.
  */
-export async function stablePpo(trainer: OnPolicyTrainer, batch: PpoBatch, loss: MinibatchLoss): Promise<number> {
+export async function stablePpo(trainer: OnPolicyTrainer, stage: PpoRate, batch: PpoBatch, loss: MinibatchLoss): Promise<number> {
   const { config } = trainer;
   const params = parametersOf(trainer.actor);
   const count = minibatchRanges(batch.obs.shape[0]!, config.minibatchSize).length;
-  const init = trainer.ppoLr;
+  const init = stage.lr;
   let lastMean = Number.NaN;
   for (let attempt = 0; attempt < config.maxOptimIter; attempt++) {
     const backup = snapshot(trainer.actor);
@@ -74,7 +81,7 @@ export async function stablePpo(trainer: OnPolicyTrainer, batch: PpoBatch, loss:
           trainer.actorAdam.step(grads);
           return value;
         });
-        trainer.actorAdam.lr = trainer.ppoLr;
+        trainer.actorAdam.lr = stage.lr;
         if (epoch === 0) firstLosses.push(value);
         if (epoch === config.miniEpochs - 1) lastLosses.push(value);
         else if (epoch !== 0) value.dispose();
@@ -92,10 +99,10 @@ export async function stablePpo(trainer: OnPolicyTrainer, batch: PpoBatch, loss:
     const failed = first < lastMean;
     if (failed) {
       restore(trainer.actor, backup);
-      trainer.ppoLr = init / config.lrMultiplier;
-      trainer.actorAdam.lr = trainer.ppoLr;
+      stage.lr = init / config.lrMultiplier;
+      trainer.actorAdam.lr = stage.lr;
     } else {
-      trainer.ppoLr = init;
+      stage.lr = init;
     }
     disposeAll(backup);
     if (!failed) break;
@@ -131,7 +138,7 @@ export function gaussianKl(mean: tf.Tensor, logStd: tf.Tensor, meanOld: tf.Tenso
  * policy adapts the rate (`adaptiveKlRate`, rl_games' "legacy" per-minibatch schedule). Reads one
  * scalar per minibatch. Returns the mean loss of the last mini-epoch.
  */
-export async function adaptiveKlPpo(trainer: OnPolicyTrainer, batch: PpoBatch, loss: MinibatchLoss): Promise<number> {
+export async function adaptiveKlPpo(trainer: OnPolicyTrainer, stage: PpoRate, batch: PpoBatch, loss: MinibatchLoss): Promise<number> {
   const { config } = trainer;
   if (!batch.meanOld || !batch.logStdOld) throw new Error('adaptive-KL PPO needs the rollout mean and log-std in the batch');
   const params = parametersOf(trainer.actor);
@@ -150,10 +157,59 @@ export async function adaptiveKlPpo(trainer: OnPolicyTrainer, batch: PpoBatch, l
       });
       const [lossValue, klValue] = [(await value.data())[0]!, (await kl.data())[0]!];
       tf.dispose([value, kl]);
-      if (Number.isFinite(klValue)) trainer.ppoLr = adaptiveKlRate(trainer.ppoLr, klValue, config.klThreshold);
-      trainer.actorAdam.lr = trainer.ppoLr;
+      if (Number.isFinite(klValue)) stage.lr = adaptiveKlRate(stage.lr, klValue, config.klThreshold);
+      trainer.actorAdam.lr = stage.lr;
       lastSum += lossValue;
     }
   }
   return lastSum / ranges.length;
 }
+
+/** The PPO dataset of an epoch's batch (actor-major), with the rollout policy for adaptive-KL PPO. */
+export function ppoBatchFrom(batch: EpochBatch, config: TrainerConfig): PpoBatch {
+  return tf.tidy(() => ({
+    obs: tf.keep(actorMajor(batch.obs, config)),
+    actions: tf.keep(actorMajor(batch.actions, config)),
+    advantages: tf.keep(actorMajor(batch.normalisedAdvantages, config)),
+    nlpOld: tf.keep(actorMajor(negLogProb(batch.actions, batch.mean, batch.logStd), config)),
+    ...(config.ppoSchedule === 'adaptive-kl'
+      ? { meanOld: tf.keep(actorMajor(batch.mean, config)), logStdOld: tf.keep(actorMajor(tf.broadcastTo(batch.logStd, batch.mean.shape), config)) }
+      : {}),
+  }));
+}
+
+/** The PPO update of one epoch: the configured loop (stable retries or adaptive KL) over `loss`. */
+export async function runPpo(trainer: OnPolicyTrainer, stage: PpoRate, batch: PpoBatch, loss: MinibatchLoss): Promise<number> {
+  try {
+    return trainer.config.ppoSchedule === 'adaptive-kl' ? await adaptiveKlPpo(trainer, stage, batch, loss) : await stablePpo(trainer, stage, batch, loss);
+  } finally {
+    Object.values(batch).forEach((v) => v instanceof tf.Tensor && v.dispose());
+  }
+}
+
+/**
+ * PPO (docs/algorithms/gippo.md §2.5) as a policy update: a detached rollout, then after the critic the
+ * PPO loop on the stored batch. The critic's rate stays at its initial value, as the reference's.
+ */
+export const ppoUpdate: PolicyUpdateSpec = {
+  differentiableEnv: false,
+  ppoActor: true,
+  criticScheduled: false,
+  create(trainer) {
+    const stage: PpoRate = { lr: trainer.config.actorLr };
+    return {
+      failOnNonFiniteLoss: false,
+      actorLr: () => stage.lr,
+      rollout: async (norm) => ({ batch: await trainer.detachedRollout(norm), actorLoss: Number.NaN, metrics: {} }),
+      afterCritic: (batch) => {
+        const ppoBatch = ppoBatchFrom(batch, trainer.config);
+        return runPpo(trainer, stage, ppoBatch, ppoLoss(trainer, ppoBatch));
+      },
+      state: async () => ({ ppoLr: stage.lr }),
+      load: (state) => {
+        stage.lr = (state as { ppoLr: number }).ppoLr;
+      },
+      dispose: () => {},
+    };
+  },
+};
