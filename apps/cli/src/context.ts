@@ -91,9 +91,7 @@ export class Progress {
     const width = 30;
     const fraction = this.total > 0 ? Math.min(done / this.total, 1) : 1;
     const filled = Math.round(fraction * width);
-    process.stderr.write(
-      `\r${this.label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${this.total} ${elapsed.toFixed(1)}s eta ${eta} ${note}`.padEnd(100),
-    );
+    process.stderr.write(`\r${this.label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${this.total} ${elapsed.toFixed(1)}s eta ${eta} ${note}`.padEnd(100));
   }
 
   done(): void {

@@ -13,7 +13,12 @@ const csv = (dir: string) => readFileSync(join(dir, 'metrics.csv'), 'utf8').trim
 /** metrics.csv without the columns that measure time (wall_s, fit_s, policy_s). */
 const untimed = (lines: string[]) => {
   const timed = lines[0]!.split(',').flatMap((c, i) => (['wall_s', 'fit_s', 'policy_s'].includes(c) ? [i] : []));
-  return lines.map((line) => line.split(',').filter((_, i) => !timed.includes(i)).join(','));
+  return lines.map((line) =>
+    line
+      .split(',')
+      .filter((_, i) => !timed.includes(i))
+      .join(','),
+  );
 };
 
 describe('pathwise pipps train', () => {
@@ -56,7 +61,25 @@ describe('pathwise pipps train', () => {
     expect(refused.stderr).toMatch(/already holds a run: pass --resume/);
     // The alias and `train --algo pipps` with the same settings give the same rows.
     writeFileSync(join(root, 'tiny.yaml'), 'particles: 10\nhorizon: 4\npolicySteps: 2\nevalEpisodes: 3\n');
-    const direct = run('train', '--algo', 'pipps', '--env', 'cartpole-pilco', '--estimator', 'tp', '--epochs', '2', '--config', join(root, 'tiny.yaml'), '--seed', '3', '--backend', 'cpu', '--out', join(root, 'direct'));
+    const direct = run(
+      'train',
+      '--algo',
+      'pipps',
+      '--env',
+      'cartpole-pilco',
+      '--estimator',
+      'tp',
+      '--epochs',
+      '2',
+      '--config',
+      join(root, 'tiny.yaml'),
+      '--seed',
+      '3',
+      '--backend',
+      'cpu',
+      '--out',
+      join(root, 'direct'),
+    );
     expect(direct.status, direct.stderr).toBe(0);
     expect(untimed(csv(join(root, 'direct')))).toEqual(untimed(lines));
   });

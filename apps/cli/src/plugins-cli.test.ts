@@ -18,16 +18,33 @@ describe('listing commands (docs/architecture.md §6)', () => {
   it('envs --json lists every named env with its dims', () => {
     const envs = json('envs', '--json') as Array<Record<string, unknown>>;
     const names = envs.map((e) => e.name);
-    for (const name of ['dejong', 'dejong64', 'ackley', 'ackley64', 'cartpole-swingup', 'cartpole-pilco', 'pendulum', 'double-pendulum', 'traffic-a', 'traffic-b', 'traffic-c', 'traffic-d', 'traffic-e']) {
+    for (const name of [
+      'dejong',
+      'dejong64',
+      'ackley',
+      'ackley64',
+      'cartpole-swingup',
+      'cartpole-pilco',
+      'pendulum',
+      'double-pendulum',
+      'traffic-a',
+      'traffic-b',
+      'traffic-c',
+      'traffic-d',
+      'traffic-e',
+    ]) {
       expect(names).toContain(name);
     }
     for (const e of envs) expect(Object.keys(e).sort()).toEqual(['actDim', 'description', 'episodeLength', 'name', 'obsDim']);
     expect(envs.find((e) => e.name === 'cartpole-swingup')).toMatchObject({ obsDim: 5, actDim: 1, episodeLength: 240 });
   });
 
-  it('algos --json lists the five algorithms with defaults', () => {
-    const algos = json('algos', '--json') as Array<{ name: string; description: string; defaults: Record<string, unknown> }>;
-    expect(algos.map((a) => a.name).sort()).toEqual(['gippo', 'lr', 'lrp', 'ppo', 'rp']);
+  it('algos --json lists every registered algorithm with its defaults, and its variants as aliases', () => {
+    const algos = json('algos', '--json') as Array<{ name: string; description: string; defaults: Record<string, unknown>; aliases?: string[] }>;
+    expect(algos.map((a) => a.name)).toEqual(['gippo', 'pg', 'ppo']);
+    for (const a of algos) expect(Object.keys(a).filter((k) => !['name', 'description', 'defaults', 'aliases'].includes(k))).toEqual([]);
+    expect(algos.find((a) => a.name === 'pg')!.aliases).toEqual(['lr', 'rp', 'lrp']);
+    expect(algos.find((a) => a.name === 'gippo')).not.toHaveProperty('aliases');
     expect(algos.find((a) => a.name === 'gippo')!.defaults).toMatchObject({ alpha: 1e-5, numActors: 64, horizon: 1 });
   });
 
@@ -116,7 +133,13 @@ registerAlgorithm(defineAlgorithm({
 `;
 const inDir = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 300_000 });
 const csv = (dir: string) => readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
-const noWall = (lines: string[]) => lines.map((l) => l.split(',').filter((_, i) => i !== 4).join(','));
+const noWall = (lines: string[]) =>
+  lines.map((l) =>
+    l
+      .split(',')
+      .filter((_, i) => i !== 4)
+      .join(','),
+  );
 
 describe('--plugin and plugins:', () => {
   it('a plugin file (relative to the cwd) registers an algorithm that train runs, recorded by absolute path; algos lists it with its variants', () => {
@@ -195,7 +218,9 @@ describe('--plugin and plugins:', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'pathwise-plugin-'));
     const unknown = inDir(cwd, '--plugin', 'no-such-plugin', 'algos');
     expect(unknown.status).toBe(1);
-    expect(unknown.stderr).toContain(`pathwise: Cannot load plugin 'no-such-plugin': no package 'no-such-plugin' in node_modules from ${cwd} upwards, and no file or directory ${join(cwd, 'no-such-plugin')} (tried: ${join(cwd, 'node_modules', 'no-such-plugin')};`);
+    expect(unknown.stderr).toContain(
+      `pathwise: Cannot load plugin 'no-such-plugin': no package 'no-such-plugin' in node_modules from ${cwd} upwards, and no file or directory ${join(cwd, 'no-such-plugin')} (tried: ${join(cwd, 'node_modules', 'no-such-plugin')};`,
+    );
     writeFileSync(join(cwd, 'broken.mjs'), "throw new Error('needs a licence key');\n");
     const broken = inDir(cwd, '--plugin', './broken.mjs', 'algos');
     expect(broken.status).toBe(1);

@@ -155,9 +155,7 @@ function finish(dir: string, record: RunRecord, backend: string, wallS: number):
   const last = rows[rows.length - 1];
   writePlot(
     join(dir, 'reward.svg'),
-    rewardPlotSvg(`${record.algo} on ${record.env} (seed ${record.seed}, ${backend})`, [
-      { name: record.algo, x: rows.map((r) => Number(r.steps)), y: rows.map((r) => Number(r.reward)) },
-    ]),
+    rewardPlotSvg(`${record.algo} on ${record.env} (seed ${record.seed}, ${backend})`, [{ name: record.algo, x: rows.map((r) => Number(r.steps)), y: rows.map((r) => Number(r.reward)) }]),
   );
   const summary: RunSummary = {
     algo: record.algo,

@@ -35,9 +35,7 @@ export async function runStatus(dir: string): Promise<RunStatus[]> {
     if (rows.length > 0) {
       writePlot(
         join(runDir, 'reward.svg'),
-        rewardPlotSvg(`${record.algo} on ${record.env} (seed ${record.seed}, ${record.backend})`, [
-          { name: record.algo, x: rows.map((r) => Number(r.steps)), y: rows.map((r) => Number(r.reward)) },
-        ]),
+        rewardPlotSvg(`${record.algo} on ${record.env} (seed ${record.seed}, ${record.backend})`, [{ name: record.algo, x: rows.map((r) => Number(r.steps)), y: rows.map((r) => Number(r.reward)) }]),
       );
     }
     return {

@@ -129,7 +129,10 @@ export function writeSweepTables(out: string, grid: SweepGrid): Array<Record<str
     for (const algo of grid.algos) {
       const dirs = grid.seeds.map((s) => sweepRunDir(out, env, algo, s)).filter((d) => isRunFinished(d));
       if (dirs.length === 0) continue;
-      const summary = combineSummaries(dirs.map((d) => readSummary(d) as RunSummary), 0);
+      const summary = combineSummaries(
+        dirs.map((d) => readSummary(d) as RunSummary),
+        0,
+      );
       rows.push({
         env,
         algo,

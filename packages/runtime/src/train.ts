@@ -129,7 +129,10 @@ async function execute(dir: string, seeds: number[] | undefined, options: Execut
     });
     const base = { dir, algo: record.algo, env: record.env, seeds, runs };
     if (runs.some((r) => r.interrupted)) return { ...base, interrupted: true };
-    const summary = combineSummaries(runs.map((r) => r.summary!), (performance.now() - start) / 1000);
+    const summary = combineSummaries(
+      runs.map((r) => r.summary!),
+      (performance.now() - start) / 1000,
+    );
     writeSummary(dir, summary);
     writePlot(join(dir, 'reward.svg'), rewardPlotSvg(`${record.algo} on ${record.env}: mean ± std over ${seeds.length} seeds`, [meanCurve(record.algo, dirs)]));
     return { ...base, interrupted: false, summary };

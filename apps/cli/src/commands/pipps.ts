@@ -164,7 +164,7 @@ function registerPippsTrain(pipps: Command): void {
     .option('--report-only', 'train nothing: print the progress of the run(s) in --out from their checkpoints and redraw their reward.svg')
     .requiredOption('--out <dir>', 'output directory')
     .option('--json', 'print the summary as JSON')
-    .addHelpText('after', '\nDefaults are the pipps algorithm\'s (pathwise algos --json). Same as: pathwise train --algo pipps --env cartpole-pilco ...')
+    .addHelpText('after', "\nDefaults are the pipps algorithm's (pathwise algos --json). Same as: pathwise train --algo pipps --env cartpole-pilco ...")
     .action(async (flags: PippsTrainFlags, command: Command) => {
       if (flags.reportOnly) return reportOnly(flags.out, globalOptions(command).json);
       if (flags.resume) return runTrainCommand({ algo: 'pipps', resume: flags.out }, command);

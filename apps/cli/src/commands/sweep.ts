@@ -18,7 +18,11 @@ interface SweepFlags {
   reportOnly?: boolean;
 }
 
-const list = (text: string) => text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+const list = (text: string) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 
 export function registerSweepCommand(program: Command): void {
   program
@@ -87,7 +91,9 @@ export function registerSweepCommand(program: Command): void {
       });
       progress?.done();
       if (result.interrupted) {
-        process.stderr.write(`interrupted: every run wrote a checkpoint. Run \`pathwise sweep --out ${flags.out}\` again to continue: finished runs are skipped, interrupted ones resume from their checkpoints.\n`);
+        process.stderr.write(
+          `interrupted: every run wrote a checkpoint. Run \`pathwise sweep --out ${flags.out}\` again to continue: finished runs are skipped, interrupted ones resume from their checkpoints.\n`,
+        );
         process.exitCode = 130;
         return;
       }

@@ -109,7 +109,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--env <name>', `environment (pathwise envs lists them; default: the algorithm's own problem, else ${FALLBACK_ENV} where it accepts it)`)
     .option('--epochs <n>', "epochs to train (sets the algorithm's epochs key; default: the config's own)")
     .option('--seeds <list>', 'comma-separated seeds, run in parallel worker threads (default: --seed)')
-    .option('--config <file>', 'JSON or YAML overrides (the algorithm\'s key aliases accepted; a plugins: list is imported first)')
+    .option('--config <file>', "JSON or YAML overrides (the algorithm's key aliases accepted; a plugins: list is imported first)")
     .option('--estimator <name>', "sets the config key 'estimator' (for algorithms that have one)")
     .option('--out <dir>', 'run directory (default runs/<env>-<algo>)')
     .option('--resume <dir>', 'continue an interrupted run in <dir> (its settings and plugins come from its config.json)')

@@ -75,7 +75,12 @@ export const json = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 /** metrics.csv lines without the wall_s column, which measures time. */
 export function withoutWall(rows: string[]): string[] {
   const wall = rows[0]!.split(',').indexOf('wall_s');
-  return rows.map((line) => line.split(',').filter((_, i) => i !== wall).join(','));
+  return rows.map((line) =>
+    line
+      .split(',')
+      .filter((_, i) => i !== wall)
+      .join(','),
+  );
 }
 
 /** A summary without wall_s. */
