@@ -1,4 +1,4 @@
-import { ConfigError, resolveConfig, type ConfigField, type ConfigSchema } from '@pathwise/core';
+import { ConfigError, ShapeError, resolveConfig, tf, type ConfigField, type ConfigSchema } from '@pathwise/core';
 import type { Estimator, EstimatorDefinition, EstimatorOptions } from './types.js';
 
 const REQUIREMENTS = new Set(['logProb', 'pathwise']);
@@ -46,6 +46,8 @@ function build<O extends EstimatorOptions>(definition: EstimatorDefinition<O>, o
     stateful: typeof definition.initState === 'function',
     kind,
     combination: definition.combination?.(options),
+    designsNoise: typeof definition.noise === 'function',
+    designNoise: (noise: tf.Tensor, sampleAxis: number) => (definition.noise ? checkedDesign(definition.name, noise, definition.noise(noise, sampleAxis)) : noise),
     definition,
     with(overrides: Partial<O>, name?: string): Estimator<O> {
       const merged = resolveConfig(optionsSchema, { ...options }, overrides as Record<string, unknown>) as O;
@@ -68,4 +70,9 @@ function inferSchema(defaults: EstimatorOptions): ConfigSchema {
     else schema[key] = { type: 'number[]' };
   }
   return schema;
+}
+
+function checkedDesign(name: string, noise: tf.Tensor, designed: tf.Tensor): tf.Tensor {
+  if (designed.shape.join() !== noise.shape.join()) throw new ShapeError(`Estimator '${name}': its noise design returned shape [${designed.shape}] for draws [${noise.shape}].`);
+  return designed;
 }

@@ -78,7 +78,7 @@ export function estimateGradient(estimator: Estimator<any>, problem: GradientPro
     const logStd = toVector('logStd', problem.logStd);
     const dim = mean.shape[0]!;
     if (logStd.shape[0] !== dim) throw new ShapeError(`logStd has ${logStd.shape[0]} entries, mean has ${dim}.`);
-    const noise = prepareNoise(options, repeats, samples, dim);
+    const noise = prepareNoise(estimator, options, repeats, samples, dim);
     const shape = [repeats, samples, dim];
     const base: Base = {
       repeats,
@@ -146,7 +146,7 @@ export function estimatorSurrogate(estimator: Estimator<any>, options: Surrogate
     if (options.mean.rank !== 1 || options.logStd.rank !== 1 || options.logStd.shape[0] !== dim) {
       throw new ShapeError(`estimatorSurrogate: mean and logStd must both be [D]; got [${options.mean.shape}] and [${options.logStd.shape}].`);
     }
-    const noise = prepareNoise({ ...options }, 1, samples, dim);
+    const noise = prepareNoise(estimator, { ...options }, 1, samples, dim);
     const shape = [1, samples, dim];
     const tile = (t: tf.Tensor) => tf.broadcastTo(tf.reshape(t, [1, 1, dim]), shape);
     if (estimator.kind === 'surrogate') {
@@ -268,15 +268,14 @@ function checkValues(values: tf.Tensor, n: number): tf.Tensor {
   return values.rank === 1 ? values : tf.reshape(values, [n]);
 }
 
-function prepareNoise(options: { noise?: tf.Tensor; rng: EstimateOptions['rng'] }, repeats: number, samples: number, dim: number): tf.Tensor {
+/** The draws [R, S, D]: given or drawn, then shaped by the estimator's sampling design (samples on axis 1). */
+function prepareNoise(estimator: Estimator<any>, options: { noise?: tf.Tensor; rng: EstimateOptions['rng'] }, repeats: number, samples: number, dim: number): tf.Tensor {
   const shape = [repeats, samples, dim];
-  if (options.noise) {
-    if (options.noise.size !== repeats * samples * dim) {
-      throw new ShapeError(`noise has shape [${options.noise.shape}], expected [${shape}] (or [${samples}, ${dim}] without repeats).`);
-    }
-    return tf.reshape(options.noise, shape);
+  if (options.noise && options.noise.size !== repeats * samples * dim) {
+    throw new ShapeError(`noise has shape [${options.noise.shape}], expected [${shape}] (or [${samples}, ${dim}] without repeats).`);
   }
-  return options.rng.normalTensor(shape);
+  const drawn = options.noise ? tf.reshape(options.noise, shape) : options.rng.normalTensor(shape);
+  return estimator.designNoise(drawn, 1);
 }
 
 function toVector(what: string, value: ArrayLike<number> | tf.Tensor): tf.Tensor {
@@ -319,7 +318,7 @@ export function estimateSecondDerivatives(estimator: Estimator<any>, problem: Gr
     const mean = toVector('mean', problem.mean);
     const logStd = toVector('logStd', problem.logStd);
     const dim = mean.shape[0]!;
-    const noise = prepareNoise(options, repeats, samples, dim);
+    const noise = prepareNoise(estimator, options, repeats, samples, dim);
     const shape = [repeats, samples, dim];
     const surrogate = (m: tf.Tensor, ls: tf.Tensor) => {
       const base: Base = { repeats, samples, dim, mean: m, logStd: ls, noise, f: problem.f, connected: true };

@@ -112,6 +112,12 @@ export interface EstimatorDefinition<O extends EstimatorOptions = EstimatorOptio
   /** Per-sample gradient contributions directly (cheaper when the gradient has a closed form). */
   gradient?: (inputs: EstimatorInputs<O>) => PerSampleGradient | EstimatorOutput;
   /**
+   * The estimator's sampling design: turns i.i.d. standard-normal draws into the draws it wants
+   * (e.g. antithetic pairs ε, −ε), along `sampleAxis`; each draw must stay marginally N(0, 1).
+   * Every consumer applies it to the noise it draws (or is given) before sampling.
+   */
+  noise?: (noise: tf.Tensor, sampleAxis: number) => tf.Tensor;
+  /**
    * For combinators: the parts and how their variances weigh them, for consumers that measure the
    * variances and mix whole gradients themselves (policy gradients). `gradient` must compute the
    * same mixture from `inputs.variances` for the consumers that work per node.
@@ -139,6 +145,10 @@ export interface Estimator<O extends EstimatorOptions = EstimatorOptions> {
   readonly stateful: boolean;
   /** Whether it is surrogate-based (differentiable for higher orders) or gives gradients directly. */
   readonly kind: 'surrogate' | 'gradient';
+  /** Applies the sampling design (`definition.noise`) to standard-normal draws; the identity for most estimators. */
+  designNoise(noise: tf.Tensor, sampleAxis: number): tf.Tensor;
+  /** Whether it has a sampling design of its own (then consumers must let it shape their draws). */
+  readonly designsNoise: boolean;
   /** A combinator's parts and weighting rule at its current options (undefined for other estimators). */
   readonly combination: Combination | undefined;
   readonly definition: EstimatorDefinition<O>;

@@ -1,9 +1,8 @@
 import { Adam, RunningMeanStd, parametersOf, tf } from '@pathwise/core';
 import { checkNodeEstimator, isBuiltinEstimator, nodeBackward, type Estimator } from '@pathwise/estimators';
 import { configuredEstimator } from '../estimator-config.js';
-import type { PolicyUpdateSpec } from '../policy-update.js';
-import type { EpochBatch, OnPolicyTrainer } from '../trainer.js';
-import { actorMajor, readHostRecords } from '../trainer.js';
+import type { EpochBatch, OnPolicyTrainer, PolicyUpdateSpec } from '../trainer.js';
+import { actorMajor, readHostRecords, type RolloutHooks } from '../trainer.js';
 import type { Normalisers } from '../rollout.js';
 import { clippedSurrogate, mixtureNegLogProb, negLogProb } from '../losses.js';
 import { disposeAll, restore, snapshot } from '../networks.js';
@@ -23,13 +22,13 @@ export interface GippoState {
  * by (γλ)^−(t − t_start) to turn ∂A_start/∂u_t into ∂A_t/∂u_t. Total derivatives: through the
  * simulator, the rewards, the target-critic values of later states and the policy's later reactions.
  */
-export async function gippoRollout(trainer: OnPolicyTrainer, norm: Normalisers): Promise<{ batch: EpochBatch; actionGradients: tf.Tensor2D }> {
+export async function gippoRollout(trainer: OnPolicyTrainer, norm: Normalisers, hooks: RolloutHooks = {}): Promise<{ batch: EpochBatch; actionGradients: tf.Tensor2D }> {
   const { horizon, numActors, gamma, lambda } = trainer.config;
   const actDim = trainer.env.actDim;
   let batch: EpochBatch | undefined;
   const probes = Array.from({ length: horizon }, () => tf.zeros([numActors, actDim]));
   const gradients = tf.grads((...ps: tf.Tensor[]) => {
-    const sim = trainer.simulate(norm, { probes: ps });
+    const sim = trainer.simulate(norm, { ...hooks, probes: ps });
     batch = trainer.batchFrom(sim);
     const s = tf.sum(tf.mul(tf.concat(sim.advantages, 0), tf.concat(sim.starts, 0)));
     // 0·Σ probes keeps every probe on the tape: where no advantage depends on an action (a reward
@@ -216,7 +215,7 @@ export const gippoUpdate: PolicyUpdateSpec = {
       live: () => ({ alpha: gi.alpha, lr_alpha: gi.lrAlpha }),
       actorLr: () => stage.lr,
       async rollout(norm) {
-        const out = await gippoRollout(trainer, norm);
+        const out = await gippoRollout(trainer, norm, estimator.designsNoise ? { designNoise: (noise) => estimator.designNoise(noise, 0) } : {});
         // The reference's estimator is RP: its action gradients are ∂A/∂u as they are (no extra ops).
         analytic = passThrough ? out.actionGradients : estimatedActionGradients(estimator, out.batch, out.actionGradients);
         if (analytic !== out.actionGradients) out.actionGradients.dispose();
