@@ -1,3 +1,6 @@
+// The input machinery every estimator runs on (draws, lazily shared f, ∇f, scores and other
+// estimators' contributions) and the VI-style entry points on it. One file: `estimateGradient`,
+// `estimatorSurrogate`, `estimateSecondDerivatives` and the node adapter share `makeInputs`.
 import { CapabilityError, ConfigError, DiagGaussian, ShapeError, stopGradient, tf } from '@pathwise/core';
 import { perSampleVarianceTrace } from './combine.js';
 import type {
