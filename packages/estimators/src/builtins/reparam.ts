@@ -1,6 +1,12 @@
 import { tf } from '@pathwise/core';
 import { defineEstimator } from '../define.js';
-import type { Estimator } from '../types.js';
+import type { Estimator, EstimatorInputs, PerSampleGradient } from '../types.js';
+
+/** The RP rule on the draws z = μ + σ ⊙ ε: ∂/∂μ = g and ∂/∂logσ = g ⊙ σ ⊙ ε with g = `pathwise().gradX`. */
+export function reparameterisationRule(inputs: EstimatorInputs<any>): PerSampleGradient {
+  const { gradX } = inputs.pathwise();
+  return { mean: gradX, logStd: tf.mul(gradX, tf.mul(inputs.std(), inputs.noise)) };
+}
 
 /**
  * Reparameterisation (pathwise) estimator: x = μ + σ ⊙ ε, so ∂f/∂μ = ∇f(x) and ∂f/∂logσ = ∇f(x) ⊙ σ ⊙ ε.
@@ -12,9 +18,6 @@ export function reparameterisation(name = 'rp'): Estimator<Record<string, never>
     description: 'reparameterisation / pathwise: ∇f(μ + σε) through the sample',
     requires: ['pathwise'],
     unbiased: true,
-    gradient: (inputs) => {
-      const { gradX } = inputs.pathwise();
-      return { mean: gradX, logStd: tf.mul(gradX, tf.mul(inputs.std(), inputs.noise)) };
-    },
+    gradient: reparameterisationRule,
   });
 }
