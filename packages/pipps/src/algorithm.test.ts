@@ -59,7 +59,7 @@ describe('the pipps algorithm (defineAlgorithm plugin; one epoch = one trial)', 
     expect(uninterrupted.map((m) => m.epoch)).toEqual([1, 2, 3]);
     expect(uninterrupted.map((m) => m.steps)).toEqual([30, 60, 90]);
     for (const m of uninterrupted) {
-      expect(m.reward).toBe(-m.eval_cost_mean);
+      expect(m.reward).toBe(-m.eval_cost_mean!);
       for (const column of PIPPS_ALGORITHM_COLUMNS) expect(m).toHaveProperty(column);
     }
     expect(uninterrupted[2]!.best_reward).toBe(Math.max(...uninterrupted.map((m) => m.reward)));

@@ -57,6 +57,7 @@ export {
   registerModel,
   getModel,
   listModels,
+  hasModel,
   builtinModels,
   type ModelDefinition,
   type ModelPlugin,

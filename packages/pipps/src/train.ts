@@ -10,7 +10,7 @@ import { cartpoleCost, initRbfPolicy, rbfAction } from './systems.js';
 import type { ParticleSystem } from './types.js';
 import type { EnsembleOptions } from './models/ensemble.js';
 import type { GpOptions } from './models/gp.js';
-import { getModel, listModels } from './models/registry.js';
+import { getModel, hasModel, listModels } from './models/registry.js';
 import {
   concatTransitions,
   emptyTransitions,
@@ -85,6 +85,7 @@ export function resolvePippsConfig(options: TrainPippsOptions = {}): ResolvedPip
     ensemble: options.ensemble ?? {},
   };
   makePropagator(c.method); // an unknown name or an estimator the tape cannot run fails here
+  if (!hasModel(c.model)) throw new ConfigError('model', c.model, modelNames().join(', '));
   const model = getModel(c.model);
   const integer = (key: keyof ResolvedPippsConfig, minimum: number) => {
     const v = c[key] as number;

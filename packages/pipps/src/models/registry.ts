@@ -39,8 +39,10 @@ export function defineModel<O extends object = Record<string, unknown>>(definiti
   return Object.freeze({ ...definition, rowMultiple: definition.rowMultiple ?? (() => 1) });
 }
 
-const registry = new Registry<ModelPlugin<any>>('pipps-model', () => 'Register a plugin with registerModel(defineModel({...})) before looking it up.');
+const registry = new Registry<ModelPlugin<any>>('dynamics model', () => 'Register a plugin with registerModel(defineModel({...})) before looking it up.');
 let builtinsRegistered = false;
+/** Registration order (the built-ins first), for listings. */
+const order: string[] = [];
 
 /** The built-in models: the GP of §1.3, the probabilistic MLP ensemble and the true cart-pole dynamics. */
 export function builtinModels(): ModelPlugin<any>[] {
@@ -71,13 +73,18 @@ export function builtinModels(): ModelPlugin<any>[] {
 function ensureBuiltins(): void {
   if (builtinsRegistered) return;
   builtinsRegistered = true;
-  for (const model of builtinModels()) if (!registry.has(model.name)) registry.register(model);
+  for (const model of builtinModels()) if (!registry.has(model.name)) add(model);
+}
+
+function add(model: ModelPlugin<any>): void {
+  registry.register(model);
+  if (!order.includes(model.name)) order.push(model.name);
 }
 
 /** Registers (or replaces) a dynamics model by name. */
 export function registerModel<M extends ModelPlugin<any>>(model: M): M {
   ensureBuiltins();
-  registry.register(model);
+  add(model);
   return model;
 }
 
@@ -87,8 +94,15 @@ export function getModel(name: string): ModelPlugin<any> {
   return registry.get(name);
 }
 
-/** Every registered model, by name. */
+/** Every registered model, in registration order (gp, ensemble, true, then plugins). */
 export function listModels(): ModelPlugin<any>[] {
   ensureBuiltins();
-  return registry.list();
+  const names = registry.names();
+  return [...order.filter((n) => names.includes(n)), ...names.filter((n) => !order.includes(n))].map((n) => registry.get(n));
+}
+
+/** Whether a model called `name` is registered. */
+export function hasModel(name: string): boolean {
+  ensureBuiltins();
+  return registry.has(name);
 }
