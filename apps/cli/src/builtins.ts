@@ -20,4 +20,4 @@ async function optional(name: string, load: () => Promise<unknown>): Promise<voi
 }
 
 await optional('@pathwise/gippo', () => import('@pathwise/gippo'));
-await optional('@pathwise/pipps', () => import('@pathwise/pipps'));
+await optional('@pathwise/pipps', () => import('@pathwise/pipps/register'));

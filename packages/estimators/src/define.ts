@@ -1,4 +1,4 @@
-import { ConfigError, resolveConfig, type ConfigField, type ConfigSchema } from '@pathwise/core';
+import { ConfigError, ShapeError, resolveConfig, tf, type ConfigField, type ConfigSchema } from '@pathwise/core';
 import type { Estimator, EstimatorDefinition, EstimatorOptions } from './types.js';
 
 const REQUIREMENTS = new Set(['logProb', 'pathwise']);
@@ -23,6 +23,10 @@ export function defineEstimator<O extends EstimatorOptions = EstimatorOptions>(d
   if (hasSurrogate && definition.initState) {
     throw new ConfigError(`${name}.initState`, 'a function', 'a stateless surrogate estimator, or gradient(inputs) for a stateful one');
   }
+  if (definition.transform !== undefined) {
+    if (typeof definition.transform !== 'function') throw new ConfigError(`${name}.transform`, typeof definition.transform, 'a function');
+    if (requires.includes('logProb')) throw new ConfigError(`${name}.requires`, requires, "['pathwise'] for an estimator with a transform (transformed points have no score)");
+  }
   if (!definition.unbiased && definition.biasBound !== undefined && !(definition.biasBound > 0)) {
     throw new ConfigError(`${name}.biasBound`, definition.biasBound, 'a positive number');
   }
@@ -46,12 +50,18 @@ function build<O extends EstimatorOptions>(definition: EstimatorDefinition<O>, o
     stateful: typeof definition.initState === 'function',
     kind,
     combination: definition.combination?.(options),
+    designsNoise: typeof definition.noise === 'function',
+    designNoise: (noise: tf.Tensor, sampleAxis: number) => (definition.noise ? checkedDesign(definition.name, noise, definition.noise(noise, sampleAxis)) : noise),
     definition,
     with(overrides: Partial<O>, name?: string): Estimator<O> {
       const merged = resolveConfig(optionsSchema, { ...options }, overrides as Record<string, unknown>) as O;
       return build({ ...definition, name: name ?? definition.name }, merged, optionsSchema);
     },
   };
+  if (definition.transform) {
+    const transform = definition.transform;
+    estimator.transform = (draws, auxNoise) => transform(draws, auxNoise, estimator.options);
+  }
   if (definition.initState) {
     const init = definition.initState;
     estimator.initState = () => init(estimator.options);
@@ -68,4 +78,9 @@ function inferSchema(defaults: EstimatorOptions): ConfigSchema {
     else schema[key] = { type: 'number[]' };
   }
   return schema;
+}
+
+function checkedDesign(name: string, noise: tf.Tensor, designed: tf.Tensor): tf.Tensor {
+  if (designed.shape.join() !== noise.shape.join()) throw new ShapeError(`Estimator '${name}': its noise design returned shape [${designed.shape}] for draws [${noise.shape}].`);
+  return designed;
 }

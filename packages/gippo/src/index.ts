@@ -1,7 +1,17 @@
 // Importing this entry registers the on-policy algorithms (`pg` with its variants `lr`, `rp`, `lrp`;
 // `ppo`; `gippo`) with @pathwise/core's algorithm registry.
-export { OnPolicyTrainer, actorMajor, readHostRecords, type TrainerOptions, type TrainerState, type EpochBatch } from './trainer.js';
-export type { PolicyUpdate, PolicyUpdateSpec, RolloutOutcome } from './policy-update.js';
+export {
+  OnPolicyTrainer,
+  actorMajor,
+  readHostRecords,
+  type TrainerOptions,
+  type TrainerState,
+  type EpochBatch,
+  type PolicyUpdate,
+  type PolicyUpdateSpec,
+  type RolloutOutcome,
+  type RolloutHooks,
+} from './trainer.js';
 export {
   REFERENCE_ALGORITHMS,
   defaultConfig,

@@ -15,11 +15,10 @@ import {
   type TrainerConfig,
 } from './config.js';
 import { configuredEstimator } from './estimator-config.js';
-import { OnPolicyTrainer } from './trainer.js';
+import { OnPolicyTrainer, type PolicyUpdateSpec } from './trainer.js';
 import { pgUpdate } from './algorithms/pg.js';
 import { ppoUpdate } from './algorithms/ppo.js';
 import { gippoUpdate } from './algorithms/gippo.js';
-import type { PolicyUpdateSpec } from './policy-update.js';
 
 /** The columns every on-policy algorithm reports after the universal ones (docs/architecture.md §6). */
 export const ON_POLICY_COLUMNS = ['actor_loss', 'critic_loss', 'actor_lr', 'critic_lr'] as const;
@@ -93,7 +92,7 @@ export const gippo = onPolicy(
   gippoSchema,
   (env) => defaultConfig(env, 'gippo', gippoSchema),
   () => [...GIPPO_COLUMNS],
-  () => gippoUpdate,
+  (config) => gippoUpdate(configuredEstimator(config)),
 );
 
 for (const algorithm of [pg, ppo, gippo]) registerAlgorithm(algorithm);

@@ -32,6 +32,8 @@ export interface SimulateOptions {
    * autodiff. A policy-gradient estimator replaces it by a node whose backward pass is its own.
    */
   sampleAction?: (mean: tf.Tensor, logStd: tf.Tensor, noise: tf.Tensor, t: number) => tf.Tensor;
+  /** An estimator's sampling design applied to each step's drawn noise [b, actDim] (actors on axis 0). */
+  designNoise?: (noise: tf.Tensor) => tf.Tensor;
   /** Done flags of a previous rollout to reuse (per-sample re-simulation); computed when absent. */
   dones?: tf.Tensor[];
   /** Reset finished envs (the main rollout); per-sample re-simulations do not need it. */
@@ -96,7 +98,7 @@ export function simulate(o: SimulateOptions): Simulation {
     const obs = normaliseObs(raw, o.norm);
     const out = o.actor.apply(obs);
     const [mean, logStd] = tf.split(out, 2, 1) as [tf.Tensor, tf.Tensor];
-    const noise = o.noise?.[t] ?? o.rng.normalTensor([batch, o.env.actDim]);
+    const noise = o.noise?.[t] ?? (o.designNoise ? o.designNoise(o.rng.normalTensor([batch, o.env.actDim])) : o.rng.normalTensor([batch, o.env.actDim]));
     let u = o.sampleAction ? o.sampleAction(mean, logStd, noise, t) : tf.add(mean, tf.mul(tf.exp(logStd), noise));
     if (o.probes) u = tf.add(u, o.probes[t]!);
     const value = valueOf(o.targetCritic, obs, o.norm.valueMean, o.norm.valueScale);

@@ -1,3 +1,5 @@
+// The on-policy trainer and the interface its algorithms plug into (PolicyUpdate). One file: the
+// interface is the trainer's contract, and splitting them made a type cycle.
 import {
   Adam,
   NonFiniteError,
@@ -23,7 +25,6 @@ import { Actor, makeCritic, polyak } from './networks.js';
 import { AverageMeter } from './meters.js';
 import { simulate, type Normalisers, type Simulation, type SimulateOptions } from './rollout.js';
 import { normaliseAdvantages } from './losses.js';
-import type { PolicyUpdate, PolicyUpdateSpec } from './policy-update.js';
 
 export interface TrainerOptions {
   env: Env;
@@ -32,6 +33,55 @@ export interface TrainerOptions {
   /** The algorithm's part: how the actor learns. */
   update: PolicyUpdateSpec;
 }
+
+// The algorithm's side of the trainer (in this file: the trainer and its plugin interface are one contract).
+/** What an algorithm's actor update did before the critic update. */
+export interface RolloutOutcome {
+  batch: EpochBatch;
+  /** The loss of the update made so far (NaN when the main update comes after the critic). */
+  actorLoss: number;
+  /** The algorithm's own metric columns. */
+  metrics: Record<string, number>;
+}
+
+/**
+ * The part of an on-policy algorithm the trainer does not know: how the actor learns. The trainer
+ * runs, per epoch: `rollout` (the rollout and any update that must precede the critic), then the
+ * critic and target-critic updates, then `afterCritic` (e.g. PPO from the stored batch).
+ */
+export interface PolicyUpdate {
+  /** The actor learning rate of this epoch (reported as `actor_lr`). */
+  actorLr(epoch: number): number;
+  rollout(norm: Normalisers, epoch: number): Promise<RolloutOutcome>;
+  /** Returns the actor loss when it makes the epoch's main update. */
+  afterCritic?(batch: EpochBatch): Promise<number>;
+  /** Work between the rollout and the critic that reports metrics (GI-PPO's α step). */
+  beforeCritic?(batch: EpochBatch): Promise<Record<string, number>>;
+  /** A non-finite actor loss stops the run (algorithms whose retry loops absorb NaN losses say false). */
+  readonly failOnNonFiniteLoss: boolean;
+  /** Values the algorithm would use in its next epoch, for live displays (e.g. GI-PPO's α). */
+  live?(): Record<string, number>;
+  state(): Promise<unknown>;
+  load(state: unknown): void;
+  dispose(): void;
+}
+
+/** How an algorithm sets up the trainer, and its update over that trainer. */
+export interface PolicyUpdateSpec {
+  /** Differentiate through the env (pathwise estimators, GI-PPO) or roll out detached. */
+  differentiableEnv: boolean;
+  /**
+   * The main actor optimiser is a PPO stage's (PyTorch's default betas); otherwise it uses the
+   * config's betas and the linear schedule.
+   */
+  ppoActor: boolean;
+  /** The critic's rate follows the linear schedule (the reference's PPO keeps it constant). */
+  criticScheduled: boolean;
+  create(trainer: OnPolicyTrainer): PolicyUpdate;
+}
+
+/** What an algorithm may change in the trainer's rollout: probes, the action node, the noise design. */
+export type RolloutHooks = Pick<SimulateOptions, 'probes' | 'sampleAction' | 'designNoise'>;
 
 /** Everything one epoch's updates need, detached from the rollout graph. */
 export interface EpochBatch {
@@ -226,16 +276,16 @@ export class OnPolicyTrainer implements AlgorithmRun {
   }
 
   /** Rollout without a gradient path, with its host records read. */
-  async detachedRollout(norm: Normalisers): Promise<EpochBatch> {
+  async detachedRollout(norm: Normalisers, extra: RolloutHooks = {}): Promise<EpochBatch> {
     let batch: EpochBatch | undefined;
     tf.tidy(() => {
-      batch = this.batchFrom(this.simulate(norm));
+      batch = this.batchFrom(this.simulate(norm, extra));
     });
     return readHostRecords(batch!);
   }
 
   /** Runs the epoch's rollout from the current env state and advances it. */
-  simulate(norm: Normalisers, extra: Pick<SimulateOptions, 'probes' | 'sampleAction'> = {}): Simulation {
+  simulate(norm: Normalisers, extra: RolloutHooks = {}): Simulation {
     const sim = simulate({
       env: this.env,
       actor: this.actor,

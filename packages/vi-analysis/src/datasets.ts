@@ -1,19 +1,10 @@
+import type { RawDataset } from './data/raw-dataset.js';
 import { UnknownNameError } from '@pathwise/core';
 import { BREAST_CANCER } from './data/breast-cancer.js';
 import { DIABETES } from './data/diabetes.js';
 
 /** A data set as shipped: raw feature values, row-major, with provenance (see DATA_LICENSES.md). */
-export interface RawDataset {
-  name: string;
-  file: string;
-  description: string;
-  task: 'binary' | 'regression';
-  n: number;
-  p: number;
-  features: string[];
-  x: number[];
-  y: number[];
-}
+export type { RawDataset } from './data/raw-dataset.js';
 
 /** A design matrix ready for a model: standardised features (+ a leading bias column), targets. */
 export interface Dataset {

@@ -9,13 +9,15 @@ import type { EnvState } from '@pathwise/envs';
 import { flattenTorchOrder } from '../networks.js';
 import { simulate, type Normalisers, type Simulation } from '../rollout.js';
 import { negLogProb } from '../losses.js';
-import type { PolicyUpdateSpec, RolloutOutcome } from '../policy-update.js';
-import { disposeState, keepAll, mapState, readHostRecords, type EpochBatch, type OnPolicyTrainer } from '../trainer.js';
+import { disposeState, keepAll, mapState, readHostRecords, type EpochBatch, type OnPolicyTrainer, type PolicyUpdateSpec, type RolloutHooks, type RolloutOutcome } from '../trainer.js';
 
 /** What the policy-gradient consumer gives an estimator at an action node. */
 const ACTION_NODE = { name: 'the policy-gradient loss', cost: true, cotangent: true, state: false, surrogate: false };
 
 const needsPathwise = (e: Estimator<any>) => e.requires.includes('pathwise');
+
+/** The estimator's sampling design for the rollout's noise (actors on axis 0), if it has one. */
+export const noiseDesign = (e: Estimator<any>): RolloutHooks => (e.designsNoise ? { designNoise: (noise) => e.designNoise(noise, 0) } : {});
 
 /**
  * The RP loss (§2.3): −(1/N_start)·Σ over trajectory starts of (A + V(s)), differentiable through the
@@ -94,7 +96,7 @@ async function pathwiseRollout(trainer: OnPolicyTrainer, estimator: Estimator<an
   const node = actionNode(estimator, costs);
   let batch: EpochBatch | undefined;
   const { value, grads } = tf.variableGrads(() => {
-    const sim = trainer.simulate(norm, node ? { sampleAction: node } : {});
+    const sim = trainer.simulate(norm, { ...noiseDesign(estimator), ...(node ? { sampleAction: node } : {}) });
     batch = trainer.batchFrom(sim);
     if (node && estimator.requires.includes('logProb')) {
       // Cost shares −Â/N of each step's actions, for the gradFuncs that run after this closure.
@@ -225,7 +227,7 @@ export function pgUpdate(estimator: Estimator<any>): PolicyUpdateSpec {
           trainer.actorAdam.lr = schedule(epoch);
           if (!parts) {
             if (!needsPathwise(estimator)) {
-              const batch = await trainer.detachedRollout(norm);
+              const batch = await trainer.detachedRollout(norm, noiseDesign(estimator));
               const { grads, loss } = costOnlyGradients(trainer, estimator, batch);
               step(grads);
               tf.dispose(grads);

@@ -1,8 +1,7 @@
 import { parametersOf, tf } from '@pathwise/core';
-import { actorMajor, type EpochBatch, type OnPolicyTrainer } from '../trainer.js';
+import { actorMajor, type EpochBatch, type OnPolicyTrainer, type PolicyUpdateSpec } from '../trainer.js';
 import { clippedSurrogate, negLogProb } from '../losses.js';
 import type { TrainerConfig } from '../config.js';
-import type { PolicyUpdateSpec } from '../policy-update.js';
 import { disposeAll, restore, snapshot } from '../networks.js';
 
 /** The PPO dataset, actor-major (index = actor·horizon + t), as the reference's PPODataset. */
