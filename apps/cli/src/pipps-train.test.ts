@@ -127,7 +127,7 @@ describe('pathwise pipps train', () => {
     expect(method.stderr).toMatch(/Unknown estimator 'sgd'\. Registered: .*\blr\b.*\brp\b.*\btp\b/);
     const model = run('pipps', 'train', '--model', 'pilco', '--out', out);
     expect(model.status).toBe(1);
-    expect(model.stderr).toMatch(/Unknown pipps-model 'pilco'\. Registered: ensemble, gp, true/);
+    expect(model.stderr).toMatch(/Invalid config 'model': got "pilco", expected gp, ensemble, true/);
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -41,11 +41,13 @@ describe('listing commands (docs/architecture.md §6)', () => {
 
   it('algos --json lists every registered algorithm with its defaults, and its variants as aliases', () => {
     const algos = json('algos', '--json') as Array<{ name: string; description: string; defaults: Record<string, unknown>; aliases?: string[] }>;
-    expect(algos.map((a) => a.name)).toEqual(['gippo', 'pg', 'ppo']);
+    expect(algos.map((a) => a.name)).toEqual(['gippo', 'pg', 'pipps', 'ppo']);
     for (const a of algos) expect(Object.keys(a).filter((k) => !['name', 'description', 'defaults', 'aliases'].includes(k))).toEqual([]);
     expect(algos.find((a) => a.name === 'pg')!.aliases).toEqual(['lr', 'rp', 'lrp']);
     expect(algos.find((a) => a.name === 'gippo')).not.toHaveProperty('aliases');
     expect(algos.find((a) => a.name === 'gippo')!.defaults).toMatchObject({ alpha: 1e-5, numActors: 64, horizon: 1 });
+    // PIPPS' defaults are those of the one problem it accepts (cartpole-pilco).
+    expect(algos.find((a) => a.name === 'pipps')!.defaults).toMatchObject({ estimator: 'tp', model: 'gp', trials: 15, particles: 300, horizon: 30, policySteps: 250 });
   });
 
   it('estimators --json lists name, requires, unbiased and options', () => {

@@ -84,7 +84,7 @@ describe('pathwise train', () => {
     expect(unknownEnv.stderr).toMatch(/Unknown env 'moon'\. Registered: .*dejong64/);
     const badAlgo = pathwise('train', '--algo', 'sac', '--epochs', '1', '--backend', 'cpu', '--out', join(tmp(), 'x'));
     expect(badAlgo.status).toBe(1);
-    expect(badAlgo.stderr).toMatch(/Unknown algorithm 'sac'\. Registered: gippo, lr, lrp, pg, ppo, rp\b/);
+    expect(badAlgo.stderr).toMatch(/Unknown algorithm 'sac'\. Registered: gippo, lr, lrp, pg, pipps, ppo, rp\b/);
     const dir = tmp();
     const config = join(dir, 'bad.json');
     require('node:fs').writeFileSync(config, JSON.stringify({ e_clip: -1 }));
