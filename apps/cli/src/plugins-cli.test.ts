@@ -216,6 +216,37 @@ describe('--plugin and plugins:', () => {
     expect(again.stderr).toMatch(/2 runs, 2 already finished, 0 to run/);
   });
 
+  it('the example estimator package (examples/plugin-estimator) plugs into pg through --plugin and --estimator, in worker threads too', () => {
+    const example = join(__dirname, '..', '..', '..', 'examples', 'plugin-estimator');
+    const cwd = mkdtempSync(join(tmpdir(), 'pathwise-plugin-'));
+    const r = inDir(
+      cwd,
+      '--plugin',
+      example,
+      'train',
+      '--algo',
+      'pg',
+      '--estimator',
+      'antithetic-rp',
+      '--env',
+      'dejong',
+      '--epochs',
+      '2',
+      '--seeds',
+      '1,2',
+      '--backend',
+      'cpu',
+      '--out',
+      'run',
+      '--json',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ algo: 'pg', env: 'dejong', epochs: 2, seeds: [1, 2] });
+    const record = JSON.parse(readFileSync(join(cwd, 'run', 'seed-2', 'config.json'), 'utf8'));
+    expect(record).toMatchObject({ algo: 'pg', plugins: [example], config: { estimator: 'antithetic-rp' } });
+    expect(csv(join(cwd, 'run', 'seed-2'))).toHaveLength(3);
+  });
+
   it('unknown and broken plugins, unknown algorithms and --estimator without an estimator key are clear errors', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'pathwise-plugin-'));
     const unknown = inDir(cwd, '--plugin', 'no-such-plugin', 'algos');
