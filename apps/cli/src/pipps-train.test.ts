@@ -35,6 +35,7 @@ describe('pathwise pipps train', () => {
     expect(lines[0]).toBe('epoch,steps,reward,best_reward,wall_s,eval_cost_mean,eval_cost_std,model_nll,policy_steps,nonfinite_steps,model_cost_final,mean_k_lr,fit_loss,fit_s,policy_s');
     expect(lines.slice(1).map((line) => line.split(',')[0])).toEqual(['1', '2']);
     expect(lines[2]!.split(',')[8]).toBe('2'); // policy_steps
+    expect(lines.slice(1).map((line) => line.split(',')[9])).toEqual(['0', '0']); // nonfinite_steps
     expect(Number(lines[2]!.split(',')[2])).toBe(-Number(lines[2]!.split(',')[5])); // reward = −eval_cost_mean
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({
       algo: 'pipps',
@@ -45,6 +46,7 @@ describe('pathwise pipps train', () => {
       config: { estimator: 'tp', model: 'gp', trials: 2, particles: 10, horizon: 4, policySteps: 2, evalEpisodes: 3 },
     });
     for (const file of ['summary.json', 'config.json', 'metrics.jsonl', 'reward.svg', 'checkpoint/state.json']) expect(existsSync(join(out, file)), file).toBe(true);
+    expect(readFileSync(join(out, 'reward.svg'), 'utf8')).not.toContain('NaN');
 
     const again = run('pipps', 'train', '--resume', '--out', out, '--json', '--backend', 'cpu');
     expect(again.status, again.stderr).toBe(0);

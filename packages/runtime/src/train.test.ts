@@ -1,5 +1,6 @@
 // The runtime on toy algorithms: run directory contract, resume exactness, seeds in worker threads.
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '@pathwise/backend-cpu';
@@ -184,6 +185,23 @@ describe('several seeds', () => {
     expect(resumed.interrupted).toBe(false);
     for (const s of [1, 2]) expect(withoutWall(lines(join(cut, `seed-${s}`)))).toEqual(withoutWall(lines(join(straight, `seed-${s}`))));
     expect(summaryWithoutWall(json(join(cut, 'summary.json')))).toEqual(summaryWithoutWall(json(join(straight, 'summary.json'))));
+  });
+  it('resuming several seeds starts no worker for a seed that had finished', async () => {
+    const root = tempDir();
+    const out = join(root, 'multi');
+    const marker = join(root, 'started.log');
+    const counting = join(root, 'count.mjs');
+    writeFileSync(counting, `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(marker)}, 'worker\\n');\n`);
+    const preload = [BACKEND_CPU_URL, pathToFileURL(counting).href];
+    const first = await train(base(out, { seeds: [1, 2], epochs: 2, preload }));
+    expect(readFileSync(marker, 'utf8')).toBe('worker\nworker\n');
+    // As after an interruption once seed 1 had finished: seed 2 has only its config.json.
+    rmSync(join(out, 'summary.json'));
+    for (const file of readdirSync(join(out, 'seed-2'))) if (file !== 'config.json') rmSync(join(out, 'seed-2', file), { recursive: true });
+    rmSync(marker);
+    const resumed = await resume(out, { preload });
+    expect(readFileSync(marker, 'utf8')).toBe('worker\n');
+    expect(summaryWithoutWall(resumed.summary as never)).toEqual(summaryWithoutWall(first.summary as never));
   });
 });
 

@@ -115,18 +115,24 @@ async function execute(dir: string, seeds: number[] | undefined, options: Execut
       const runs = dirs.map((d) => ({ dir: d, interrupted: false, summary: readSummary(d) as RunSummary }));
       return { dir, algo: record.algo, env: record.env, seeds, runs, interrupted: false, summary: readSummary(dir)! };
     }
-    const done = new Array<number>(dirs.length).fill(0);
+    // Seeds that finished before an interruption are read back, not started again in a worker.
+    const runs: RunResult[] = dirs.map((d) => ({ dir: d, interrupted: false, ...(isRunFinished(d) ? { summary: readSummary(d) as RunSummary } : {}) }));
+    const pending = dirs.flatMap((d, i) => (isRunFinished(d) ? [] : [i]));
     const totals = dirs.map(plannedEpochs);
-    const runs = await runPool(dirs, {
-      ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
-      preload: options.preload ?? [],
-      stop,
-      onEpoch: (task, report) => {
-        done[task] = report.epoch;
-        totals[task] = report.epochs;
-        options.onEpoch?.(report, { done: sum(done), total: Math.max(sum(totals), sum(done)) });
+    const done = dirs.map((d, i) => (isRunFinished(d) ? totals[i]! : 0));
+    const results = await runPool(
+      pending.map((i) => dirs[i]!),
+      {
+        ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+        preload: options.preload ?? [],
+        stop,
+        onEpoch: (task, report) => {
+          done[pending[task]!] = report.epoch;
+          options.onEpoch?.(report, { done: sum(done), total: Math.max(sum(totals), sum(done)) });
+        },
       },
-    });
+    );
+    results.forEach((result, task) => (runs[pending[task]!] = result));
     const base = { dir, algo: record.algo, env: record.env, seeds, runs };
     if (runs.some((r) => r.interrupted)) return { ...base, interrupted: true };
     const summary = combineSummaries(
