@@ -159,19 +159,9 @@ function walk(from, to) {
 walk(src, dst);
 
 if (!keepPlots && ((runPlots && thinnedRuns.length > 0) || sweeps.length > 0)) {
-  const { linePlotSvg, seedStats } = await import('../packages/report/dist/index.js');
-  // As apps/cli/src/train/combine.ts rewardPlotSvg draws it.
-  const rewardPlotSvg = (title, series) => {
-    const allNegative = series.every((s) => s.y.every((y) => !Number.isFinite(y) || y < 0));
-    if (!allNegative) return linePlotSvg({ title, xLabel: 'environment steps', yLabel: 'smoothed episode reward', series });
-    return linePlotSvg({
-      title,
-      xLabel: 'environment steps',
-      yLabel: '−(smoothed episode reward), log scale',
-      logY: true,
-      series: series.map((s) => ({ ...s, y: s.y.map((y) => -y) })),
-    });
-  };
+  const { seedStats } = await import('../packages/report/dist/index.js');
+  // The runtime's own reward plot, so a thinned copy is drawn as the run drew it.
+  const { rewardPlotSvg } = await import('../packages/runtime/dist/index.js');
   for (const { dir, replot } of runPlots ? thinnedRuns : []) {
     const summaryPath = join(dir, 'summary.json');
     if (!replot || !existsSync(summaryPath)) continue;
