@@ -1,6 +1,6 @@
 // The listing and analysis commands of the plugin packages, through the built binary.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +17,21 @@ describe('listing commands (docs/architecture.md §6)', () => {
   it('envs --json lists every named env with its dims', () => {
     const envs = json('envs', '--json') as Array<Record<string, unknown>>;
     const names = envs.map((e) => e.name);
-    for (const name of ['dejong', 'dejong64', 'ackley', 'ackley64', 'cartpole-swingup', 'cartpole-pilco', 'pendulum', 'double-pendulum', 'traffic-a', 'traffic-b', 'traffic-c', 'traffic-d', 'traffic-e']) {
+    for (const name of [
+      'dejong',
+      'dejong64',
+      'ackley',
+      'ackley64',
+      'cartpole-swingup',
+      'cartpole-pilco',
+      'pendulum',
+      'double-pendulum',
+      'traffic-a',
+      'traffic-b',
+      'traffic-c',
+      'traffic-d',
+      'traffic-e',
+    ]) {
       expect(names).toContain(name);
     }
     for (const e of envs) expect(Object.keys(e).sort()).toEqual(['actDim', 'description', 'episodeLength', 'name', 'obsDim']);
@@ -63,6 +77,34 @@ describe('vi', () => {
     expect(out.rp.mu[1]).toBeCloseTo(0.25 * 1 + 1 * 0.25, 12);
     for (const key of ['mu', 'sigma', 'logsigma', 'baseline_mu', 'baseline_sigma']) expect(out.sf_joint[key]).toHaveLength(2);
     expect(Object.keys(out.exact_gradient).sort()).toEqual(['logsigma', 'mu', 'sigma_elbo', 'sigma_expectation']);
+  });
+
+  it('compare --estimators: any registered estimators; no closed form gives null in JSON and empty CSV cells; unknown names list the registered ones', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'pathwise-vi-')), 'compare');
+    const out = json('vi', 'compare', '--model', 'logreg', '--data', 'diabetes', '--samples', '400', '--steps', '20', '--estimators', 'rp,lr-loo,tp', '--backend', 'cpu', '--out', dir, '--json');
+    expect(out.reference).toBe('rp');
+    expect(out.estimators.map((e: { column: string; prediction: string | null }) => [e.column, e.prediction === null])).toEqual([
+      ['rp', false],
+      ['lr-loo', true],
+      ['tp', true],
+    ]);
+    expect(out.description).toMatch(/sampling design/);
+    const groups = out.points.flatMap((p: { groups: Array<{ estimator: string; ratioPredictedMean: number | null; ratioEmpiricalMean: number }> }) => p.groups);
+    expect(new Set(groups.map((g: { estimator: string }) => g.estimator))).toEqual(new Set(['lr-loo', 'tp']));
+    for (const g of groups) {
+      expect(g.ratioPredictedMean).toBeNull();
+      expect(g.ratioEmpiricalMean).toBeGreaterThan(0);
+    }
+    const [header, first] = readFileSync(join(dir, 'coordinates.csv'), 'utf8').split('\n') as [string, string];
+    const cells = Object.fromEntries(header.split(',').map((column, i) => [column, first.split(',')[i]]));
+    expect(Number(cells.rp_predicted)).toBeGreaterThan(0);
+    expect(cells['lr-loo_predicted']).toBe('');
+    expect(cells.tp_predicted).toBe('');
+    expect(Number(cells['lr-loo_empirical'])).toBeGreaterThan(0);
+
+    const unknown = run('vi', 'compare', '--estimators', 'rp,no-such-estimator');
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/Unknown estimator 'no-such-estimator'\. Registered: .*lr-loo.*rp.*sf-elbo, sf-joint, tp/);
   });
 
   it('mohamed writes its summary, tables and plots', () => {
