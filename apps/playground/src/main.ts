@@ -14,7 +14,7 @@ import { readUrl, urlFor } from './url-state.js';
 const client = new ComputeClient();
 // The estimator and data-set lists come from the packages, through the worker.
 const catalogue = await client.request<Catalogue>({ type: 'catalogue' });
-const panels: Panel[] = [functionPanel(), estimatorPanel(catalogue), viPanel(catalogue), cartpolePanel()];
+const panels: Panel[] = [functionPanel(catalogue), estimatorPanel(catalogue), viPanel(catalogue), cartpolePanel()];
 let activeTab: Panel = panels[0]!;
 let runningPanel: Panel | undefined;
 let runState: 'idle' | 'running' | 'paused' = 'idle';

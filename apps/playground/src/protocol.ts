@@ -17,7 +17,8 @@ export interface BackendReport {
 }
 
 export type FunctionEnvName = 'dejong' | 'ackley' | 'dejong64' | 'ackley64';
-export type FunctionAlgo = 'gippo' | 'ppo' | 'rp' | 'lrp';
+/** A registered on-policy algorithm or variant (the worker's registry decides; see Catalogue.algorithms). */
+export type FunctionAlgo = string;
 
 /** Trainer knobs the UI exposes; everything else is the package default for the env × algorithm. */
 export interface TrainSettings {
@@ -120,6 +121,8 @@ export type Request =
 
 /** What the packages register, fetched from the worker so the page never loads tfjs itself. */
 export interface Catalogue {
+  /** The algorithms the worker's registry holds (variants included), for the function panel. */
+  algorithms: string[];
   estimators: Array<{ name: string; unbiased: boolean; description: string }>;
   datasets: string[];
 }

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 // The compute worker: owns tfjs and every tensor, so training never blocks the page. One job at a
 // time; requests are answered with a `reply`, progress arrives as `event`s.
-import { tf } from '@pathwise/core';
+import { algorithms, tf } from '@pathwise/core';
 import type { Catalogue, Job, JobEvent, Request, UseBackendResult, WorkerMessage } from './protocol.js';
 import { activate, reportBackend } from './jobs/backends.js';
 import { JobControl, StopRequested } from './jobs/control.js';
@@ -79,6 +79,7 @@ async function handle(request: Request): Promise<unknown> {
   switch (request.type) {
     case 'catalogue':
       return {
+        algorithms: algorithms.names(),
         estimators: listEstimators().map(({ name, unbiased, description }) => ({ name, unbiased, description })),
         // Logistic regression needs a classification data set (diabetes is a regression set).
         datasets: Object.keys(RAW_DATASETS).filter((name) => name !== 'diabetes'),

@@ -1,3 +1,5 @@
+// The env contract (docs/architecture.md §6) for every registered env: one file because each case loops
+// over the whole registry, so a new env is checked by all of them without being named.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rolloutReturn } from './rollout.js';
 import { tf, Rng, NonFiniteError, ShapeError, UnknownNameError, ConfigError } from '@pathwise/core';

@@ -23,6 +23,10 @@ export function defineEstimator<O extends EstimatorOptions = EstimatorOptions>(d
   if (hasSurrogate && definition.initState) {
     throw new ConfigError(`${name}.initState`, 'a function', 'a stateless surrogate estimator, or gradient(inputs) for a stateful one');
   }
+  if (definition.transform !== undefined) {
+    if (typeof definition.transform !== 'function') throw new ConfigError(`${name}.transform`, typeof definition.transform, 'a function');
+    if (requires.includes('logProb')) throw new ConfigError(`${name}.requires`, requires, "['pathwise'] for an estimator with a transform (transformed points have no score)");
+  }
   if (!definition.unbiased && definition.biasBound !== undefined && !(definition.biasBound > 0)) {
     throw new ConfigError(`${name}.biasBound`, definition.biasBound, 'a positive number');
   }
@@ -54,6 +58,10 @@ function build<O extends EstimatorOptions>(definition: EstimatorDefinition<O>, o
       return build({ ...definition, name: name ?? definition.name }, merged, optionsSchema);
     },
   };
+  if (definition.transform) {
+    const transform = definition.transform;
+    estimator.transform = (draws, auxNoise) => transform(draws, auxNoise, estimator.options);
+  }
   if (definition.initState) {
     const init = definition.initState;
     estimator.initState = () => init(estimator.options);

@@ -1,3 +1,6 @@
+// The input machinery every estimator runs on (draws, lazily shared f, ∇f, scores and other
+// estimators' contributions) and the VI-style entry points on it. One file: `estimateGradient`,
+// `estimatorSurrogate`, `estimateSecondDerivatives` and the node adapter share `makeInputs`.
 import { CapabilityError, ConfigError, DiagGaussian, ShapeError, stopGradient, tf } from '@pathwise/core';
 import { perSampleVarianceTrace } from './combine.js';
 import type {
@@ -33,6 +36,8 @@ export interface Base {
   cotangent?: tf.Tensor;
   /** A node consumer's variance of per-sample contributions, measured where its parameters live. */
   variances?: VarianceFn;
+  /** The auxiliary noise ξ of the estimator's transform (drawn by the entry point when it has one). */
+  auxNoise?: tf.Tensor;
 }
 
 /** One variance [R, 1, 1] per part (combinators weigh their parts by it). */
@@ -44,11 +49,15 @@ export const nodeSpaceVariances: VarianceFn = (parts, maxSamples) => parts.map((
 /** Computed-once quantities of the draws that do not depend on which estimator asks. */
 interface Shared {
   std?: tf.Tensor;
+  /** The untransformed draws mean + std ⊙ ε (only kept separately when there is a transform). */
+  z?: tf.Tensor;
   x?: tf.Tensor;
   values?: tf.Tensor;
   score?: PerSampleGradient;
   pathwise?: PathwiseValues;
   perSample: Map<Estimator<any>, PerSampleGradient>;
+  /** An estimator with a transform sees other points: its own cache of them. */
+  transformed?: Map<Estimator<any>, Shared>;
 }
 
 /** A holder for a stateful estimator's tensors across calls; `dispose()` frees them. */
@@ -89,6 +98,7 @@ export function estimateGradient(estimator: Estimator<any>, problem: GradientPro
       noise,
       f: problem.f,
       connected: false,
+      ...auxNoiseFor(estimator, options, repeats, samples, dim),
     };
     const state = estimator.stateful ? (holder?.tensors ?? estimator.initState!()) : undefined;
     const out = runEstimator(estimator, base, { perSample: new Map() }, state);
@@ -131,6 +141,7 @@ export interface SurrogateOptions {
   samples: number;
   rng: EstimateOptions['rng'];
   noise?: tf.Tensor;
+  auxNoise?: tf.Tensor;
 }
 
 /**
@@ -147,10 +158,11 @@ export function estimatorSurrogate(estimator: Estimator<any>, options: Surrogate
       throw new ShapeError(`estimatorSurrogate: mean and logStd must both be [D]; got [${options.mean.shape}] and [${options.logStd.shape}].`);
     }
     const noise = prepareNoise(estimator, { ...options }, 1, samples, dim);
+    const aux = auxNoiseFor(estimator, options, 1, samples, dim);
     const shape = [1, samples, dim];
     const tile = (t: tf.Tensor) => tf.broadcastTo(tf.reshape(t, [1, 1, dim]), shape);
     if (estimator.kind === 'surrogate') {
-      const base: Base = { repeats: 1, samples, dim, mean: tile(options.mean), logStd: tile(options.logStd), noise, f: options.f, connected: true };
+      const base: Base = { repeats: 1, samples, dim, mean: tile(options.mean), logStd: tile(options.logStd), noise, f: options.f, connected: true, ...aux };
       const inputs = makeInputs(estimator, base, { perSample: new Map() }, undefined);
       return tf.mean(estimator.definition.surrogate!(inputs)) as tf.Scalar;
     }
@@ -163,6 +175,7 @@ export function estimatorSurrogate(estimator: Estimator<any>, options: Surrogate
       noise,
       f: options.f,
       connected: false,
+      ...aux,
     };
     const out = runEstimator(estimator, base, { perSample: new Map() }, undefined);
     const gMean = stopGradient(tf.mean(out.perSample.mean, [0, 1]));
@@ -204,8 +217,19 @@ function makeInputs<O extends EstimatorOptions>(
   const { repeats, samples, dim } = base;
   const n = repeats * samples;
   const detach = (t: tf.Tensor) => (base.connected ? stopGradient(t) : t);
-  // Quantities of the draws alone are shared between estimators only when nothing is differentiated.
-  const cache: Shared = base.connected ? { perSample: shared.perSample } : shared;
+  const transform = estimator.transform;
+  if (transform && !base.auxNoise) {
+    throw new CapabilityError(estimator.name, 'this caller', 'auxiliary noise for its transform of the draws (an estimator with a transform cannot be a part of a combinator)');
+  }
+  // Quantities of the draws alone are shared between estimators only when nothing is differentiated;
+  // an estimator with a transform evaluates f at other points and keeps its own.
+  let cache: Shared = base.connected ? { perSample: shared.perSample } : shared;
+  if (transform && !base.connected) {
+    const own = (shared.transformed ??= new Map());
+    cache = own.get(estimator) ?? { perSample: shared.perSample };
+    own.set(estimator, cache);
+  }
+  const z = () => (cache.z ??= tf.add(detach(base.mean), tf.mul(inputs.std(), base.noise)));
   const inputs: EstimatorInputs<O> = {
     repeats,
     samples,
@@ -214,10 +238,14 @@ function makeInputs<O extends EstimatorOptions>(
     mean: base.mean,
     logStd: base.logStd,
     noise: base.noise,
+    auxNoise: transform ? base.auxNoise : undefined,
     state,
     std: () => (cache.std ??= tf.exp(detach(base.logStd))),
-    x: () => (cache.x ??= tf.add(detach(base.mean), tf.mul(inputs.std(), base.noise))),
-    rsample: () => tf.add(base.mean, tf.mul(tf.exp(base.logStd), base.noise)),
+    x: () => (cache.x ??= transform ? transform(z(), base.auxNoise!) : z()),
+    rsample: () => {
+      const draws = tf.add(base.mean, tf.mul(tf.exp(base.logStd), base.noise));
+      return transform ? transform(draws, base.auxNoise!) : draws;
+    },
     values: () => {
       if (cache.values) return cache.values;
       if (base.cost) return (cache.values = base.cost);
@@ -233,8 +261,18 @@ function makeInputs<O extends EstimatorOptions>(
       }),
     pathwise: () => {
       if (cache.pathwise) return cache.pathwise;
-      if (base.cotangent) return (cache.pathwise = { values: base.cost ?? tf.zeros([repeats, samples]), gradX: base.cotangent });
+      if (base.cotangent) {
+        // The consumer's cotangent is ∂f/∂x at the points; with a transform, pull it back to the draws.
+        const gradX = transform ? tf.grads((d: tf.Tensor) => transform(d, base.auxNoise!))([z()], base.cotangent)[0]! : base.cotangent;
+        return (cache.pathwise = { values: base.cost ?? tf.zeros([repeats, samples]), gradX });
+      }
       const f = objective(estimator, base, 'the pathwise gradient ∇f(x)');
+      if (transform) {
+        // One backward pass through f and the transform: row i is ∂(Σ_j f(x_j))/∂z_i.
+        const { value, grads } = tf.valueAndGrads((d: tf.Tensor) => checkValues(f(tf.reshape(transform(d, base.auxNoise!), [n, dim])), n))([z()], tf.ones([n]));
+        cache.pathwise = { values: tf.reshape(value, [repeats, samples]), gradX: grads[0]! };
+        return cache.pathwise;
+      }
       const flat = tf.reshape(inputs.x(), [n, dim]);
       const { value, grads } = tf.valueAndGrads((x: tf.Tensor) => checkValues(f(x), n))([flat], tf.ones([n]));
       cache.pathwise = { values: tf.reshape(value, [repeats, samples]), gradX: tf.reshape(grads[0]!, [repeats, samples, dim]) };
@@ -268,14 +306,24 @@ function checkValues(values: tf.Tensor, n: number): tf.Tensor {
   return values.rank === 1 ? values : tf.reshape(values, [n]);
 }
 
+/** ξ for an estimator with a transform: injected, or drawn after ε from the same stream (no sampling design). */
+function auxNoiseFor(estimator: Estimator<any>, options: { auxNoise?: tf.Tensor; rng: EstimateOptions['rng'] }, repeats: number, samples: number, dim: number): { auxNoise?: tf.Tensor } {
+  if (!estimator.transform) return {};
+  return { auxNoise: drawNoise({ rng: options.rng, ...(options.auxNoise ? { noise: options.auxNoise } : {}) }, repeats, samples, dim) };
+}
+
 /** The draws [R, S, D]: given or drawn, then shaped by the estimator's sampling design (samples on axis 1). */
 function prepareNoise(estimator: Estimator<any>, options: { noise?: tf.Tensor; rng: EstimateOptions['rng'] }, repeats: number, samples: number, dim: number): tf.Tensor {
+  return estimator.designNoise(drawNoise(options, repeats, samples, dim), 1);
+}
+
+/** Standard-normal draws [R, S, D], given or drawn. */
+function drawNoise(options: { noise?: tf.Tensor; rng: EstimateOptions['rng'] }, repeats: number, samples: number, dim: number): tf.Tensor {
   const shape = [repeats, samples, dim];
   if (options.noise && options.noise.size !== repeats * samples * dim) {
     throw new ShapeError(`noise has shape [${options.noise.shape}], expected [${shape}] (or [${samples}, ${dim}] without repeats).`);
   }
-  const drawn = options.noise ? tf.reshape(options.noise, shape) : options.rng.normalTensor(shape);
-  return estimator.designNoise(drawn, 1);
+  return options.noise ? tf.reshape(options.noise, shape) : options.rng.normalTensor(shape);
 }
 
 function toVector(what: string, value: ArrayLike<number> | tf.Tensor): tf.Tensor {
@@ -319,9 +367,10 @@ export function estimateSecondDerivatives(estimator: Estimator<any>, problem: Gr
     const logStd = toVector('logStd', problem.logStd);
     const dim = mean.shape[0]!;
     const noise = prepareNoise(estimator, options, repeats, samples, dim);
+    const aux = auxNoiseFor(estimator, options, repeats, samples, dim);
     const shape = [repeats, samples, dim];
     const surrogate = (m: tf.Tensor, ls: tf.Tensor) => {
-      const base: Base = { repeats, samples, dim, mean: m, logStd: ls, noise, f: problem.f, connected: true };
+      const base: Base = { repeats, samples, dim, mean: m, logStd: ls, noise, f: problem.f, connected: true, ...aux };
       const s = estimator.definition.surrogate!(makeInputs(estimator, base, { perSample: new Map() }, undefined));
       return tf.add(s, tf.mul(tf.sum(tf.add(m, ls), -1), 0));
     };

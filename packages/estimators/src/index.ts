@@ -15,7 +15,7 @@ export type {
   GradientEstimate,
 } from './types.js';
 export { defineEstimator } from './define.js';
-export { nodeBackward, checkNodeEstimator, type NodeInput, type NodeOutput, type NodeConsumer } from './node.js';
+export { nodeBackward, nodeTransform, checkNodeEstimator, type NodeInput, type NodeOutput, type NodeConsumer } from './node.js';
 export { registerEstimator, getEstimator, isBuiltinEstimator, listEstimators, builtinEstimators, type EstimatorInfo } from './registry.js';
 export {
   estimateGradient,
@@ -28,7 +28,9 @@ export {
   type SecondDerivativeEstimate,
 } from './estimate.js';
 export { scoreFunction, BASELINES, type Baseline, type ScoreFunctionOptions } from './builtins/score-function.js';
-export { reparameterisation } from './builtins/reparam.js';
+export { reparameterisation, reparameterisationRule } from './builtins/reparam.js';
+export { gaussianResampling, gaussianResample, type GaussianResamplingOptions } from './builtins/gaussian-resampling.js';
+export { choleskyLower } from './linalg.js';
 export { inverseVarianceCombination, lrPlusRp, totalPropagation, type CombinationOptions } from './builtins/combination.js';
 export {
   inverseVarianceWeight,

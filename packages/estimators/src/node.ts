@@ -20,6 +20,11 @@ export interface NodeInput {
   variances?: VarianceFn;
   /** A stateful estimator's state from the previous call at this node. */
   state?: EstimatorState;
+  /**
+   * The auxiliary noise ξ the forward pass gave `nodeTransform` (estimators with a transform only),
+   * shaped like `noise`. `cotangent` is then ∂f/∂x at the transformed points x = transform(z, ξ).
+   */
+  auxNoise?: tf.Tensor;
 }
 
 export interface NodeOutput {
@@ -83,11 +88,23 @@ export function nodeBackward(estimator: Estimator<any>, input: NodeInput): NodeO
     connected: false,
     ...(input.cost ? { cost: lift(input.cost, 'cost', 2)! } : {}),
     ...(input.cotangent ? { cotangent: lift(input.cotangent, 'cotangent', 3)! } : {}),
-    ...(input.variances ? { variances: liftVariances(input.variances, flat) } : {}),
+    ...(input.auxNoise ? { auxNoise: lift(input.auxNoise, 'auxNoise', 3)! } : {}),
   };
+  // One squeezed copy per part: the parts a consumer's variance function saw are the very objects
+  // it finds in `mixture.parts` (so it can look up what it already mapped).
+  const squeezed = new Map<PerSampleGradient, PerSampleGradient>();
+  const drop = (g: PerSampleGradient): PerSampleGradient => {
+    if (!flat) return g;
+    let out = squeezed.get(g);
+    if (!out) squeezed.set(g, (out = { mean: tf.squeeze(g.mean, [0]), logStd: tf.squeeze(g.logStd, [0]) }));
+    return out;
+  };
+  if (input.variances) {
+    const variances = input.variances;
+    base.variances = (parts, maxSamples) => variances(parts.map(drop), maxSamples);
+  }
   const state = estimator.stateful ? (input.state ?? estimator.initState!()) : undefined;
   const out = runEstimator(estimator, base, { perSample: new Map() }, state);
-  const drop = (g: PerSampleGradient): PerSampleGradient => (flat ? { mean: tf.squeeze(g.mean, [0]), logStd: tf.squeeze(g.logStd, [0]) } : g);
   return {
     perSample: drop(out.perSample),
     ...(out.mixture ? { mixture: { parts: out.mixture.parts.map(drop), weights: out.mixture.weights } } : {}),
@@ -95,8 +112,14 @@ export function nodeBackward(estimator: Estimator<any>, input: NodeInput): NodeO
   };
 }
 
-/** A consumer's variance function sees the shapes it gave ([S, D] when it gave [S, D]). */
-function liftVariances(variances: VarianceFn, flat: boolean): VarianceFn {
-  if (!flat) return variances;
-  return (parts, maxSamples) => variances(parts.map((p) => ({ mean: tf.squeeze(p.mean, [0]), logStd: tf.squeeze(p.logStd, [0]) })), maxSamples);
+/**
+ * The forward half of a node whose estimator transforms its draws (e.g. Gaussian resampling): the
+ * points x = transform(z, ξ) the consumer propagates, for draws z = mean + std ⊙ ε and the
+ * estimator's auxiliary noise ξ, both [S, D] (or [R, S, D]). Without a transform it returns `draws`.
+ */
+export function nodeTransform(estimator: Estimator<any>, draws: tf.Tensor, auxNoise: tf.Tensor | undefined): tf.Tensor {
+  if (!estimator.transform) return draws;
+  if (!auxNoise) throw new CapabilityError(estimator.name, 'this consumer', 'auxiliary noise for its transform of the draws');
+  if (draws.rank === 2) return tf.squeeze(estimator.transform(tf.expandDims(draws, 0), tf.expandDims(auxNoise, 0)), [0]);
+  return estimator.transform(draws, auxNoise);
 }

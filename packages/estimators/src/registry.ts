@@ -4,6 +4,7 @@ import { scoreFunction } from './builtins/score-function.js';
 import { reparameterisation } from './builtins/reparam.js';
 import { lrPlusRp, totalPropagation } from './builtins/combination.js';
 import { dice } from './dice.js';
+import { gaussianResampling } from './builtins/gaussian-resampling.js';
 
 const registry = new Registry<Estimator<any>>('estimator', () => "Register a plugin with registerEstimator(defineEstimator({...})) before looking it up.");
 
@@ -22,6 +23,7 @@ export function builtinEstimators(): Estimator<any>[] {
     reparameterisation('rp'),
     lrPlusRp('lr+rp'),
     totalPropagation('tp'),
+    gaussianResampling('gr'),
     dice('dice'),
   ];
 }

@@ -39,11 +39,16 @@ export interface EstimatorInputs<O extends EstimatorOptions = EstimatorOptions> 
   readonly logStd: tf.Tensor;
   /** Standard-normal noise ε, [R, S, D]. */
   readonly noise: tf.Tensor;
+  /** The auxiliary standard-normal noise ξ of an estimator with a `transform`, [R, S, D]; undefined otherwise. */
+  readonly auxNoise: tf.Tensor | undefined;
   /** exp(logStd), [R, S, D]. */
   std(): tf.Tensor;
-  /** The draws x = mean + std ⊙ ε with no gradient path to the parameters, [R, S, D]. */
+  /**
+   * The points f is evaluated at, with no gradient path to the parameters, [R, S, D]: the draws
+   * z = mean + std ⊙ ε, or `transform(z, ξ)` for an estimator with a transform.
+   */
   x(): tf.Tensor;
-  /** The reparameterised draws, differentiable in mean and logStd, [R, S, D]. */
+  /** The same points, differentiable in mean and logStd (through the transform if any), [R, S, D]. */
   rsample(): tf.Tensor;
   /** f(x) per sample, [R, S], with no gradient. */
   values(): tf.Tensor;
@@ -53,7 +58,10 @@ export interface EstimatorInputs<O extends EstimatorOptions = EstimatorOptions> 
   logProb(): tf.Tensor;
   /** The score ∇ log q(x) per coordinate (closed form): ε/σ for the mean and ε² − 1 for logStd. */
   score(): PerSampleGradient;
-  /** f and ∇_x f at the draws (one batched backward pass). */
+  /**
+   * f and ∇_x f at the draws (one batched backward pass). With a transform, `gradX` is pulled back
+   * through it to the draws z: row i is ∂(Σ_j f(x_j))/∂z_i, so the RP rule on z applies unchanged.
+   */
   pathwise(): PathwiseValues;
   /** Another estimator's per-sample contributions on the same draws (for combinators). */
   perSample(estimator: Estimator<any>): PerSampleGradient;
@@ -112,6 +120,16 @@ export interface EstimatorDefinition<O extends EstimatorOptions = EstimatorOptio
   /** Per-sample gradient contributions directly (cheaper when the gradient has a closed form). */
   gradient?: (inputs: EstimatorInputs<O>) => PerSampleGradient | EstimatorOutput;
   /**
+   * A differentiable, cross-sample transform of the draws: f is evaluated at x = transform(z, ξ)
+   * instead of at z = mean + std ⊙ ε, where ξ is the estimator's own standard-normal noise shaped
+   * like z ([R, S, D]; x_i may depend on every z_j of its repeat, never across repeats). Gaussian
+   * resampling (`gr`) is one. The input machinery (`x()`, `rsample()`, `pathwise()` and the node
+   * consumers' `nodeTransform`/`nodeBackward`) applies it, so such an estimator runs unchanged in VI
+   * and in the PIPPS tape. Only pathwise estimators may have one (the points are no draws of q, so
+   * their score is undefined), and it cannot be a part of a combinator (nobody draws its ξ there).
+   */
+  transform?: (draws: tf.Tensor, auxNoise: tf.Tensor, options: Readonly<O>) => tf.Tensor;
+  /**
    * The estimator's sampling design: turns i.i.d. standard-normal draws into the draws it wants
    * (e.g. antithetic pairs ε, −ε), along `sampleAxis`; each draw must stay marginally N(0, 1).
    * Every consumer applies it to the noise it draws (or is given) before sampling.
@@ -153,6 +171,8 @@ export interface Estimator<O extends EstimatorOptions = EstimatorOptions> {
   readonly combination: Combination | undefined;
   readonly definition: EstimatorDefinition<O>;
   initState?(): EstimatorState;
+  /** The definition's `transform` with this estimator's options bound (estimators that have one). */
+  transform?(draws: tf.Tensor, auxNoise: tf.Tensor): tf.Tensor;
   /** A copy with some options changed (validated); `name` renames it. */
   with(overrides: Partial<O>, name?: string): Estimator<O>;
 }
@@ -179,6 +199,8 @@ export interface EstimateOptions {
   rng: Rng;
   /** Inject standard-normal noise [R, S, D] (or [S, D] when repeats is omitted) instead of drawing it. */
   noise?: tf.Tensor;
+  /** The auxiliary noise ξ of an estimator with a transform, shaped like `noise` (drawn after ε when omitted). */
+  auxNoise?: tf.Tensor;
   /** State holder of a stateful estimator; updated in place. */
   state?: StateHolder;
 }

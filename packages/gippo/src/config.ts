@@ -1,3 +1,5 @@
+// The on-policy configs: schemas per algorithm, the reference's key names and its per-problem
+// defaults (docs/algorithms/gippo.md §3). One file: the tables are one source of truth for all three.
 import { ConfigError, type ConfigSchema } from '@pathwise/core';
 
 /**

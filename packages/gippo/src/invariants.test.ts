@@ -1,3 +1,4 @@
+// One file: the numbered invariants share their small trainers and helpers.
 // docs/algorithms/gippo.md §6: the invariants of the reference, one test (or more) each.
 import { beforeAll, describe, expect, it } from 'vitest';
 import '@pathwise/backend-cpu';

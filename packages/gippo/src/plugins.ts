@@ -92,7 +92,7 @@ export const gippo = onPolicy(
   gippoSchema,
   (env) => defaultConfig(env, 'gippo', gippoSchema),
   () => [...GIPPO_COLUMNS],
-  () => gippoUpdate,
+  (config) => gippoUpdate(configuredEstimator(config)),
 );
 
 for (const algorithm of [pg, ppo, gippo]) registerAlgorithm(algorithm);

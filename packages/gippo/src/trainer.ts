@@ -1,3 +1,5 @@
+// The on-policy trainer and the interface its algorithms plug into (PolicyUpdate). One file: the
+// interface is the trainer's contract, and splitting them made a type cycle.
 import {
   Adam,
   NonFiniteError,

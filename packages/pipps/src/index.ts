@@ -1,19 +1,7 @@
 export type { ParticleSystem, Message, Outbox, TapeNode, BackwardContext, StepInput, Propagator } from './types.js';
 export { ParticleTape, mergeMessages, type TapeResult } from './tape.js';
-export { stepVjp, sumParticles, particleViews, looAdvantage, lrMessage } from './step-vjp.js';
-export {
-  rpPropagator,
-  lrPropagator,
-  tpPropagator,
-  grPropagator,
-  resample,
-  makePropagator,
-  PROPAGATOR_NAMES,
-  type PropagatorName,
-  type TotalPropagationOptions,
-  type GaussianResamplingOptions,
-} from './propagators.js';
-export { choleskyLower } from './cholesky.js';
+export { stepVjp, sumParticles, particleViews } from './step-vjp.js';
+export { propagatorFromEstimator, makePropagator, pippsEstimatorName, PIPPS_METHODS, PARTICLE_TAPE } from './propagators.js';
 export { pippsGradient, gradientToHost, FiniteMean, type PippsOptions, type PippsResult } from './rollout.js';
 export {
   linearGaussianSystem,
@@ -37,7 +25,6 @@ export {
   CHAOS_SYSTEMS,
   CHAOS_METHODS,
   type ChaosSystemName,
-  type ChaosMethod,
   type ChaosStudyOptions,
   type ChaosRow,
 } from './chaos.js';
@@ -66,9 +53,24 @@ export {
 export { EnsembleModel, type EnsembleOptions } from './models/ensemble.js';
 export { TrueCartpoleModel } from './models/true-dynamics.js';
 export {
+  defineModel,
+  registerModel,
+  getModel,
+  listModels,
+  hasModel,
+  builtinModels,
+  type ModelDefinition,
+  type ModelPlugin,
+  type ModelContext,
+} from './models/registry.js';
+export {
   trainPipps,
+  PippsRun,
   resolvePippsConfig,
   makeDynamicsModel,
+  modelNames,
+  PROPAGATOR_NAMES,
+  type PropagatorName,
   modelParticleSystem,
   MODEL_NAMES,
   PIPPS_METRICS_COLUMNS,
@@ -81,5 +83,7 @@ export {
   type PippsCheckpoint,
   type PippsPolicyJSON,
   type PippsTrainResult,
+  type PippsTrialResult,
   type TrajectoryComparison,
 } from './train.js';
+export { pippsAlgorithm, pippsTrainOptions, PIPPS_PROBLEM, PIPPS_ALGORITHM_COLUMNS, type PippsAlgorithmConfig } from './algorithm.js';

@@ -1,196 +1,145 @@
-import { ConfigError, matMulT, tf } from '@pathwise/core';
-import { totalPropagationWeights } from '@pathwise/estimators';
-import { choleskyLower } from './cholesky.js';
-import { looAdvantage, lrMessage, stepVjp, sumParticles } from './step-vjp.js';
-import type { BackwardContext, Message, Outbox, Propagator, StepInput, TapeNode } from './types.js';
+// The PIPPS particle tape's stochastic nodes, built from any registered estimator of
+// @pathwise/estimators (docs/algorithms/pipps.md §2, §5.4; Parmas et al., ICML 2018).
+import { tf } from '@pathwise/core';
+import {
+  checkNodeEstimator,
+  getEstimator,
+  nodeBackward,
+  nodeTransform,
+  spreadAcrossParticles,
+  type Estimator,
+  type NodeConsumer,
+  type PerSampleGradient,
+  type VarianceFn,
+} from '@pathwise/estimators';
+import { stepVjp, sumParticles } from './step-vjp.js';
+import type { BackwardContext, Message, Outbox, Propagator, TapeNode } from './types.js';
 
-/** What every Gaussian sample node keeps: x_t, ε_{t+1}, s_{t+1}, and its output x_{t+1}. */
-interface SampleRecord {
-  x: tf.Tensor;
-  eps: tf.Tensor;
-  std: tf.Tensor;
-  output: tf.Tensor;
+/**
+ * PIPPS' method names and the estimators they stand for: PIPPS' LR is the score function with the
+ * leave-one-out baseline (§2.3). Any other registered estimator name is used as it is.
+ */
+export const PIPPS_METHODS: Readonly<Record<string, string>> = Object.freeze({ rp: 'rp', lr: 'lr-loo', tp: 'tp', gr: 'gr' });
+
+/** The estimator name a PIPPS method name stands for (`lr` → `lr-loo`; other names unchanged). */
+export function pippsEstimatorName(method: string): string {
+  return Object.prototype.hasOwnProperty.call(PIPPS_METHODS, method) ? PIPPS_METHODS[method]! : method;
 }
 
-function gaussianSample(input: StepInput): SampleRecord {
-  const eps = input.rng.normalTensor([input.particles, input.system.stateDim]);
-  const { std, output } = tf.tidy(() => {
-    const { mean, std } = input.system.predict(input.x, input.views, input.t);
-    return { std: tf.clone(std), output: tf.add(mean, tf.mul(std, eps)) };
-  });
-  return { x: input.x, eps, std, output };
+/** What the tape gives an estimator: the cost-to-go and the pathwise cotangent; no state, no surrogate. */
+export const PARTICLE_TAPE: NodeConsumer = Object.freeze({ name: 'the PIPPS particle tape', cost: true, cotangent: true, state: false, surrogate: false });
+
+/** The propagator of a method or estimator name, looked up in the estimators registry (plugins included). */
+export function makePropagator(name: string): Propagator {
+  return propagatorFromEstimator(getEstimator(pippsEstimatorName(name)), name);
 }
 
-function sampleNode(kind: string, t: number, record: SampleRecord, backward: TapeNode['backward'], extra: tf.Tensor[] = []): TapeNode {
-  return {
-    kind,
-    t,
-    backward,
-    dispose: () => tf.dispose([record.eps, record.std, record.output, ...extra]),
-  };
-}
-
-/** Passes the return-to-go on to the previous node unchanged (every sample node does). */
-function passReturn(inbox: Message): Message {
-  return inbox.returnToGo ? { returnToGo: inbox.returnToGo } : {};
-}
-
-function zerosFor(record: SampleRecord): tf.Tensor {
-  return tf.zerosLike(record.eps);
-}
-
-/** Reparameterisation (pathwise) node: the RP message (γ, γ ⊙ ε) is pushed through the step (§2.2). */
-export function rpPropagator(): Propagator {
-  return {
-    name: 'rp',
-    pathwiseCost: true,
-    forward(input) {
-      const record = gaussianSample(input);
-      const backward = (inbox: Message, context: BackwardContext): Outbox => {
-        const gamma = inbox.dx ?? zerosFor(record);
-        const { dx, dViews } = stepVjp(context.system, input.t, record.x, context.views, gamma, tf.mul(gamma, record.eps));
-        return { sends: [{ message: { ...passReturn(inbox), dx } }], gradients: sumParticles(dViews) };
-      };
-      return { output: record.output, node: sampleNode('rp', input.t, record, backward) };
-    },
-  };
+/** The image of per-particle contributions under the step's VJP: the message into x_t and the per-particle θ-parts. */
+interface Image {
+  dx: tf.Tensor;
+  theta: tf.Tensor[];
 }
 
 /**
- * Likelihood-ratio node with the leave-one-out baseline (§2.3): x_{t+1} is a constant; the θ-part of
- * the VJP of the scores weighted by (G − b)/P is the contribution; nothing flows into x_t.
+ * A stochastic node x_{t+1} = mean + std ⊙ ε (mean, std from `system.predict`) whose backward pass is
+ * `estimator`'s, through `nodeBackward` (docs/algorithms/pipps.md §5.4).
+ *
+ * Scaling. Ĵ = (1/P) Σ_i Σ_t c^i_t and the tape's message is dx^i = ∂Ĵ/∂x^i_{t+1}, so the per-particle
+ * objective of the node is f^i = G^i (the return-to-go) with pathwise cotangent ∂f^i/∂x^i = P·dx^i.
+ * The estimator returns per-sample contributions g^i to ∂E[f]/∂(mean, logStd) whose MEAN over
+ * particles is the estimate, while the tape sums over particles: the cotangent pushed through the
+ * step is g^i/P, and since the step's VJP takes (mean, std) and ∂/∂std = (∂/∂logStd)/std,
+ *   dMean^i = g^i_mean / P,   dStd^i = g^i_logStd / (P·std^i).
+ * For RP this is (dx, dx ⊙ ε) (§2.2); for lr-loo it is A·ε/s and A·(ε² − 1)/s with A = (G − Ḡ)/(P − 1)
+ * (§2.3). The (mean, std) ↔ (mean, logStd) round trip and the ×P/÷P change float32 rounding only.
+ *
+ * Messages. A pathwise estimator (requires 'pathwise') sends the image of its contributions into x_t
+ * (for TP the k-mixed message, §2.5 item 5) and makes the loss nodes send ∂c/∂x; an LR-type one
+ * treats its samples as constants (nothing into x_t) and passes the return-to-go on, as §2.3 says.
+ *
+ * Combinators. `variances(parts)` maps all parts through ONE step VJP on a k·P batch and returns each
+ * part's spread of per-particle θ-parts (§2.5 items 1-3); when `nodeBackward` reports a mixture, the
+ * θ-gradient and the message are mixed from those cached images (no second VJP). Its first weight is
+ * reported as the `kLR` diagnostic (k_LR for the built-in combinators, whose parts are [LR, RP]).
+ *
+ * Transforms. An estimator with a transform (Gaussian resampling, §2.6) draws its auxiliary noise ξ
+ * after ε, and the node outputs transform(z, ξ) (`nodeTransform`); the cotangent it receives is on
+ * those points and `nodeBackward` pulls it back to z.
  */
-export function lrPropagator(): Propagator {
+export function propagatorFromEstimator(estimator: Estimator<any>, name: string = estimator.name): Propagator {
+  checkNodeEstimator(estimator, PARTICLE_TAPE);
+  const pathwise = estimator.requires.includes('pathwise');
   return {
-    name: 'lr',
-    pathwiseCost: false,
+    name,
+    estimator,
+    pathwiseCost: pathwise,
     forward(input) {
-      const record = gaussianSample(input);
+      const { particles: P, system } = input;
+      // The estimator's sampling design (e.g. antithetic pairs) shapes the particles' draws (particles on axis 0).
+      const drawn = input.rng.normalTensor([P, system.stateDim]);
+      const eps = estimator.designsNoise ? tf.tidy(() => estimator.designNoise(drawn, 0)) : drawn;
+      if (eps !== drawn) drawn.dispose();
+      const aux = estimator.transform ? input.rng.normalTensor([P, system.stateDim]) : undefined;
+      const { mean, std, output } = tf.tidy(() => {
+        const { mean, std } = system.predict(input.x, input.views, input.t);
+        const draws = tf.add(mean, tf.mul(std, eps));
+        return { mean: tf.clone(mean), std: tf.clone(std), output: nodeTransform(estimator, draws, aux) };
+      });
       const backward = (inbox: Message, context: BackwardContext): Outbox => {
-        if (!inbox.returnToGo) return { sends: [] };
-        const { dMean, dStd } = lrMessage(looAdvantage(inbox.returnToGo, context.particles), record.eps, record.std);
-        const { dViews } = stepVjp(context.system, input.t, record.x, context.views, dMean, dStd);
-        return { sends: [{ message: passReturn(inbox) }], gradients: sumParticles(dViews) };
+        if (!inbox.returnToGo && !inbox.dx) return { sends: [] }; // nothing downstream depends on this node
+        const images = new Map<PerSampleGradient, Image>();
+        const mapParts = (parts: readonly PerSampleGradient[]) => {
+          const fresh = parts.filter((p, k) => !images.has(p) && parts.indexOf(p) === k);
+          if (fresh.length === 0) return;
+          const k = fresh.length;
+          const times = (v: tf.Tensor) => (k === 1 ? v : tf.concat(new Array<tf.Tensor>(k).fill(v), 0));
+          const out = stepVjp(
+            context.system,
+            input.t,
+            times(input.x),
+            context.views.map(times),
+            k === 1 ? tf.div(fresh[0]!.mean, P) : tf.concat(fresh.map((g) => tf.div(g.mean, P)), 0),
+            k === 1 ? tf.div(fresh[0]!.logStd, tf.mul(std, P)) : tf.concat(fresh.map((g) => tf.div(g.logStd, tf.mul(std, P))), 0),
+          );
+          const rows = (v: tf.Tensor, j: number) => (k === 1 ? v : tf.slice(v, j * P, P));
+          fresh.forEach((g, j) => images.set(g, { dx: rows(out.dx, j), theta: out.dViews.map((h) => rows(h, j)) }));
+        };
+        const variances: VarianceFn = (parts, maxSamples) => {
+          mapParts(parts);
+          const head = (h: tf.Tensor) => (maxSamples > 0 && maxSamples < P ? tf.slice(h, 0, maxSamples) : h);
+          return parts.map((p) => spreadAcrossParticles(images.get(p)!.theta.map(head)));
+        };
+        const out = nodeBackward(estimator, {
+          noise: eps,
+          ...(aux ? { auxNoise: aux } : {}),
+          mean,
+          logStd: tf.log(std),
+          cost: inbox.returnToGo ?? tf.zeros([P]),
+          ...(pathwise ? { cotangent: tf.mul(inbox.dx ?? tf.zerosLike(eps), P) } : {}),
+          variances,
+        });
+        let image: Image;
+        let diagnostics: Record<string, tf.Scalar> | undefined;
+        const mixture = out.mixture;
+        if (mixture && mixture.parts.every((p) => images.has(p))) {
+          const parts = mixture.parts.map((p) => images.get(p)!);
+          const mix = (pick: (img: Image) => tf.Tensor) =>
+            parts.map((img, k) => tf.mul(mixture.weights[k]!, pick(img))).reduce((a, b) => tf.add(a, b));
+          image = { dx: mix((img) => img.dx), theta: parts[0]!.theta.map((_, i) => mix((img) => tf.sum(img.theta[i]!, 0))) };
+          diagnostics = { kLR: tf.reshape(mixture.weights[0]!, []) as tf.Scalar };
+          return outbox(inbox, pathwise ? image.dx : undefined, image.theta, diagnostics);
+        }
+        mapParts([out.perSample]);
+        image = images.get(out.perSample)!;
+        return outbox(inbox, pathwise ? image.dx : undefined, sumParticles(image.theta));
       };
-      return { output: record.output, node: sampleNode('lr', input.t, record, backward) };
-    },
-  };
-}
-
-export interface TotalPropagationOptions {
-  /**
-   * Fixes k_LR at every node instead of inverse-variance weighting (for tests: 0 reproduces RP,
-   * 1 the LR θ-gradient, spec §6.1.3).
-   */
-  fixedKLR?: number;
-}
-
-/**
- * Total propagation (§2.5): the LR and RP messages go through one VJP on a 2P batch; their
- * per-particle θ-parts give k_LR = V_RP/(V_LR + V_RP) (one scalar per node, @pathwise/estimators'
- * `totalPropagationWeights`); the θ-gradient and the message into x_t are the k-mixtures, and the
- * mixed message continues backwards in the same pass.
- */
-export function tpPropagator(options: TotalPropagationOptions = {}): Propagator {
-  const fixed = options.fixedKLR;
-  if (fixed !== undefined && !(fixed >= 0 && fixed <= 1)) throw new ConfigError('fixedKLR', fixed, 'a number in [0, 1]');
-  return {
-    name: 'tp',
-    pathwiseCost: true,
-    forward(input) {
-      const record = gaussianSample(input);
-      const backward = (inbox: Message, context: BackwardContext): Outbox => {
-        const P = context.particles;
-        const gamma = inbox.dx ?? zerosFor(record);
-        const advantage = inbox.returnToGo ? looAdvantage(inbox.returnToGo, P) : tf.zeros([P]);
-        const lr = lrMessage(advantage, record.eps, record.std);
-        const twice = (v: tf.Tensor) => tf.concat([v, v], 0);
-        const { dx, dViews } = stepVjp(
-          context.system,
-          input.t,
-          twice(record.x),
-          context.views.map(twice),
-          tf.concat([lr.dMean, gamma], 0),
-          tf.concat([lr.dStd, tf.mul(gamma, record.eps)], 0),
-        );
-        const first = (v: tf.Tensor) => tf.slice(v, 0, P);
-        const second = (v: tf.Tensor) => tf.slice(v, P, P);
-        const hLR = dViews.map(first);
-        const hRP = dViews.map(second);
-        let kLR: tf.Scalar;
-        if (fixed === undefined) kLR = totalPropagationWeights(hLR, hRP).kLR;
-        else kLR = tf.scalar(fixed);
-        const kRP = tf.sub(1, kLR);
-        const mix = (a: tf.Tensor, b: tf.Tensor) => tf.add(tf.mul(kLR, a), tf.mul(kRP, b));
-        const gradients = hLR.map((h, i) => mix(tf.sum(h, 0), tf.sum(hRP[i]!, 0)));
-        const message: Message = { ...passReturn(inbox), dx: mix(first(dx), second(dx)) };
-        return { sends: [{ message }], gradients, diagnostics: { kLR } };
-      };
-      return { output: record.output, node: sampleNode('tp', input.t, record, backward) };
-    },
-  };
-}
-
-export interface GaussianResamplingOptions {
-  /** Added to the diagonal of the particle covariance before the Cholesky factorisation (default 1e-6). */
-  jitter?: number;
-}
-
-/**
- * Gaussian resampling (§2.6): the RP sample z is replaced by x = μ̂ + L ξ with μ̂, L L^T the particle
- * mean and (Bessel, symmetrised, jittered) covariance; the backward pass is pathwise through μ̂ and L
- * (autodiff through an unrolled D×D Cholesky) and then through the step. Needs P > D.
- */
-export function grPropagator(options: GaussianResamplingOptions = {}): Propagator {
-  const jitter = options.jitter ?? 1e-6;
-  return {
-    name: 'gr',
-    pathwiseCost: true,
-    forward(input) {
-      const P = input.particles;
-      if (P <= input.system.stateDim) throw new ConfigError('particles', P, `more than the state dimension ${input.system.stateDim} for Gaussian resampling`);
-      const eps = input.rng.normalTensor([P, input.system.stateDim]);
-      const xi = input.rng.normalTensor([P, input.system.stateDim]);
-      const resampled = (x: tf.Tensor, views: readonly tf.Tensor[]) => {
-        const { mean, std } = input.system.predict(x, views, input.t);
-        return resample(tf.add(mean, tf.mul(std, eps)), xi, jitter);
-      };
-      const output = tf.tidy(() => resampled(input.x, input.views));
-      const backward = (inbox: Message, context: BackwardContext): Outbox => {
-        const gamma = inbox.dx ?? tf.zerosLike(eps);
-        const [dx, ...dViews] = tf.grads((x: tf.Tensor, ...v: tf.Tensor[]) => resampled(x, v))([input.x, ...context.views], gamma);
-        return { sends: [{ message: { ...passReturn(inbox), dx: dx! } }], gradients: sumParticles(dViews) };
-      };
-      const node: TapeNode = { kind: 'gr', t: input.t, backward, dispose: () => tf.dispose([eps, xi, output]) };
+      const node: TapeNode = { kind: name, t: input.t, backward, dispose: () => tf.dispose([eps, ...(aux ? [aux] : []), mean, std, output]) };
       return { output, node };
     },
   };
 }
 
-/** x_j = μ̂ + L ξ_j with μ̂, Σ̂ = L L^T the particle mean and covariance of z [P, D]. */
-export function resample(z: tf.Tensor, xi: tf.Tensor, jitter = 1e-6): tf.Tensor {
-  const [P, D] = z.shape as [number, number];
-  const mu = tf.mean(z, 0, true);
-  const centred = tf.sub(z, mu);
-  const cov = tf.div(matMulT(centred, centred, true, false), P - 1);
-  const symmetric = tf.add(tf.mul(tf.add(cov, tf.transpose(cov)), 0.5), tf.mul(tf.eye(D), jitter));
-  return tf.add(mu, matMulT(xi, choleskyLower(symmetric), false, true));
-}
-
-export type PropagatorName = 'rp' | 'lr' | 'tp' | 'gr';
-export const PROPAGATOR_NAMES: readonly PropagatorName[] = ['rp', 'lr', 'tp', 'gr'];
-
-export function makePropagator(name: string): Propagator {
-  switch (name) {
-    case 'rp':
-      return rpPropagator();
-    case 'lr':
-      return lrPropagator();
-    case 'tp':
-      return tpPropagator();
-    case 'gr':
-      return grPropagator();
-    default:
-      throw new ConfigError('propagator', name, PROPAGATOR_NAMES.join(', '));
-  }
+function outbox(inbox: Message, dx: tf.Tensor | undefined, gradients: tf.Tensor[], diagnostics?: Record<string, tf.Scalar>): Outbox {
+  const message: Message = { ...(inbox.returnToGo ? { returnToGo: inbox.returnToGo } : {}), ...(dx ? { dx } : {}) };
+  return { sends: [{ message }], gradients, ...(diagnostics ? { diagnostics } : {}) };
 }

@@ -32,17 +32,3 @@ export function sumParticles(parts: readonly tf.Tensor[]): tf.Tensor[] {
 export function particleViews(params: readonly tf.Tensor[], particles: number): tf.Tensor[] {
   return params.map((p) => tf.tidy(() => tf.tile(tf.expandDims(p, 0), [particles, ...p.shape.map(() => 1)])));
 }
-
-/** The leave-one-out baselined return, divided by P: (G − b)/P = (G − mean G)/(P − 1) (spec §2.1, §6.1.5). */
-export function looAdvantage(returnToGo: tf.Tensor, particles: number): tf.Tensor {
-  return tf.div(tf.sub(returnToGo, tf.mean(returnToGo)), particles - 1);
-}
-
-/**
- * The LR message for ζ = (m, s) of a diagonal Gaussian sample x = m + s ε: A·ε/s and A·(ε² − 1)/s,
- * the scores ∂ log N/∂m and ∂ log N/∂s times the per-particle advantage A [P] (spec §2.3).
- */
-export function lrMessage(advantage: tf.Tensor, eps: tf.Tensor, std: tf.Tensor): { dMean: tf.Tensor; dStd: tf.Tensor } {
-  const a = tf.expandDims(advantage, 1);
-  return { dMean: tf.div(tf.mul(a, eps), std), dStd: tf.div(tf.mul(a, tf.sub(tf.square(eps), 1)), std) };
-}

@@ -1,7 +1,8 @@
 import '@pathwise/backend-cpu';
 import { Rng, tf, useBackend } from '@pathwise/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cartpoleSystem, choleskyLower, doublePendulumSystem, pippsGradient, rpPropagator, tpPropagator, type ParticleSystem } from './index.js';
+import { choleskyLower } from '@pathwise/estimators';
+import { cartpoleSystem, doublePendulumSystem, makePropagator, pippsGradient, type ParticleSystem } from './index.js';
 
 tf.env().set('PROD', true);
 
@@ -42,7 +43,7 @@ describe('systems and helpers', () => {
       const system: ParticleSystem = make();
       const P = 8;
       const T = 3;
-      const run = (s: ParticleSystem, propagator = rpPropagator()) => pippsGradient(s, { particles: P, horizon: T, rng: new Rng(5), propagator });
+      const run = (s: ParticleSystem, propagator = makePropagator('rp')) => pippsGradient(s, { particles: P, horizon: T, rng: new Rng(5), propagator });
       const rp = run(system);
       const direction = system.params.map((p, i) => new Rng(10 + i).normalTensor(p.shape));
       const shifted = (h: number): ParticleSystem => ({ ...system, params: system.params.map((p, i) => tf.tidy(() => tf.add(p, tf.mul(direction[i]!, h)))) });
@@ -56,7 +57,7 @@ describe('systems and helpers', () => {
       expect(Math.abs(fd)).toBeGreaterThan(1e-4);
       tf.dispose([...rp.gradients, ...direction]);
       const before = tf.memory().numTensors;
-      const tp = run(system, tpPropagator());
+      const tp = run(system, makePropagator('tp'));
       expect(tp.kLR).toHaveLength(T);
       tp.kLR.forEach((k) => expect(k >= 0 && k <= 1).toBe(true));
       expect(tp.gradients.map((g) => g.shape)).toEqual(system.params.map((p) => p.shape));

@@ -1,7 +1,7 @@
 import '@pathwise/backend-cpu';
 import { Rng, tf, useBackend, Welford } from '@pathwise/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { linearGaussianGradient, linearGaussianSystem, pippsGradient, tpPropagator } from './index.js';
+import { linearGaussianGradient, linearGaussianSystem, makePropagator, pippsGradient } from './index.js';
 
 tf.env().set('PROD', true);
 
@@ -20,7 +20,7 @@ describe('total propagation bias on the linear-Gaussian chain (spec §6.2 test 1
     const analytic = linearGaussianGradient(T);
     const system = linearGaussianSystem();
     const stats = new Welford(1);
-    const propagator = tpPropagator();
+    const propagator = makePropagator('tp');
     for (let r = 0; r < N; r++) {
       const result = pippsGradient(system, { particles: P, horizon: T, rng: new Rng(50_000 + r), propagator });
       stats.add([result.gradients[0]!.dataSync()[0]!]);

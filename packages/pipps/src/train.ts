@@ -1,13 +1,16 @@
+// One file: the PIPPS policy-search loop with the pieces only it uses (real episodes on the noisy
+// cart-pole, the model particle system, trajectory prediction, checkpoint types), kept together so
+// the stream keys and the checkpoint stay in one place.
 import { Adam, ConfigError, countNonFinite, makeVariable, Rng, tf, Welford, type RngState } from '@pathwise/core';
 import { cartpolePilcoEnv, type Env } from '@pathwise/envs';
-import { makePropagator, PROPAGATOR_NAMES, type PropagatorName } from './propagators.js';
+import { makePropagator, PIPPS_METHODS } from './propagators.js';
 import { FiniteMean, gradientToHost, pippsGradient } from './rollout.js';
 import { particleViews } from './step-vjp.js';
 import { cartpoleCost, initRbfPolicy, rbfAction } from './systems.js';
 import type { ParticleSystem } from './types.js';
-import { EnsembleModel, type EnsembleOptions } from './models/ensemble.js';
-import { GaussianProcessModel, type GpOptions } from './models/gp.js';
-import { TrueCartpoleModel } from './models/true-dynamics.js';
+import type { EnsembleOptions } from './models/ensemble.js';
+import type { GpOptions } from './models/gp.js';
+import { getModel, hasModel, listModels } from './models/registry.js';
 import {
   concatTransitions,
   emptyTransitions,
@@ -18,8 +21,17 @@ import {
   type TransitionJSON,
 } from './models/types.js';
 
-export type ModelName = 'gp' | 'ensemble' | 'true';
-export const MODEL_NAMES: readonly ModelName[] = ['gp', 'ensemble', 'true'];
+/**
+ * @deprecated The built-in method names, for the `pathwise pipps train` command until the runtime
+ * takes it over: any registered estimator (`makePropagator`) and model (`getModel`) is accepted.
+ */
+export const PROPAGATOR_NAMES: readonly string[] = Object.keys(PIPPS_METHODS);
+/** @deprecated See PROPAGATOR_NAMES. */
+export type PropagatorName = string;
+/** @deprecated The built-in model names (see `listModels()` for every registered one). */
+export const MODEL_NAMES: readonly string[] = ['gp', 'ensemble', 'true'];
+/** @deprecated See MODEL_NAMES. */
+export type ModelName = string;
 
 /** Swing-up start (spec §4.1): hanging, at rest. */
 const START = [0, Math.PI, 0, 0] as const;
@@ -27,9 +39,10 @@ const STATE_DIM = 4;
 const ACTION_DIM = 1;
 
 export interface TrainPippsOptions {
-  /** The estimator at every node: tp (default), rp, lr or gr. */
-  method?: PropagatorName;
-  model?: ModelName;
+  /** The estimator at every node: tp (default), rp, lr, gr (PIPPS_METHODS) or any registered estimator. */
+  method?: string;
+  /** A registered dynamics model: gp (default), ensemble, true or a plugin. */
+  model?: string;
   /** Learned trials after the random one (spec §4.2: 15). */
   trials?: number;
   particles?: number;
@@ -71,8 +84,9 @@ export function resolvePippsConfig(options: TrainPippsOptions = {}): ResolvedPip
     gp: options.gp ?? {},
     ensemble: options.ensemble ?? {},
   };
-  if (!PROPAGATOR_NAMES.includes(c.method)) throw new ConfigError('method', c.method, PROPAGATOR_NAMES.join(', '));
-  if (!MODEL_NAMES.includes(c.model)) throw new ConfigError('model', c.model, MODEL_NAMES.join(', '));
+  makePropagator(c.method); // an unknown name or an estimator the tape cannot run fails here
+  if (!hasModel(c.model)) throw new ConfigError('model', c.model, modelNames().join(', '));
+  const model = getModel(c.model);
   const integer = (key: keyof ResolvedPippsConfig, minimum: number) => {
     const v = c[key] as number;
     if (!Number.isInteger(v) || v < minimum) throw new ConfigError(key, v, `an integer >= ${minimum}`);
@@ -86,22 +100,25 @@ export function resolvePippsConfig(options: TrainPippsOptions = {}): ResolvedPip
   for (const key of ['policyLr', 'policyEps'] as const) if (!(c[key] > 0)) throw new ConfigError(key, c[key], 'a positive number');
   for (const key of ['observationNoise', 'initStd'] as const) if (!(c[key] >= 0)) throw new ConfigError(key, c[key], 'a number >= 0');
   if (c.method === 'gr' && c.particles <= STATE_DIM) throw new ConfigError('particles', c.particles, `more than the state dimension ${STATE_DIM} for gr`);
-  const multiple = c.model === 'ensemble' ? (c.ensemble.members ?? 5) : 1;
-  if (c.particles % multiple !== 0) throw new ConfigError('particles', c.particles, `a multiple of the ensemble's ${multiple} members (particle i uses member i mod ${multiple})`);
+  const multiple = model.rowMultiple(modelOptions(c, c.model));
+  if (c.particles % multiple !== 0) throw new ConfigError('particles', c.particles, `a multiple of the ${c.model} model's ${multiple} (particle i uses member i mod ${multiple})`);
   return c;
 }
 
+/** The options of model `name` in a PIPPS config: the object under its name (`gp`, `ensemble`), else none. */
+function modelOptions(config: object, name: string): Record<string, unknown> {
+  const value = (config as Record<string, unknown>)[name];
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** The registered model `name` for the cart-pole (state 4, action 1), with its options from `config`. */
 export function makeDynamicsModel(name: string, config: Pick<ResolvedPippsConfig, 'gp' | 'ensemble'> = { gp: {}, ensemble: {} }): DynamicsModel {
-  switch (name) {
-    case 'gp':
-      return new GaussianProcessModel(STATE_DIM, ACTION_DIM, config.gp);
-    case 'ensemble':
-      return new EnsembleModel(STATE_DIM, ACTION_DIM, config.ensemble);
-    case 'true':
-      return new TrueCartpoleModel();
-    default:
-      throw new ConfigError('model', name, MODEL_NAMES.join(', '));
-  }
+  return getModel(name).create({ stateDim: STATE_DIM, actionDim: ACTION_DIM, options: modelOptions(config, name) });
+}
+
+/** The registered model names (for help texts). */
+export function modelNames(): string[] {
+  return listModels().map((m) => m.name);
 }
 
 /** One metrics.csv row. */
@@ -323,126 +340,204 @@ const RANDOM_TRIAL_KEY = 11;
 const TRIAL_KEY = 1000;
 const PURPOSE = { episode: 1, fit: 2, policy: 3, evaluation: 4, trajectory: 5 } as const;
 
+/** One trial's outcome: its metrics row and the per-trial figures. */
+export interface PippsTrialResult {
+  row: PippsMetricsRow;
+  details: PippsTrialDetails;
+}
+
 /**
- * Model-based policy search with particle gradients (spec §4.2–4.3) on the noisy cart-pole
- * swing-up (`cartpole-pilco`, observation noise k·σ_obs, cost on the true state): one random
- * episode, then per trial: collect one real episode with the current deterministic RBF policy
- * (trials ≥ 2), refit the model on all data, take `policySteps` Adam steps (re-created each trial)
- * on the model with `pippsGradient` and the chosen propagator, evaluate on `evalEpisodes` real
- * episodes. After every trial `hooks.onTrial` receives the metrics row and the checkpoint.
+ * A PIPPS policy-search run, one trial at a time (docs/algorithms/pipps.md §4.2; Parmas et al.,
+ * ICML 2018, §4): one random episode, then per trial: collect one real episode with the current
+ * deterministic RBF policy (trials ≥ 2), refit the model on all data, take `policySteps` Adam steps
+ * (re-created each trial) on the model with `pippsGradient` and the chosen propagator, evaluate on
+ * `evalEpisodes` real episodes. `checkpoint()`/`load()` carry everything a resumed run needs to
+ * continue exactly (same backend). Used by `trainPipps` and by the `pipps` algorithm.
  */
-export async function trainPipps(options: TrainPippsOptions = {}, hooks: TrainPippsHooks = {}): Promise<PippsTrainResult> {
-  const config = resolvePippsConfig(options);
-  const resume = hooks.resume;
-  if (resume) {
-    if (resume.version !== 1) throw new ConfigError('checkpoint.version', resume.version, '1');
-    const differing = sameConfig(resume.config, config);
-    if (differing.length > 0) throw new ConfigError('resume', differing, `the checkpoint's config (it differs in: ${differing.join(', ')})`);
+export class PippsRun {
+  readonly config: ResolvedPippsConfig;
+  private root: Rng;
+  private rootState: RngState;
+  private readonly policy: Policy;
+  private data: TransitionData;
+  private rows: PippsMetricsRow[] = [];
+  private details: PippsTrialDetails[] = [];
+  private trajectory: TrajectoryComparison | undefined;
+  private trialsDoneCount = 0;
+  private wallBefore = 0;
+  private start = performance.now();
+  private readonly model: DynamicsModel;
+  private readonly propagator: ReturnType<typeof makePropagator>;
+
+  constructor(options: TrainPippsOptions = {}, resume?: PippsCheckpoint) {
+    const config = resolvePippsConfig(options);
+    this.config = config;
+    this.root = new Rng(config.seed);
+    this.rootState = this.root.state();
+    const initial = initRbfPolicy(this.root.fork(POLICY_INIT_KEY), { centres: config.centres, centreMean: START, weightScale: 1 / Math.sqrt(config.centres) });
+    this.policy = { variables: [initial.weights, initial.centres, initial.logInverseLengthscale].map(makeVariable) };
+    this.data = emptyTransitions(STATE_DIM, ACTION_DIM);
+    this.model = makeDynamicsModel(config.model, config);
+    this.propagator = makePropagator(config.method);
+    if (resume) this.load(resume);
   }
-  const root = resume ? Rng.fromState(resume.rng) : new Rng(config.seed);
-  const rootState = root.state();
-  const initial = initRbfPolicy(root.fork(POLICY_INIT_KEY), { centres: config.centres, centreMean: START, weightScale: 1 / Math.sqrt(config.centres) });
-  const policy: Policy = { variables: [initial.weights, initial.centres, initial.logInverseLengthscale].map(makeVariable) };
-  if (resume) {
-    const p = resume.policy;
+
+  get trialsDone(): number {
+    return this.trialsDoneCount;
+  }
+
+  get finished(): boolean {
+    return this.trialsDoneCount >= this.config.trials;
+  }
+
+  /** Transitions collected on the real system so far (the random episode included). */
+  get envSteps(): number {
+    return this.data.count;
+  }
+
+  get metricsRows(): readonly PippsMetricsRow[] {
+    return this.rows;
+  }
+
+  get trialDetails(): readonly PippsTrialDetails[] {
+    return this.details;
+  }
+
+  /** Restores a checkpoint (its config must equal this run's). */
+  load(checkpoint: PippsCheckpoint): void {
+    if (checkpoint.version !== 1) throw new ConfigError('checkpoint.version', checkpoint.version, '1');
+    const differing = sameConfig(checkpoint.config, this.config);
+    if (differing.length > 0) throw new ConfigError('resume', differing, `the checkpoint's config (it differs in: ${differing.join(', ')})`);
+    this.root = Rng.fromState(checkpoint.rng);
+    this.rootState = this.root.state();
+    const p = checkpoint.policy;
     [p.weights, p.centres, p.logInverseLengthscale].forEach((values, i) => {
-      const v = policy.variables[i]!;
+      const v = this.policy.variables[i]!;
       if (values.length !== v.size) throw new ConfigError('checkpoint.policy', values.length, `${v.size} values`);
       tf.tidy(() => v.assign(tf.tensor(values, v.shape, 'float32')));
     });
+    this.data = transitionsFromJSON(checkpoint.data);
+    this.rows = [...checkpoint.rows];
+    this.details = [...checkpoint.details];
+    this.trajectory = checkpoint.trajectory;
+    this.trialsDoneCount = checkpoint.trialsDone;
+    this.wallBefore = checkpoint.wallSeconds;
+    this.start = performance.now();
   }
-  let data: TransitionData = resume ? transitionsFromJSON(resume.data) : emptyTransitions(STATE_DIM, ACTION_DIM);
-  const rows: PippsMetricsRow[] = resume ? [...resume.rows] : [];
-  const details: PippsTrialDetails[] = resume ? [...resume.details] : [];
-  let trajectory = resume?.trajectory;
-  let trialsDone = resume?.trialsDone ?? 0;
-  const wallBefore = resume?.wallSeconds ?? 0;
-  const start = performance.now();
-  const wall = () => wallBefore + (performance.now() - start) / 1000;
-  const model = makeDynamicsModel(config.model, config);
-  const propagator = makePropagator(config.method);
-  const checkpoint = (): PippsCheckpoint => ({
-    version: 1,
-    config,
-    trialsDone,
-    data: transitionsToJSON(data),
-    policy: policyToJSON(policy),
-    rng: rootState,
-    rows: [...rows],
-    details: [...details],
-    ...(trajectory ? { trajectory } : {}),
-    wallSeconds: wall(),
-  });
-  try {
-    if (trialsDone === 0 && data.count === 0) {
-      data = realEpisodes(config.observationNoise, config.initStd, 1, root.fork(RANDOM_TRIAL_KEY), 'random').data;
+
+  private wall(): number {
+    return this.wallBefore + (performance.now() - this.start) / 1000;
+  }
+
+  checkpoint(): PippsCheckpoint {
+    return {
+      version: 1,
+      config: this.config,
+      trialsDone: this.trialsDoneCount,
+      data: transitionsToJSON(this.data),
+      policy: policyToJSON(this.policy),
+      rng: this.rootState,
+      rows: [...this.rows],
+      details: [...this.details],
+      ...(this.trajectory ? { trajectory: this.trajectory } : {}),
+      wallSeconds: this.wall(),
+    };
+  }
+
+  /** Trains the next trial. */
+  async trial(onPolicyStep?: (trial: number, step: number, steps: number) => void): Promise<PippsTrialResult> {
+    const { config, root, policy, model } = this;
+    if (this.finished) throw new ConfigError('trials', config.trials, `more than the ${this.trialsDoneCount} trials already done`);
+    if (this.trialsDoneCount === 0 && this.data.count === 0) {
+      this.data = realEpisodes(config.observationNoise, config.initStd, 1, root.fork(RANDOM_TRIAL_KEY), 'random').data;
     }
-    while (trialsDone < config.trials) {
-      const trial = trialsDone + 1;
-      const streams = root.fork(TRIAL_KEY + trial);
-      if (trial > 1) data = concatTransitions(data, realEpisodes(config.observationNoise, config.initStd, 1, streams.fork(PURPOSE.episode), policy).data);
+    const trial = this.trialsDoneCount + 1;
+    const streams = root.fork(TRIAL_KEY + trial);
+    if (trial > 1) this.data = concatTransitions(this.data, realEpisodes(config.observationNoise, config.initStd, 1, streams.fork(PURPOSE.episode), policy).data);
+    const data = this.data;
 
-      const fit = model.fit(data, streams.fork(PURPOSE.fit));
+    const fit = model.fit(data, streams.fork(PURPOSE.fit));
 
-      const system = modelParticleSystem(model, policy.variables, config.initStd);
-      const optimiser = new Adam(policy.variables, { lr: config.policyLr, eps: config.policyEps });
-      const policyRng = streams.fork(PURPOSE.policy);
-      const policyStart = performance.now();
-      let applied = 0;
-      let nonfinite = 0;
-      const objectives: number[] = [];
-      const kLR = new FiniteMean();
-      try {
-        for (let step = 1; step <= config.policySteps; step++) {
-          const result = pippsGradient(system, { particles: config.particles, horizon: config.horizon, rng: policyRng, propagator });
-          const values = gradientToHost(result.gradients);
-          // A NaN/Inf gradient would poison the policy and Adam's moments: skip the step, count it.
-          if (countNonFinite(values) === 0 && Number.isFinite(result.objective)) {
-            optimiser.step(result.gradients).dispose();
-            applied++;
-          } else {
-            nonfinite++;
-          }
-          tf.dispose(result.gradients);
-          objectives.push(result.objective);
-          kLR.add(result.kLR);
-          hooks.onPolicyStep?.(trial, step, config.policySteps);
+    const system = modelParticleSystem(model, policy.variables, config.initStd);
+    const optimiser = new Adam(policy.variables, { lr: config.policyLr, eps: config.policyEps });
+    const policyRng = streams.fork(PURPOSE.policy);
+    const policyStart = performance.now();
+    let applied = 0;
+    let nonfinite = 0;
+    const objectives: number[] = [];
+    const kLR = new FiniteMean();
+    try {
+      for (let step = 1; step <= config.policySteps; step++) {
+        const result = pippsGradient(system, { particles: config.particles, horizon: config.horizon, rng: policyRng, propagator: this.propagator });
+        const values = gradientToHost(result.gradients);
+        // A NaN/Inf gradient would poison the policy and Adam's moments: skip the step, count it.
+        if (countNonFinite(values) === 0 && Number.isFinite(result.objective)) {
+          optimiser.step(result.gradients).dispose();
+          applied++;
+        } else {
+          nonfinite++;
         }
-      } finally {
-        optimiser.dispose();
+        tf.dispose(result.gradients);
+        objectives.push(result.objective);
+        kLR.add(result.kLR);
+        onPolicyStep?.(trial, step, config.policySteps);
       }
-      const policySeconds = (performance.now() - policyStart) / 1000;
-
-      const evalStart = performance.now();
-      const evaluation = realEpisodes(config.observationNoise, config.initStd, config.evalEpisodes, streams.fork(PURPOSE.evaluation), policy);
-      const { mean: costMean, std: costStd } = sampleStd(evaluation.costs);
-      const modelNll = model.nll(evaluation.data);
-      const predicted = predictTrajectory(system, config.particles, config.horizon, streams.fork(PURPOSE.trajectory));
-      trajectory = { predictedMean: predicted.mean, predictedStd: predicted.std, real: evaluation.trueStates[0]! };
-      const evalSeconds = (performance.now() - evalStart) / 1000;
-
-      const tail = objectives.slice(Math.floor(objectives.length * 0.9));
-      details.push({
-        trial,
-        data_points: data.count,
-        fit_s: fit.seconds,
-        fit_loss: fit.loss,
-        policy_s: policySeconds,
-        ms_per_policy_step: config.policySteps > 0 ? (policySeconds * 1000) / config.policySteps : 0,
-        nonfinite_steps: nonfinite,
-        model_cost_final: tail.length > 0 ? tail.reduce((a, b) => a + b, 0) / tail.length : NaN,
-        mean_k_lr: config.method === 'tp' && Number.isFinite(kLR.value) ? kLR.value : null,
-        eval_s: evalSeconds,
-      });
-      const row: PippsMetricsRow = { trial, eval_cost_mean: costMean, eval_cost_std: costStd, model_nll: modelNll, policy_steps: applied, wall_s: wall() };
-      rows.push(row);
-      trialsDone = trial;
-      await hooks.onTrial?.(row, checkpoint());
-      if (trialsDone < config.trials && hooks.shouldStop?.(trialsDone)) break;
+    } finally {
+      optimiser.dispose();
     }
-    return { config, rows, details, checkpoint: checkpoint(), finished: trialsDone >= config.trials };
+    const policySeconds = (performance.now() - policyStart) / 1000;
+
+    const evalStart = performance.now();
+    const evaluation = realEpisodes(config.observationNoise, config.initStd, config.evalEpisodes, streams.fork(PURPOSE.evaluation), policy);
+    const { mean: costMean, std: costStd } = sampleStd(evaluation.costs);
+    const modelNll = model.nll(evaluation.data);
+    const predicted = predictTrajectory(system, config.particles, config.horizon, streams.fork(PURPOSE.trajectory));
+    this.trajectory = { predictedMean: predicted.mean, predictedStd: predicted.std, real: evaluation.trueStates[0]! };
+    const evalSeconds = (performance.now() - evalStart) / 1000;
+
+    const tail = objectives.slice(Math.floor(objectives.length * 0.9));
+    const details: PippsTrialDetails = {
+      trial,
+      data_points: data.count,
+      fit_s: fit.seconds,
+      fit_loss: fit.loss,
+      policy_s: policySeconds,
+      ms_per_policy_step: config.policySteps > 0 ? (policySeconds * 1000) / config.policySteps : 0,
+      nonfinite_steps: nonfinite,
+      model_cost_final: tail.length > 0 ? tail.reduce((a, b) => a + b, 0) / tail.length : NaN,
+      // k_LR of combinator nodes (tp, lr+rp, ...); null where no node reported one.
+      mean_k_lr: Number.isFinite(kLR.value) ? kLR.value : null,
+      eval_s: evalSeconds,
+    };
+    this.details.push(details);
+    const row: PippsMetricsRow = { trial, eval_cost_mean: costMean, eval_cost_std: costStd, model_nll: modelNll, policy_steps: applied, wall_s: this.wall() };
+    this.rows.push(row);
+    this.trialsDoneCount = trial;
+    return { row, details };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    tf.dispose(this.policy.variables);
+  }
+}
+
+/**
+ * Model-based policy search with particle gradients (docs/algorithms/pipps.md §4.2–4.3) on the
+ * noisy cart-pole swing-up (`cartpole-pilco`, observation noise k·σ_obs, cost on the true state):
+ * runs a `PippsRun` to the end. After every trial `hooks.onTrial` receives the metrics row and the
+ * checkpoint.
+ */
+export async function trainPipps(options: TrainPippsOptions = {}, hooks: TrainPippsHooks = {}): Promise<PippsTrainResult> {
+  const run = new PippsRun(options, hooks.resume);
+  try {
+    while (!run.finished) {
+      const { row } = await run.trial(hooks.onPolicyStep);
+      await hooks.onTrial?.(row, run.checkpoint());
+      if (!run.finished && hooks.shouldStop?.(run.trialsDone)) break;
+    }
+    return { config: run.config, rows: [...run.metricsRows], details: [...run.trialDetails], checkpoint: run.checkpoint(), finished: run.finished };
   } finally {
-    model.dispose();
-    tf.dispose(policy.variables);
+    run.dispose();
   }
 }

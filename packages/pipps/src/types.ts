@@ -1,4 +1,5 @@
 import type { Rng, tf } from '@pathwise/core';
+import type { Estimator } from '@pathwise/estimators';
 
 /**
  * A policy composed with a probabilistic one-step model, seen by the particle rollout:
@@ -68,12 +69,14 @@ export interface StepInput {
 }
 
 /**
- * An estimator plugin for stochastic nodes (spec §5.4): it draws x_{t+1}, records what its
+ * A stochastic node type (docs/algorithms/pipps.md §5.4): it draws x_{t+1}, records what its
  * backward needs, and in the backward pass turns the incoming message into θ-contributions and the
- * message for x_t.
+ * message for x_t. `propagatorFromEstimator` makes one from any registered estimator.
  */
 export interface Propagator {
   readonly name: string;
+  /** The estimator of @pathwise/estimators behind the node (`propagatorFromEstimator`). */
+  readonly estimator?: Estimator<any>;
   /** Whether the loss nodes should send the pathwise cost gradient (LR ignores it). */
   readonly pathwiseCost: boolean;
   /** Returns x_{t+1} (owned by the node; disposed with it) and the node. */

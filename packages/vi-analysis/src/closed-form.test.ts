@@ -1,3 +1,4 @@
+// One file: every closed form is checked against the same quadrature and Monte Carlo helpers.
 import { ConfigError, Rng } from '@pathwise/core';
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,3 +1,5 @@
+// Closed-form single-draw variances of RP and SF (docs/algorithms/vi.md §2). One file: the
+// propositions share the same quadratic-model helpers.
 // Closed-form single-draw variances of the RP and SF ELBO-gradient estimators for a quadratic log
 // joint f(θ) = c0 + gᵀ(θ−μ) + ½(θ−μ)ᵀH(θ−μ) under q = N(μ, diag σ²) (docs/algorithms/vi.md §2). Plain float64 JS:
 // SF terms involve (c0 − b)² with c0 = O(n), which float32 would ruin.

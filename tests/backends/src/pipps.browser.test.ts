@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import '@pathwise/backend-cpu';
 import '@pathwise/backend-webgl';
 import { Rng, tf, useBackend } from '@pathwise/core';
-import { cartpoleSystem, gradientToHost, linearGaussianSystem, pippsGradient, tpPropagator } from '@pathwise/pipps';
+import { cartpoleSystem, gradientToHost, linearGaussianSystem, pippsGradient, makePropagator } from '@pathwise/pipps';
 
 async function tpPass(backend: string, system: 'linear' | 'cartpole') {
   await useBackend(backend);
   const sys = system === 'linear' ? linearGaussianSystem() : cartpoleSystem({ seed: 3, scale: 0.141 });
   const before = tf.memory().numTensors;
-  const result = pippsGradient(sys, { particles: 64, horizon: system === 'linear' ? 10 : 5, rng: new Rng(11), propagator: tpPropagator() });
+  const result = pippsGradient(sys, { particles: 64, horizon: system === 'linear' ? 10 : 5, rng: new Rng(11), propagator: makePropagator('tp') });
   const flat = Array.from(gradientToHost(result.gradients));
   tf.dispose(result.gradients);
   const leaked = tf.memory().numTensors - before;

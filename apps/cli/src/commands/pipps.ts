@@ -22,6 +22,7 @@ import {
   CHAOS_METHODS,
   CHAOS_SYSTEMS,
   chaosStudy,
+  makePropagator,
   MODEL_NAMES,
   PIPPS_METRICS_COLUMNS,
   PROPAGATOR_NAMES,
@@ -68,15 +69,16 @@ export function registerPippsCommand(program: Command): void {
 
   pipps
     .command('chaos')
-    .description('Gradient variance vs horizon for RP, LR and TP with a fixed policy and model; writes variance.csv, summary.json, variance.svg')
+    .description('Gradient variance vs horizon for RP, LR and TP (or any registered estimator) with a fixed policy and model; writes variance.csv, summary.json, variance.svg')
     .requiredOption('--system <name>', `${CHAOS_SYSTEMS.join('|')}`)
+    .option('--methods <list>', 'comma-separated estimators: rp, lr (lr-loo), tp, gr or any registered estimator', CHAOS_METHODS.join(','))
     .option('--scale <s>', 'rnn: the gain β (default 2.4); cartpole/double-pendulum: policy weight scale s, w ~ U(-s, s) (default 1/√50)')
     .option('--horizons <list>', 'comma-separated horizons', '5,10,20,30')
     .option('--particles <n>', 'particles per gradient estimate', '100')
     .option('--repeats <n>', 'independent gradient estimates per horizon and method', '20')
     .requiredOption('--out <dir>', 'output directory')
     .option('--json', 'print the summary as JSON')
-    .action(async (flags: { system: string; scale?: string; horizons: string; particles: string; repeats: string; out: string }, command: Command) => {
+    .action(async (flags: { system: string; scale?: string; methods: string; horizons: string; particles: string; repeats: string; out: string }, command: Command) => {
       const { json, backend, seed } = globalOptions(command);
       if (!CHAOS_SYSTEMS.includes(flags.system as ChaosSystemName)) throw new ConfigError('--system', flags.system, CHAOS_SYSTEMS.join(', '));
       const system = flags.system as ChaosSystemName;
@@ -85,9 +87,12 @@ export function registerPippsCommand(program: Command): void {
       const horizons = parseIntegerList('--horizons', flags.horizons);
       const particles = parsePositiveInteger('--particles', flags.particles, 2);
       const repeats = parsePositiveInteger('--repeats', flags.repeats, 2);
+      const methods = flags.methods.split(',').map((m) => m.trim());
+      if (methods.some((m) => m.length === 0) || new Set(methods).size !== methods.length) throw new ConfigError('--methods', flags.methods, 'comma-separated distinct estimator names, e.g. rp,lr,tp');
+      methods.forEach((m) => makePropagator(m)); // unknown names and estimators the tape cannot run fail here
       const active = await setupBackend(backend);
       mkdirSync(flags.out, { recursive: true });
-      const progress = new Progress(horizons.length * CHAOS_METHODS.length, `pipps chaos ${system}`, json);
+      const progress = new Progress(horizons.length * methods.length, `pipps chaos ${system}`, json);
       const start = performance.now();
       const rows = chaosStudy({
         system,
@@ -96,6 +101,7 @@ export function registerPippsCommand(program: Command): void {
         particles,
         repeats,
         seed,
+        methods,
         onCell: (done) => progress.tick(done),
       });
       progress.done();
@@ -108,6 +114,7 @@ export function registerPippsCommand(program: Command): void {
         horizons,
         particles,
         repeats,
+        methods,
         seed,
         backend: active,
         wall_s: wallSeconds,
@@ -122,7 +129,7 @@ export function registerPippsCommand(program: Command): void {
           xLabel: 'horizon T',
           yLabel: 'trace of gradient covariance (log)',
           logY: true,
-          series: CHAOS_METHODS.map((method) => {
+          series: methods.map((method) => {
             const own = rows.filter((r) => r.method === method);
             return { name: method.toUpperCase(), x: own.map((r) => r.T), y: own.map((r) => r.trace_var) };
           }),

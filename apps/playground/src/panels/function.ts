@@ -1,12 +1,13 @@
 // Panel 1: GI-PPO, PPO, RP and LR+RP on a function problem: reward curves, α and OORR, and for 1-D
 // problems the landscape with sampled actions and α-policy targets (GI-PPO paper, Fig. 1).
 import { csvHeader, csvRow, METRICS_BASE_COLUMNS, metricsColumns } from '@pathwise/report';
-import type { FunctionAlgo, FunctionEnvName, FunctionJob, JobEvent, Row } from '../protocol.js';
+import type { Catalogue, FunctionAlgo, FunctionEnvName, FunctionJob, JobEvent, Row } from '../protocol.js';
 import { checkboxes, field, formValues, h, numberInput, select } from '../ui/dom.js';
 import { emptyChart, landscapeChart, lineChart } from '../ui/charts.js';
 import type { Panel } from './panel.js';
 
-export const ALGO_LABELS: Record<string, string> = { gippo: 'GI-PPO', ppo: 'PPO', rp: 'RP', lrp: 'LR+RP' };
+/** Display names of the built-ins; any other registered algorithm shows under its own name. */
+export const ALGO_LABELS: Record<string, string> = { gippo: 'GI-PPO', ppo: 'PPO', rp: 'RP', lrp: 'LR+RP', lr: 'LR', pg: 'pg (RP estimator)' };
 
 /** Metric rows per run, shared with the cart-pole panel. */
 export class RunLog {
@@ -44,12 +45,12 @@ export class RunLog {
   }
 }
 
-export function functionPanel(): Panel {
+export function functionPanel(catalogue: Pick<Catalogue, 'algorithms'>): Panel {
   const form = h(
     'form',
     { class: 'settings' },
     field('problem', select('env', [['dejong', 'De Jong 1-D'], ['ackley', 'Ackley 1-D'], ['dejong64', 'De Jong 64-D'], ['ackley64', 'Ackley 64-D']], 'dejong')),
-    field('algorithms', checkboxes('algos', Object.entries(ALGO_LABELS), ['gippo', 'ppo'])),
+    field('algorithms', checkboxes('algos', catalogue.algorithms.map((name): [string, string] => [name, ALGO_LABELS[name] ?? name]), ['gippo', 'ppo'])),
     field('seed', numberInput('seed', 1, { min: 0, step: 1 })),
     field('epochs', numberInput('epochs', 200, { min: 1, step: 1 })),
     field('actors', select('actors', ['8', '16', '32', '64'].map((v) => [v, v]), '64'), 'parallel samples per epoch (numActors)'),

@@ -1,3 +1,4 @@
+// One file: the physics envs share the float64 reference integrators written below.
 // Each env against an independent float64 re-implementation written from the reference's equations
 // (the spec formulas for PILCO, the textbook double-pendulum formula, the reference's argmin-based IDM).
 import { beforeAll, describe, expect, it } from 'vitest';

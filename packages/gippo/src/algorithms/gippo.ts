@@ -1,6 +1,5 @@
 import { Adam, RunningMeanStd, parametersOf, tf } from '@pathwise/core';
 import { checkNodeEstimator, isBuiltinEstimator, nodeBackward, type Estimator } from '@pathwise/estimators';
-import { configuredEstimator } from '../estimator-config.js';
 import type { EpochBatch, OnPolicyTrainer, PolicyUpdateSpec } from '../trainer.js';
 import { actorMajor, readHostRecords, type RolloutHooks } from '../trainer.js';
 import type { Normalisers } from '../rollout.js';
@@ -112,12 +111,7 @@ export async function gippoAlphaStep(trainer: OnPolicyTrainer, gi: GippoState, a
       const nlpAlpha = negLogProb(batch.actions, mean!, logStd!);
       const ratio = tf.exp(tf.minimum(tf.sub(nlpOld, nlpAlpha), 16));
       const outOfRange = tf.logicalOr(tf.less(ratio, 1 - config.eClip), tf.greater(ratio, 1 + config.eClip));
-      const stats = tf.stack([
-        tf.exp(tf.min(logDet)),
-        tf.exp(tf.max(logDet)),
-        tf.mean(tf.cast(outOfRange, 'float32')),
-        tf.sum(tf.mul(batch.advantages, tf.sub(ratio, 1))),
-      ]);
+      const stats = tf.stack([tf.exp(tf.min(logDet)), tf.exp(tf.max(logDet)), tf.mean(tf.cast(outOfRange, 'float32')), tf.sum(tf.mul(batch.advantages, tf.sub(ratio, 1)))]);
       return { stats, nlpAlpha: tf.keep(nlpAlpha) };
     });
     const [detMin, detMax, oorr, bias] = Array.from(await out.stats.data());
@@ -160,9 +154,7 @@ export function alphaRegressionLoss(trainer: OnPolicyTrainer, batch: Pick<EpochB
  */
 export async function gippoPpoLoss(trainer: OnPolicyTrainer, batch: PpoBatch): Promise<MinibatchLoss> {
   const ranges = minibatchRanges(batch.obs.shape[0]!, trainer.config.minibatchSize);
-  const flags = tf.tidy(() =>
-    tf.stack(ranges.map((range) => tf.cast(tf.any(tf.greater(tf.abs(tf.sub(sliceRows(batch.nlpOld, range), sliceRows(batch.nlpAlpha!, range))), 4)), 'float32'))),
-  );
+  const flags = tf.tidy(() => tf.stack(ranges.map((range) => tf.cast(tf.any(tf.greater(tf.abs(tf.sub(sliceRows(batch.nlpOld, range), sliceRows(batch.nlpAlpha!, range))), 4)), 'float32'))));
   const fallback = Array.from(await flags.data()).map((f) => f === 1);
   flags.dispose();
   return (k) =>
@@ -195,61 +187,62 @@ export function estimatedActionGradients(estimator: Estimator<any>, batch: Epoch
  * GI-PPO (docs/algorithms/gippo.md §2.6) as a policy update: the rollout with the graph and the analytic
  * action gradients, the α-regression before the critic, then PPO towards the virtual policy.
  */
-export const gippoUpdate: PolicyUpdateSpec = {
-  differentiableEnv: true,
-  ppoActor: true,
-  criticScheduled: true,
-  create(trainer) {
-    const { config } = trainer;
-    const estimator = configuredEstimator(config);
-    checkNodeEstimator(estimator, ACTION_NODE);
-    const passThrough = isBuiltinEstimator(estimator, 'rp');
-    const [b1, b2] = config.betas as [number, number];
-    const alphaAdam = new Adam(parametersOf(trainer.actor), { lr: config.alphaLr, betas: [b1, b2], maxGradNorm: config.gradNorm });
-    const gi: GippoState = { alpha: config.alpha, lrAlpha: config.alphaLr, biasRms: new RunningMeanStd(1) };
-    const stage: PpoRate = { lr: config.actorLr };
-    let analytic: tf.Tensor2D | undefined;
-    let ppoBatch: PpoBatch | undefined;
-    return {
-      failOnNonFiniteLoss: false,
-      live: () => ({ alpha: gi.alpha, lr_alpha: gi.lrAlpha }),
-      actorLr: () => stage.lr,
-      async rollout(norm) {
-        const out = await gippoRollout(trainer, norm, estimator.designsNoise ? { designNoise: (noise) => estimator.designNoise(noise, 0) } : {});
-        // The reference's estimator is RP: its action gradients are ∂A/∂u as they are (no extra ops).
-        analytic = passThrough ? out.actionGradients : estimatedActionGradients(estimator, out.batch, out.actionGradients);
-        if (analytic !== out.actionGradients) out.actionGradients.dispose();
-        return { batch: out.batch, actorLoss: Number.NaN, metrics: {} };
-      },
-      async beforeCritic(batch) {
-        const step = await gippoAlphaStep(trainer, gi, alphaAdam, batch, analytic!);
-        analytic!.dispose();
-        analytic = undefined;
-        ppoBatch = step.ppoBatch;
-        return step.metrics;
-      },
-      async afterCritic() {
-        const batch = ppoBatch!;
-        ppoBatch = undefined;
-        try {
-          return await stablePpo(trainer, stage, batch, await gippoPpoLoss(trainer, batch));
-        } finally {
-          Object.values(batch).forEach((v) => v instanceof tf.Tensor && v.dispose());
-        }
-      },
-      state: async () => ({ ppoLr: stage.lr, alpha: gi.alpha, lrAlpha: gi.lrAlpha, biasRms: gi.biasRms.state(), alphaAdam: await alphaAdam.state() }),
-      load(raw) {
-        const state = raw as { ppoLr: number; alpha: number; lrAlpha: number; biasRms: ReturnType<RunningMeanStd['state']>; alphaAdam: Awaited<ReturnType<Adam['state']>> };
-        stage.lr = state.ppoLr;
-        gi.alpha = state.alpha;
-        gi.lrAlpha = state.lrAlpha;
-        gi.biasRms.load(state.biasRms);
-        alphaAdam.load(state.alphaAdam);
-      },
-      dispose() {
-        alphaAdam.dispose();
-        analytic?.dispose();
-      },
-    };
-  },
-};
+export function gippoUpdate(estimator: Estimator<any>): PolicyUpdateSpec {
+  checkNodeEstimator(estimator, ACTION_NODE);
+  return {
+    differentiableEnv: true,
+    ppoActor: true,
+    criticScheduled: true,
+    create(trainer) {
+      const { config } = trainer;
+      const passThrough = isBuiltinEstimator(estimator, 'rp');
+      const [b1, b2] = config.betas as [number, number];
+      const alphaAdam = new Adam(parametersOf(trainer.actor), { lr: config.alphaLr, betas: [b1, b2], maxGradNorm: config.gradNorm });
+      const gi: GippoState = { alpha: config.alpha, lrAlpha: config.alphaLr, biasRms: new RunningMeanStd(1) };
+      const stage: PpoRate = { lr: config.actorLr };
+      let analytic: tf.Tensor2D | undefined;
+      let ppoBatch: PpoBatch | undefined;
+      return {
+        failOnNonFiniteLoss: false,
+        live: () => ({ alpha: gi.alpha, lr_alpha: gi.lrAlpha }),
+        actorLr: () => stage.lr,
+        async rollout(norm) {
+          const out = await gippoRollout(trainer, norm, estimator.designsNoise ? { designNoise: (noise) => estimator.designNoise(noise, 0) } : {});
+          // The reference's estimator is RP: its action gradients are ∂A/∂u as they are (no extra ops).
+          analytic = passThrough ? out.actionGradients : estimatedActionGradients(estimator, out.batch, out.actionGradients);
+          if (analytic !== out.actionGradients) out.actionGradients.dispose();
+          return { batch: out.batch, actorLoss: Number.NaN, metrics: {} };
+        },
+        async beforeCritic(batch) {
+          const step = await gippoAlphaStep(trainer, gi, alphaAdam, batch, analytic!);
+          analytic!.dispose();
+          analytic = undefined;
+          ppoBatch = step.ppoBatch;
+          return step.metrics;
+        },
+        async afterCritic() {
+          const batch = ppoBatch!;
+          ppoBatch = undefined;
+          try {
+            return await stablePpo(trainer, stage, batch, await gippoPpoLoss(trainer, batch));
+          } finally {
+            Object.values(batch).forEach((v) => v instanceof tf.Tensor && v.dispose());
+          }
+        },
+        state: async () => ({ ppoLr: stage.lr, alpha: gi.alpha, lrAlpha: gi.lrAlpha, biasRms: gi.biasRms.state(), alphaAdam: await alphaAdam.state() }),
+        load(raw) {
+          const state = raw as { ppoLr: number; alpha: number; lrAlpha: number; biasRms: ReturnType<RunningMeanStd['state']>; alphaAdam: Awaited<ReturnType<Adam['state']>> };
+          stage.lr = state.ppoLr;
+          gi.alpha = state.alpha;
+          gi.lrAlpha = state.lrAlpha;
+          gi.biasRms.load(state.biasRms);
+          alphaAdam.load(state.alphaAdam);
+        },
+        dispose() {
+          alphaAdam.dispose();
+          analytic?.dispose();
+        },
+      };
+    },
+  };
+}

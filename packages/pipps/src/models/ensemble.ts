@@ -17,7 +17,7 @@ export interface EnsembleOptions {
   minLogVariance?: number;
 }
 
-const ENSEMBLE_DEFAULTS: Required<EnsembleOptions> = {
+export const ENSEMBLE_DEFAULTS: Required<EnsembleOptions> = {
   members: 5,
   hidden: [64, 64],
   activation: 'tanh',
@@ -27,7 +27,7 @@ const ENSEMBLE_DEFAULTS: Required<EnsembleOptions> = {
   maxLogVariance: 0.5,
   minLogVariance: -10,
 };
-const ENSEMBLE_SCHEMA: ConfigSchema = {
+export const ENSEMBLE_SCHEMA: ConfigSchema = {
   members: { type: 'integer', min: 1 },
   hidden: { type: 'number[]' },
   activation: { type: 'string' },

@@ -36,8 +36,8 @@ export interface GpOptions {
   variancePoints?: number;
 }
 
-const GP_DEFAULTS: Required<GpOptions> = { steps: 100, lr: 0.1, noiseFloor: 1e-6, varianceJitter: 1e-6, inducingPoints: 100, variancePoints: 50 };
-const GP_SCHEMA: ConfigSchema = {
+export const GP_DEFAULTS: Required<GpOptions> = { steps: 100, lr: 0.1, noiseFloor: 1e-6, varianceJitter: 1e-6, inducingPoints: 100, variancePoints: 50 };
+export const GP_SCHEMA: ConfigSchema = {
   steps: { type: 'integer', min: 0 },
   lr: { type: 'number', min: Number.MIN_VALUE },
   noiseFloor: { type: 'number', min: Number.MIN_VALUE },
