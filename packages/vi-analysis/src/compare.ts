@@ -67,6 +67,8 @@ export interface ComparedInfo {
   prediction: string | null;
   /** Whether the estimator has a sampling design (its draws are shaped, e.g. antithetic pairs). */
   designsNoise: boolean;
+  /** Whether it transforms the draws across samples (e.g. Gaussian resampling `gr`). */
+  transformsDraws: boolean;
   stateful: boolean;
 }
 
@@ -103,7 +105,8 @@ export const COMPARE_DESCRIPTION =
   'at the initial point and at the VI optimum, every estimator on the same standard-normal draws. ' +
   'empirical: the sample variance over N draws of the per-sample contributions each estimator returns (ELBO-gradient terms in mu and log sigma; ' +
   'on the joint objective the entropy gradient is added analytically); se: its standard error from the 4th moment, which assumes independent draws. ' +
-  'For an estimator with a sampling design (estimators[].designsNoise, e.g. antithetic pairs) the design shapes the draws within each chunk, so they are not independent: ' +
+  'For an estimator with a sampling design or a cross-sample transform of the draws (estimators[].designsNoise, e.g. antithetic pairs; estimators[].transformsDraws, e.g. gr) ' +
+  'the draws within each chunk are not independent: ' +
   'its column is the variance of its per-sample contributions as it returns them, not S times the variance of its S-sample estimate. ' +
   'A design that only pairs the draws shows the marginal single-draw variance (the gain from the pairing is in their covariance, which is not shown); ' +
   'an estimator that returns pair-averaged contributions shows the variance of the pair average; its se is optimistic either way. ' +
@@ -239,6 +242,7 @@ function info(column: string, name: string, objective: ViObjective, estimator: E
     ...(baseline ? { baseline } : {}),
     prediction,
     designsNoise: estimator?.designsNoise ?? false,
+    transformsDraws: typeof estimator?.transform === 'function',
     stateful: estimator?.stateful ?? false,
   };
 }
