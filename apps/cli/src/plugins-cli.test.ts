@@ -85,6 +85,34 @@ describe('vi', () => {
     expect(Object.keys(out.exact_gradient).sort()).toEqual(['logsigma', 'mu', 'sigma_elbo', 'sigma_expectation']);
   });
 
+  it('compare --estimators: any registered estimators; no closed form gives null in JSON and empty CSV cells; unknown names list the registered ones', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'pathwise-vi-')), 'compare');
+    const out = json('vi', 'compare', '--model', 'logreg', '--data', 'diabetes', '--samples', '400', '--steps', '20', '--estimators', 'rp,lr-loo,tp', '--backend', 'cpu', '--out', dir, '--json');
+    expect(out.reference).toBe('rp');
+    expect(out.estimators.map((e: { column: string; prediction: string | null }) => [e.column, e.prediction === null])).toEqual([
+      ['rp', false],
+      ['lr-loo', true],
+      ['tp', true],
+    ]);
+    expect(out.description).toMatch(/sampling design/);
+    const groups = out.points.flatMap((p: { groups: Array<{ estimator: string; ratioPredictedMean: number | null; ratioEmpiricalMean: number }> }) => p.groups);
+    expect(new Set(groups.map((g: { estimator: string }) => g.estimator))).toEqual(new Set(['lr-loo', 'tp']));
+    for (const g of groups) {
+      expect(g.ratioPredictedMean).toBeNull();
+      expect(g.ratioEmpiricalMean).toBeGreaterThan(0);
+    }
+    const [header, first] = readFileSync(join(dir, 'coordinates.csv'), 'utf8').split('\n') as [string, string];
+    const cells = Object.fromEntries(header.split(',').map((column, i) => [column, first.split(',')[i]]));
+    expect(Number(cells.rp_predicted)).toBeGreaterThan(0);
+    expect(cells['lr-loo_predicted']).toBe('');
+    expect(cells.tp_predicted).toBe('');
+    expect(Number(cells['lr-loo_empirical'])).toBeGreaterThan(0);
+
+    const unknown = run('vi', 'compare', '--estimators', 'rp,no-such-estimator');
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/Unknown estimator 'no-such-estimator'\. Registered: .*lr-loo.*rp.*sf-elbo, sf-joint, tp/);
+  });
+
   it('mohamed writes its summary, tables and plots', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'pathwise-vi-')), 'mohamed');
     const r = run('vi', 'mohamed', '--out', dir, '--backend', 'cpu');

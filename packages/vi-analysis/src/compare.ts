@@ -1,42 +1,78 @@
-// Empirical RP vs SF gradient variances on a model, with the quadratic-approximation prediction
-// beside each (docs/algorithms/vi.md §3.2), at the initial point and at the VI optimum.
+// Empirical single-draw variances of any registered ELBO-gradient estimators on a model, with the
+// quadratic-approximation prediction beside each where a closed form exists (docs/algorithms/vi.md §3.2),
+// at the initial point and at the VI optimum.
+// One file because the column resolution (which estimator, objective, baseline and closed form a column
+// name means) and the tables built from it are one contract: the default columns' numbers and names
+// must stay those of the paper's comparison, and splitting them would put that contract in two places.
 import { ConfigError, type Rng } from '@pathwise/core';
+import { isBuiltinEstimator, type Estimator } from '@pathwise/estimators';
 import { rpVariances, sfVariances, type ComponentVariances, type Quadratic } from './closed-form.js';
 import { classificationData, regressionData, type Dataset } from './datasets.js';
 import { fitMeanField, estimateElbo, type FitResult } from './fit.js';
 import { bayesianNeuralNetwork, logisticRegression, quadraticApproximation, type Model } from './models.js';
-import { columnMoments, estimateOptimalBaselines, viGradientDraws, type ViEstimator } from './vi-gradients.js';
+import { columnMoments, estimateOptimalBaselines, getViEstimator, viGradientDraws, type ViEstimator, type ViObjective } from './vi-gradients.js';
 
-/** The estimators compared: RP, SF-joint and SF-elbo, each SF without (b = 0) and with the optimal baseline. */
+/** The default comparison: RP, SF-joint and SF-elbo, each SF without (b = 0) and with the optimal baseline. */
 export const COMPARED = ['rp', 'sf_joint', 'sf_joint_opt', 'sf_elbo', 'sf_elbo_opt'] as const;
-export type ComparedEstimator = (typeof COMPARED)[number];
+/** A column of the default comparison (each has a closed-form prediction). */
+export type DefaultColumn = (typeof COMPARED)[number];
+/** A column of a comparison: a default column or any compared estimator's name (an open set). */
+export type ComparedEstimator = string;
+
+/**
+ * One estimator to compare: a default column (`sf_joint_opt`, …), a VI preset (`sf-joint`, `sf-elbo`:
+ * b = 0), a registered estimator name with an optional objective suffix (`lr-loo@elbo`), an Estimator
+ * object, or `{ estimator, objective?, column? }`.
+ */
+export type CompareEntry = string | Estimator<any> | { estimator: ViEstimator; objective?: ViObjective; column?: string };
+
+/** Predicted values: numbers for the default columns, `null` where an estimator has no closed form. */
+export type Predicted<K extends string> = [K] extends [DefaultColumn] ? number : number | null;
 
 /** One coordinate of one parameter block: empirical single-draw variance (± SE) and the prediction. */
-export interface CoordinateRow {
+export interface CoordinateRow<K extends string = string> {
   param: 'mu' | 'logsigma';
   index: number;
   name: string;
   group: string;
-  empirical: Record<ComparedEstimator, number>;
-  se: Record<ComparedEstimator, number>;
-  predicted: Record<ComparedEstimator, number>;
+  empirical: Record<K, number>;
+  se: Record<K, number>;
+  predicted: Record<K, Predicted<K>>;
 }
 
-/** Ratios Var_SF / Var_RP over a coordinate group. */
-export interface GroupSummary {
+/** Ratios Var_estimator / Var_reference over a coordinate group (the reference is the first column: RP by default). */
+export interface GroupSummary<K extends string = string> {
   param: 'mu' | 'logsigma';
   group: string;
   coordinates: number;
-  estimator: Exclude<ComparedEstimator, 'rp'>;
+  estimator: K;
   ratioEmpiricalMean: number;
   ratioEmpiricalMin: number;
   ratioEmpiricalMax: number;
-  ratioPredictedMean: number;
-  /** Mean over the group of |empirical − predicted| / predicted for RP: how good the quadratic picture is. */
-  rpPredictionError: number;
+  /** null when the estimator or the reference has no prediction. */
+  ratioPredictedMean: Predicted<K>;
+  /** Mean over the group of |empirical − predicted| / predicted for RP: how good the quadratic picture is (null without a predicted `rp` column). */
+  rpPredictionError: Predicted<K>;
 }
 
-export interface PointComparison {
+/** What a column holds. */
+export interface ComparedInfo {
+  column: string;
+  /** The estimator's name (registered, a VI preset, or an Estimator object's). */
+  estimator: string;
+  objective: ViObjective;
+  /** The presets' constant baseline: b = 0 or the pilot-estimated optimal one. */
+  baseline?: 'zero' | 'optimal';
+  /** The closed form behind the predicted values, or null. */
+  prediction: string | null;
+  /** Whether the estimator has a sampling design (its draws are shaped, e.g. antithetic pairs). */
+  designsNoise: boolean;
+  /** Whether it transforms the draws across samples (e.g. Gaussian resampling `gr`). */
+  transformsDraws: boolean;
+  stateful: boolean;
+}
+
+export interface PointComparison<K extends string = string> {
   point: 'init' | 'optimum';
   mu: number[];
   sigma: number[];
@@ -44,24 +80,47 @@ export interface PointComparison {
   quadratic: { c0: number; gradNorm: number };
   /** Baselines used by the *_opt rows (estimated from independent pilot draws). */
   baselines: { joint: { mu: number[]; sigma: number[] }; elbo: { mu: number[]; sigma: number[] } };
-  rows: CoordinateRow[];
-  summary: GroupSummary[];
+  rows: CoordinateRow<K>[];
+  summary: GroupSummary<K>[];
 }
 
-export interface ModelComparison {
+export interface ModelComparison<K extends string = string> {
   model: string;
   data: string;
   dim: number;
   draws: number;
   fit: Omit<FitResult, 'mu' | 'sigma'>;
-  points: PointComparison[];
+  points: PointComparison<K>[];
+  /** The columns, in order. */
+  estimators: ComparedInfo[];
+  /** The column the group ratios divide by (the first). */
+  reference: string;
+  /** What the columns mean (see COMPARE_DESCRIPTION). */
+  description: string;
 }
+
+/** What the empirical, se and predicted columns mean; written into every comparison. */
+export const COMPARE_DESCRIPTION =
+  'Per-coordinate single-draw variances of ELBO-gradient estimators in mean-field Gaussian VI (docs/algorithms/vi.md §3.2), ' +
+  'at the initial point and at the VI optimum, every estimator on the same standard-normal draws. ' +
+  'empirical: the sample variance over N draws of the per-sample contributions each estimator returns (ELBO-gradient terms in mu and log sigma; ' +
+  'on the joint objective the entropy gradient is added analytically); se: its standard error from the 4th moment, which assumes independent draws. ' +
+  'For an estimator with a sampling design or a cross-sample transform of the draws (estimators[].designsNoise, e.g. antithetic pairs; estimators[].transformsDraws, e.g. gr) ' +
+  'the draws within each chunk are not independent: ' +
+  'its column is the variance of its per-sample contributions as it returns them, not S times the variance of its S-sample estimate. ' +
+  'A design that only pairs the draws shows the marginal single-draw variance (the gain from the pairing is in their covariance, which is not shown); ' +
+  'an estimator that returns pair-averaged contributions shows the variance of the pair average; its se is optimistic either way. ' +
+  'predicted: the closed form at the quadratic approximation of the log joint at mu (vi.md §2: Prop. A for RP, Prop. B for the constant-baseline score function, §2.8 on the elbo objective), ' +
+  'null (an empty cell) for an estimator without a closed form. Group ratios divide by the reference column (the first listed); ' +
+  'rp_prediction_error is the mean relative error of the rp prediction (null without a predicted rp column). A stateful estimator starts each chunk of draws from its initial state.';
 
 export interface CompareOptions {
   /** 'logreg' (Bayesian logistic regression) or 'bnn' (Bayesian neural network regression), or a Model. */
   model: 'logreg' | 'bnn' | Model;
   /** A shipped data set name ('breast-cancer', 'diabetes') or a prepared Dataset. */
   data: string | Dataset;
+  /** What to compare (default COMPARED); the first is the reference of the group ratios. */
+  estimators?: readonly CompareEntry[];
   /** Single-draw estimates per estimator and point (default 20000). */
   samples?: number;
   rng: Rng;
@@ -86,12 +145,117 @@ export function resolveModel(model: CompareOptions['model'], data: string | Data
   throw new ConfigError('model', model, "'logreg', 'bnn' or a Model");
 }
 
+type Baselines = PointComparison['baselines'];
+
+/** A column resolved: how to draw it and how to predict it. */
+interface Setting {
+  info: ComparedInfo;
+  estimator: ViEstimator;
+  predict: ((q: Quadratic, sigma: number[], baselines: Baselines) => ComponentVariances) | null;
+}
+
+const OBJECTIVE_SUFFIX = /@(joint|elbo)$/;
+
+/** The columns of a comparison, checked up front (an unknown name lists the registered estimators). */
+export function resolveCompared(entries: readonly CompareEntry[] = COMPARED): ComparedInfo[] {
+  return resolveSettings(entries).map((s) => s.info);
+}
+
+function resolveSettings(entries: readonly CompareEntry[]): Setting[] {
+  if (entries.length === 0) throw new ConfigError('estimators', entries, 'at least one estimator');
+  const settings = entries.map(resolveEntry);
+  const seen = new Set<string>();
+  for (const s of settings) {
+    if (seen.has(s.info.column)) throw new ConfigError('estimators', s.info.column, 'each column once (give a `column` name to tell two apart)');
+    seen.add(s.info.column);
+  }
+  return settings;
+}
+
+function resolveEntry(entry: CompareEntry): Setting {
+  if (typeof entry === 'string') {
+    const preset = defaultColumn(entry);
+    if (preset) return preset;
+    const match = OBJECTIVE_SUFFIX.exec(entry);
+    const name = match ? entry.slice(0, match.index) : entry;
+    return estimatorSetting(entry, name, match ? (match[1] as ViObjective) : undefined);
+  }
+  if ('definition' in entry) return estimatorSetting(entry.name, entry, undefined);
+  const column = entry.column ?? (typeof entry.estimator === 'string' ? entry.estimator : entry.estimator.name) + (entry.objective ? `@${entry.objective}` : '');
+  return estimatorSetting(column, entry.estimator, entry.objective);
+}
+
+/** The five default columns (today's comparison, numbers and names unchanged). */
+function defaultColumn(column: string): Setting | undefined {
+  const sf = (variant: ViObjective, optimal: boolean): Setting => ({
+    info: info(column, variant === 'joint' ? 'sf-joint' : 'sf-elbo', variant, undefined, optimal ? 'optimal' : 'zero', `Prop. B${variant === 'elbo' ? ' on h (vi.md §2.8)' : ' (vi.md §2.4)'}`),
+    estimator: variant === 'joint' ? 'sf-joint' : 'sf-elbo',
+    predict: (q, sigma, b) => sfVariances(q, sigma, optimal ? b[variant] : 0, variant),
+  });
+  switch (column) {
+    case 'rp':
+      return estimatorSetting('rp', 'rp', 'joint');
+    case 'sf_joint':
+      return sf('joint', false);
+    case 'sf_joint_opt':
+      return sf('joint', true);
+    case 'sf_elbo':
+      return sf('elbo', false);
+    case 'sf_elbo_opt':
+      return sf('elbo', true);
+    default:
+      return undefined;
+  }
+}
+
+/** A registered estimator, a VI preset (b = 0) or an Estimator object; predicted only where a closed form is known. */
+function estimatorSetting(column: string, spec: ViEstimator, objectiveOverride: ViObjective | undefined): Setting {
+  if (typeof spec === 'string' && (spec === 'sf-joint' || spec === 'sf-elbo')) {
+    const objective = objectiveOverride ?? (spec === 'sf-elbo' ? 'elbo' : 'joint');
+    return {
+      info: info(column, spec, objective, undefined, 'zero', `Prop. B${objective === 'elbo' ? ' on h (vi.md §2.8)' : ' (vi.md §2.4)'}`),
+      estimator: spec,
+      predict: (q, sigma) => sfVariances(q, sigma, 0, objective),
+    };
+  }
+  const estimator = typeof spec === 'string' ? getViEstimator(spec) : spec;
+  const objective = objectiveOverride ?? 'joint';
+  // Closed forms exist for the built-in RP on the joint objective (Prop. A) and the score function with
+  // b = 0 (Prop. B; §2.8 on h). Anything else, including RP on h ("sticking the landing"), gets null.
+  let predict: Setting['predict'] = null;
+  let prediction: string | null = null;
+  if (isBuiltinEstimator(estimator, 'rp') && objective === 'joint') {
+    predict = (q, sigma) => rpVariances(q, sigma);
+    prediction = 'Prop. A (vi.md §2.3)';
+  } else if (isBuiltinEstimator(estimator, 'lr') || isBuiltinEstimator(estimator, 'lr-constant')) {
+    predict = (q, sigma) => sfVariances(q, sigma, 0, objective);
+    prediction = `Prop. B with b = 0${objective === 'elbo' ? ' on h (vi.md §2.8)' : ' (vi.md §2.4)'}`;
+  }
+  return { info: info(column, typeof spec === 'string' ? spec : estimator.name, objective, estimator, undefined, prediction), estimator: spec, predict };
+}
+
+function info(column: string, name: string, objective: ViObjective, estimator: Estimator<any> | undefined, baseline: 'zero' | 'optimal' | undefined, prediction: string | null): ComparedInfo {
+  return {
+    column,
+    estimator: name,
+    objective,
+    ...(baseline ? { baseline } : {}),
+    prediction,
+    designsNoise: estimator?.designsNoise ?? false,
+    transformsDraws: typeof estimator?.transform === 'function',
+    stateful: estimator?.stateful ?? false,
+  };
+}
+
 /**
  * Fits the VI posterior with RP + Adam, then at the initial point and at the optimum draws
  * `samples` single-draw estimates per estimator and tabulates per-coordinate variances with the
- * quadratic-approximation prediction (closed forms of vi.md §2 at (f(μ), ∇f(μ), ∇²f(μ))).
+ * quadratic-approximation prediction (closed forms of vi.md §2 at (f(μ), ∇f(μ), ∇²f(μ))) where one exists.
  */
+export async function compareOnModel(options: CompareOptions & { estimators?: undefined }): Promise<ModelComparison<DefaultColumn>>;
+export async function compareOnModel(options: CompareOptions): Promise<ModelComparison>;
 export async function compareOnModel(options: CompareOptions): Promise<ModelComparison> {
+  const settings = resolveSettings(options.estimators ?? COMPARED);
   const { model, data } = resolveModel(options.model, options.data);
   const samples = options.samples ?? 20000;
   const pilot = options.pilotSamples ?? Math.max(1000, Math.floor(samples / 4));
@@ -112,62 +276,71 @@ export async function compareOnModel(options: CompareOptions): Promise<ModelComp
     ['optimum', { mu: fit.mu, sigma: fit.sigma }],
   ] as const) {
     options.onProgress?.(label);
-    points.push(await comparePoint(model, label, at.mu, at.sigma, samples, pilot, rng.fork(label === 'init' ? 2 : 3)));
+    points.push(await comparePoint(model, settings, label, at.mu, at.sigma, samples, pilot, rng.fork(label === 'init' ? 2 : 3)));
   }
   const { mu: _mu, sigma: _sigma, ...fitInfo } = fit;
-  return { model: model.name, data: data.name, dim: model.dim, draws: samples, fit: fitInfo, points };
+  return {
+    model: model.name,
+    data: data.name,
+    dim: model.dim,
+    draws: samples,
+    fit: fitInfo,
+    points,
+    estimators: settings.map((s) => s.info),
+    reference: settings[0]!.info.column,
+    description: COMPARE_DESCRIPTION,
+  };
 }
 
-async function comparePoint(model: Model, point: 'init' | 'optimum', mu: number[], sigma: number[], samples: number, pilot: number, rng: Rng): Promise<PointComparison> {
+async function comparePoint(model: Model, settings: Setting[], point: 'init' | 'optimum', mu: number[], sigma: number[], samples: number, pilot: number, rng: Rng): Promise<PointComparison> {
   const q: Quadratic = model.quadraticAt ? model.quadraticAt(mu) : await quadraticApproximation(model.logJoint, mu);
   const logJoint = model.logJoint;
   const joint = await estimateOptimalBaselines({ logJoint, mu, sigma, variant: 'joint', draws: pilot, rng: rng.fork(10) });
   const elbo = await estimateOptimalBaselines({ logJoint, mu, sigma, variant: 'elbo', draws: pilot, rng: rng.fork(11) });
-  const settings: Record<ComparedEstimator, { estimator: ViEstimator; baseline: number | { mu: number[]; sigma: number[] }; predicted: ComponentVariances }> = {
-    rp: { estimator: 'rp', baseline: 0, predicted: rpVariances(q, sigma) },
-    sf_joint: { estimator: 'sf-joint', baseline: 0, predicted: sfVariances(q, sigma, 0) },
-    sf_joint_opt: { estimator: 'sf-joint', baseline: joint, predicted: sfVariances(q, sigma, joint) },
-    sf_elbo: { estimator: 'sf-elbo', baseline: 0, predicted: sfVariances(q, sigma, 0, 'elbo') },
-    sf_elbo_opt: { estimator: 'sf-elbo', baseline: elbo, predicted: sfVariances(q, sigma, elbo, 'elbo') },
-  };
+  const baselines = { joint, elbo };
   const d = mu.length;
-  const empirical = {} as Record<ComparedEstimator, Record<'mu' | 'logsigma', { variance: number[]; se: number[] }>>;
-  for (const [k, name] of COMPARED.entries()) {
-    const s = settings[name];
-    // Common random numbers: every estimator sees the same ε.
-    const draws = await viGradientDraws({ logJoint, mu, sigma, estimator: s.estimator, baseline: s.baseline, draws: samples, chunk: 2000, rng: rng.fork(100) });
-    void k;
+  const columns = settings.map((s) => s.info.column);
+  const empirical: Record<string, Record<'mu' | 'logsigma', { variance: number[]; se: number[] }>> = {};
+  const predicted: Record<string, ComponentVariances | null> = {};
+  for (const s of settings) {
+    const { column, objective, baseline } = s.info;
+    const b = baseline === 'optimal' ? baselines[objective] : baseline === 'zero' ? 0 : undefined;
+    // Common random numbers: every estimator sees the same ε (before its own sampling design).
+    const draws = await viGradientDraws({ logJoint, mu, sigma, estimator: s.estimator, objective, ...(b !== undefined ? { baseline: b } : {}), draws: samples, chunk: 2000, rng: rng.fork(100) });
     const m = (data: Float64Array) => {
       const c = columnMoments(data, samples, d);
       return { variance: c.variance, se: c.seVariance };
     };
-    empirical[name] = { mu: m(draws.mu), logsigma: m(draws.logsigma) };
+    empirical[column] = { mu: m(draws.mu), logsigma: m(draws.logsigma) };
+    predicted[column] = s.predict ? s.predict(q, sigma, baselines) : null;
   }
   const groupOf = (i: number) => Object.entries(model.groups).find(([, idx]) => idx.includes(i))?.[0] ?? 'all';
   const rows: CoordinateRow[] = [];
   for (const param of ['mu', 'logsigma'] as const) {
     for (let i = 0; i < d; i++) {
-      const pick = (f: (name: ComparedEstimator) => number) => Object.fromEntries(COMPARED.map((n) => [n, f(n)])) as Record<ComparedEstimator, number>;
+      const pick = <T>(f: (column: string) => T) => Object.fromEntries(columns.map((n) => [n, f(n)])) as Record<string, T>;
       rows.push({
         param,
         index: i,
         name: model.parameterNames[i] ?? `theta[${i}]`,
         group: groupOf(i),
-        empirical: pick((n) => empirical[n][param].variance[i]!),
-        se: pick((n) => empirical[n][param].se[i]!),
-        predicted: pick((n) => settings[n].predicted[param][i]!),
+        empirical: pick((n) => empirical[n]![param].variance[i]!),
+        se: pick((n) => empirical[n]![param].se[i]!),
+        predicted: pick((n) => predicted[n]?.[param][i] ?? null),
       });
     }
   }
+  const reference = columns[0]!;
+  const rpPredicted = predicted.rp !== undefined && predicted.rp !== null;
   const summary: GroupSummary[] = [];
   for (const param of ['mu', 'logsigma'] as const) {
     for (const group of Object.keys(model.groups)) {
       const inGroup = rows.filter((r) => r.param === param && r.group === group);
       if (inGroup.length === 0) continue;
-      const rpError = inGroup.reduce((a, r) => a + Math.abs(r.empirical.rp - r.predicted.rp) / r.predicted.rp, 0) / inGroup.length;
-      for (const estimator of COMPARED.filter((n): n is Exclude<ComparedEstimator, 'rp'> => n !== 'rp')) {
-        const ratios = inGroup.map((r) => r.empirical[estimator] / r.empirical.rp);
-        const predicted = inGroup.map((r) => r.predicted[estimator] / r.predicted.rp);
+      const rpError = rpPredicted ? inGroup.reduce((a, r) => a + Math.abs(r.empirical.rp! - r.predicted.rp!) / r.predicted.rp!, 0) / inGroup.length : null;
+      for (const estimator of columns.filter((n) => n !== reference)) {
+        const ratios = inGroup.map((r) => r.empirical[estimator]! / r.empirical[reference]!);
+        const both = predicted[estimator] !== null && predicted[reference] !== null;
         summary.push({
           param,
           group,
@@ -176,7 +349,7 @@ async function comparePoint(model: Model, point: 'init' | 'optimum', mu: number[
           ratioEmpiricalMean: mean(ratios),
           ratioEmpiricalMin: Math.min(...ratios),
           ratioEmpiricalMax: Math.max(...ratios),
-          ratioPredictedMean: mean(predicted),
+          ratioPredictedMean: both ? mean(inGroup.map((r) => r.predicted[estimator]! / r.predicted[reference]!)) : null,
           rpPredictionError: rpError,
         });
       }
@@ -189,7 +362,7 @@ async function comparePoint(model: Model, point: 'init' | 'optimum', mu: number[
     sigma,
     elbo: elboValue,
     quadratic: { c0: q.c0, gradNorm: Math.sqrt(Array.from(q.g).reduce((a, g) => a + g * g, 0)) },
-    baselines: { joint, elbo },
+    baselines,
     rows,
     summary,
   };

@@ -1,14 +1,21 @@
 import { Adam, ConfigError, tf, type Rng } from '@pathwise/core';
 import { createStateHolder, estimateGradient, getEstimator, scoreFunction, type Estimator } from '@pathwise/estimators';
-import type { LogJoint, ViEstimator } from './vi-gradients.js';
+import { resolveViEstimator, type LogJoint, type ViEstimator, type ViObjective } from './vi-gradients.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
 export interface FitOptions {
   logJoint: LogJoint;
   init: { mu: readonly number[]; sigma: readonly number[] };
-  /** ELBO-gradient estimator (default RP). SF variants use a moving-average baseline unless `baseline` is given. */
+  /**
+   * ELBO-gradient estimator (default RP): a registered name, an Estimator object, or a VI preset. The
+   * presets `sf-joint`/`sf-elbo` use a moving-average baseline unless `baseline` is given. Stateful
+   * estimators keep their state across steps.
+   */
   estimator?: ViEstimator;
+  /** `joint` (entropy analytic; the default) or `elbo` (differentiate log p − log q; the default for `sf-elbo`). */
+  objective?: ViObjective;
+  /** Constant baseline of the `sf-joint`/`sf-elbo` presets. */
   baseline?: number;
   samples?: number;
   steps?: number;
@@ -26,17 +33,18 @@ export interface FitResult {
   mu: number[];
   sigma: number[];
   steps: number;
-  estimator: ViEstimator;
+  /** The estimator's name. */
+  estimator: string;
   elboTrace: { step: number; elbo: number }[];
 }
 
 /**
  * Maximises the ELBO of q = N(μ, diag σ²) with Adam (core's, PyTorch semantics) on (μ, log σ), using
- * a chosen gradient estimator; the entropy is analytic except for SF-elbo.
+ * any registered gradient estimator; the entropy is analytic except on the elbo objective.
  */
 export async function fitMeanField(options: FitOptions): Promise<FitResult> {
   const d = options.init.mu.length;
-  const kind = options.estimator ?? 'rp';
+  const { name, estimator, objective } = fitEstimator(options, d);
   const steps = options.steps ?? 1000;
   const samples = options.samples ?? 16;
   const lr = options.lr ?? 0.05;
@@ -46,8 +54,6 @@ export async function fitMeanField(options: FitOptions): Promise<FitResult> {
   const mean = tf.tidy(() => tf.variable(tf.tensor1d(Array.from(options.init.mu), 'float32'), true));
   const logStd = tf.tidy(() => tf.variable(tf.tensor1d(Array.from(options.init.sigma, Math.log), 'float32'), true));
   const adam = new Adam([mean, logStd], { lr });
-  const estimator: Estimator<any> =
-    kind === 'rp' ? getEstimator('rp') : options.baseline !== undefined ? scoreFunction('sf', 'constant', { value: options.baseline }) : getEstimator('lr-moving-average');
   const state = estimator.stateful ? createStateHolder() : undefined;
   const elboTrace: { step: number; elbo: number }[] = [];
   const finalFraction = options.finalLrFraction ?? 0.05;
@@ -55,7 +61,7 @@ export async function fitMeanField(options: FitOptions): Promise<FitResult> {
     for (let step = 1; step <= steps; step++) {
       adam.lr = lr * (1 - ((1 - finalFraction) * (step - 1)) / Math.max(steps - 1, 1));
       const f: LogJoint =
-        kind === 'sf-elbo'
+        objective === 'elbo'
           ? (theta) =>
               tf.tidy(() => {
                 const z = tf.div(tf.sub(theta, mean), tf.exp(logStd));
@@ -64,7 +70,7 @@ export async function fitMeanField(options: FitOptions): Promise<FitResult> {
           : options.logJoint;
       const estimate = estimateGradient(estimator, { f, mean, logStd }, { samples, rng: options.rng, ...(state ? { state } : {}) });
       const norm = tf.tidy(() => {
-        const entropy = kind === 'sf-elbo' ? 0 : 1;
+        const entropy = objective === 'elbo' ? 0 : 1;
         // Adam minimises: step along −(ELBO gradient).
         return adam.step([tf.neg(estimate.mean), tf.neg(tf.add(estimate.logStd, entropy))]);
       });
@@ -74,13 +80,25 @@ export async function fitMeanField(options: FitOptions): Promise<FitResult> {
       options.onStep?.(step);
     }
     const [mu, ls] = await Promise.all([mean.data(), logStd.data()]);
-    return { mu: Array.from(mu), sigma: Array.from(ls, Math.exp), steps, estimator: kind, elboTrace };
+    return { mu: Array.from(mu), sigma: Array.from(ls, Math.exp), steps, estimator: name, elboTrace };
   } finally {
     state?.dispose();
     adam.dispose();
     mean.dispose();
     logStd.dispose();
   }
+}
+
+/** The estimator a fit uses: the presets keep their fit defaults (moving-average baseline), others resolve as in `viGradient`. */
+function fitEstimator(options: FitOptions, d: number): { name: string; estimator: Estimator<any>; objective: ViObjective } {
+  const spec = options.estimator ?? 'rp';
+  const objective = options.objective;
+  if (spec === 'sf-joint' || spec === 'sf-elbo') {
+    const estimator = options.baseline !== undefined ? scoreFunction('sf', 'constant', { value: options.baseline }) : getEstimator('lr-moving-average');
+    return { name: spec, estimator, objective: objective ?? (spec === 'sf-elbo' ? 'elbo' : 'joint') };
+  }
+  const resolved = resolveViEstimator(spec, { dim: d, ...(objective ? { objective } : {}), ...(options.baseline !== undefined ? { baseline: options.baseline } : {}) });
+  return { name: resolved.name, estimator: resolved.estimator, objective: resolved.objective };
 }
 
 /** ELBO = E_q[log p] + Σ log σ + (d/2)(1 + log 2π), the expectation by Monte Carlo (float64 mean). */

@@ -28,7 +28,13 @@ export {
   quadraticLogJoint,
   columnMoments,
   estimateOptimalBaselines,
+  resolveViEstimator,
+  getViEstimator,
+  VI_PRESETS,
   type ViEstimator,
+  type ViPreset,
+  type ViObjective,
+  type ResolvedViEstimator,
   type LogJoint,
   type ViGradientOptions,
   type ViGradient,
@@ -37,35 +43,22 @@ export {
 } from './vi-gradients.js';
 export { fitMeanField, estimateElbo, type FitOptions, type FitResult } from './fit.js';
 export { logisticRegression, bayesianNeuralNetwork, newtonMap, quadraticApproximation, type Model } from './models.js';
-export {
-  RAW_DATASETS,
-  rawDataset,
-  standardize,
-  classificationData,
-  regressionData,
-  syntheticLogisticData,
-  type RawDataset,
-  type Dataset,
-} from './datasets.js';
+export { RAW_DATASETS, rawDataset, standardize, classificationData, regressionData, syntheticLogisticData, type RawDataset, type Dataset } from './datasets.js';
 export {
   compareOnModel,
   resolveModel,
   COMPARED,
+  COMPARE_DESCRIPTION,
+  resolveCompared,
   type ComparedEstimator,
+  type DefaultColumn,
+  type CompareEntry,
+  type ComparedInfo,
+  type Predicted,
   type CoordinateRow,
   type GroupSummary,
   type PointComparison,
   type ModelComparison,
   type CompareOptions,
 } from './compare.js';
-export {
-  mohamedStudy,
-  mohamedExact,
-  mohamedCost,
-  mohamedGrid,
-  MOHAMED_COSTS,
-  type MohamedCost,
-  type MohamedVariances,
-  type MohamedRow,
-  type MohamedStudy,
-} from './mohamed.js';
+export { mohamedStudy, mohamedExact, mohamedCost, mohamedGrid, MOHAMED_COSTS, type MohamedCost, type MohamedVariances, type MohamedRow, type MohamedStudy } from './mohamed.js';

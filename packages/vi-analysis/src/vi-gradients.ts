@@ -1,13 +1,94 @@
 // Mean-field Gaussian VI gradient estimators (docs/algorithms/vi.md §1.2) on a log joint given as a tfjs function,
-// built on @pathwise/estimators: RP, SF on log p only ("SF-joint", entropy analytic) and BBVI's SF on
-// h = log p − log q ("SF-elbo"), with constant baselines and quadratic control variates.
-import { ConfigError, ShapeError, tf, type Rng } from '@pathwise/core';
-import { estimateGradient, getEstimator, scoreFunction } from '@pathwise/estimators';
+// built on @pathwise/estimators. The VI objective is an adapter: it hands any registered estimator (or an
+// Estimator object) the cost-to-go f = log p(y, θ) (or h = log p − log q for the `elbo` objective) and adds
+// what only VI knows analytically: the entropy term and control-variate expectations. The names `sf-joint`
+// (score function with a constant baseline on log p, entropy analytic) and `sf-elbo` (the same score
+// function on h) are VI presets, not registered estimators.
+// One file because estimator resolution, the VI adapter (entropy, control variates, the elbo objective)
+// and the per-draw helpers that call it (draws, moments, pilot baselines) share one definition of the
+// per-draw ELBO-gradient term; the comparison and the fit both consume exactly this.
+import { ConfigError, ShapeError, UnknownNameError, tf, type Rng } from '@pathwise/core';
+import { estimateGradient, getEstimator, listEstimators, scoreFunction, type Estimator, type StateHolder } from '@pathwise/estimators';
 import type { BaselineSpec, Quadratic } from './closed-form.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
-export type ViEstimator = 'rp' | 'sf-joint' | 'sf-elbo';
+/** The VI presets: `sf-joint` and `sf-elbo` (the constant-baseline score function on log p and on log p − log q). */
+export const VI_PRESETS = ['sf-joint', 'sf-elbo'] as const;
+export type ViPreset = (typeof VI_PRESETS)[number];
+
+/**
+ * Which estimator: a registered name (`pathwise estimators` lists them), a VI preset (`sf-joint`,
+ * `sf-elbo`), or an Estimator object (`defineEstimator`). Names are checked against the registry when used.
+ */
+export type ViEstimator = string | Estimator<any>;
+
+/**
+ * What the estimator differentiates: `joint` = E_q[log p] with the entropy gradient added analytically
+ * (+1 on each log σ component; vi.md §1.2 "SF-joint"), `elbo` = E_q[h], h = log p − log q with q's
+ * parameters held fixed in h (BBVI's form; for RP this is "sticking the landing"). Both are unbiased for
+ * the ELBO gradient with any unbiased estimator.
+ */
+export type ViObjective = 'joint' | 'elbo';
+
+/** An estimator resolved for VI: the plugin, its objective and the name it is reported under. */
+export interface ResolvedViEstimator {
+  name: string;
+  estimator: Estimator<any>;
+  objective: ViObjective;
+  /** Set for the VI presets (their `baseline` option applies). */
+  preset?: ViPreset;
+}
+
+/**
+ * Resolves `estimator` for VI. `sf-joint`/`sf-elbo` become the constant-baseline score function with
+ * `baseline` (default 0) on the joint/elbo objective; other names are looked up in the estimator
+ * registry (an unknown name is an `UnknownNameError` listing the registered estimators and the presets).
+ * `objective` overrides the default (`elbo` for `sf-elbo`, `joint` otherwise).
+ */
+export function resolveViEstimator(estimator: ViEstimator, options: { objective?: ViObjective; baseline?: BaselineSpec; dim: number }): ResolvedViEstimator {
+  if (options.objective !== undefined && options.objective !== 'joint' && options.objective !== 'elbo') {
+    throw new ConfigError('objective', options.objective, "'joint' or 'elbo'");
+  }
+  if (typeof estimator !== 'string') {
+    if (!estimator || typeof estimator.definition !== 'object') throw new ConfigError('estimator', estimator, 'a registered estimator name or an Estimator (defineEstimator)');
+    rejectBaseline(estimator.name, options.baseline);
+    return { name: estimator.name, estimator, objective: options.objective ?? 'joint' };
+  }
+  if (estimator === 'sf-joint' || estimator === 'sf-elbo') {
+    const objective = options.objective ?? (estimator === 'sf-elbo' ? 'elbo' : 'joint');
+    return { name: estimator, estimator: scoreFunctionWithBaseline(options.baseline ?? 0, options.dim), objective, preset: estimator };
+  }
+  const resolved = getViEstimator(estimator);
+  // RP ignores the SF baseline (as it always has); any other estimator takes its options via `.with()`.
+  if (estimator !== 'rp') rejectBaseline(estimator, options.baseline);
+  return { name: estimator, estimator: resolved, objective: options.objective ?? 'joint' };
+}
+
+/** A registered estimator by name; unknown names list the registered estimators and the VI presets. */
+export function getViEstimator(name: string): Estimator<any> {
+  try {
+    return getEstimator(name);
+  } catch (error) {
+    if (!(error instanceof UnknownNameError)) throw error;
+    const known = [...listEstimators().map((e) => e.name), ...VI_PRESETS].sort();
+    throw new UnknownNameError(
+      'estimator',
+      name,
+      known,
+      "('sf-joint' and 'sf-elbo' are VI presets: the constant-baseline score function on log p and on log p − log q.) Register a plugin with registerEstimator(defineEstimator({...})) or pass the Estimator object.",
+    );
+  }
+}
+
+function rejectBaseline(name: string, baseline: BaselineSpec | undefined): void {
+  if (baseline === undefined || baseline === 0) return;
+  throw new ConfigError(
+    'baseline',
+    baseline,
+    `no baseline for '${name}' (the baseline option belongs to the sf-joint/sf-elbo presets; give other estimators their options with estimator.with({...}))`,
+  );
+}
 
 /** A batched log joint: θ [N, d] → log p(y, θ) [N], one row per parameter draw. */
 export type LogJoint = (theta: tf.Tensor) => tf.Tensor;
@@ -16,8 +97,11 @@ export interface ViGradientOptions {
   logJoint: LogJoint;
   mu: ArrayLike<number>;
   sigma: ArrayLike<number>;
+  /** A registered estimator name, a VI preset (`sf-joint`, `sf-elbo`) or an Estimator object. */
   estimator: ViEstimator;
-  /** SF baseline b (a number or per component {mu, sigma}); 0 = "without control variate". Ignored by RP. */
+  /** `joint` (entropy analytic) or `elbo` (differentiate h = log p − log q); default `elbo` for `sf-elbo`, else `joint`. */
+  objective?: ViObjective;
+  /** SF baseline b of the presets (a number or per component {mu, sigma}); 0 = "without control variate". Ignored by RP; other estimators take none. */
   baseline?: BaselineSpec;
   /**
    * Control variates from a quadratic model of f at μ (docs/algorithms/vi.md §2.9): `delta` (SF-joint: subtract the
@@ -28,8 +112,10 @@ export interface ViGradientOptions {
   /** Draws per estimate. */
   samples: number;
   rng: Rng;
-  /** Inject ε [samples, d]. */
+  /** Inject ε [samples, d] (an estimator's sampling design is applied to it, as to drawn noise). */
   noise?: tf.Tensor;
+  /** State holder of a stateful estimator, updated in place; without one each call starts from the initial state. */
+  state?: StateHolder;
 }
 
 /** ELBO-gradient estimates in μ, σ and log σ ([d]) and the per-draw terms behind them ([N, d]). */
@@ -47,7 +133,11 @@ export function quadraticLogJoint(q: Quadratic, mu: ArrayLike<number>): LogJoint
   return (theta) =>
     tf.tidy(() => {
       const diff = tf.sub(theta, tf.tensor1d(Array.from(mu), 'float32'));
-      const H = tf.tensor2d(Array.from(q.H, (row) => Array.from(row)), [d, d], 'float32');
+      const H = tf.tensor2d(
+        Array.from(q.H, (row) => Array.from(row)),
+        [d, d],
+        'float32',
+      );
       const linear = tf.sum(tf.mul(diff, tf.tensor1d(Array.from(q.g), 'float32')), -1);
       const quad = tf.mul(tf.sum(tf.mul(tf.matMul(diff, H), diff), -1), 0.5);
       return tf.add(tf.add(linear, quad), q.c0);
@@ -56,18 +146,22 @@ export function quadraticLogJoint(q: Quadratic, mu: ArrayLike<number>): LogJoint
 
 /** One ELBO-gradient estimate from `samples` draws (tensors; the caller disposes). */
 export function viGradient(options: ViGradientOptions): ViGradient {
-  const { mu, sigma, estimator, samples, rng } = options;
+  const { mu, sigma, samples, rng } = options;
   const d = mu.length;
   if (sigma.length !== d) throw new ShapeError(`sigma has ${sigma.length} entries, mu has ${d}.`);
   if (Array.from(sigma).some((s) => !(s > 0))) throw new ConfigError('sigma', sigma, 'positive numbers');
+  const resolved = resolveViEstimator(options.estimator, {
+    dim: d,
+    ...(options.objective ? { objective: options.objective } : {}),
+    ...(options.baseline !== undefined ? { baseline: options.baseline } : {}),
+  });
+  const { objective } = resolved;
   const cv = options.controlVariate;
-  if (cv && ((cv.kind === 'delta') !== (estimator === 'sf-joint'))) {
-    throw new ConfigError('controlVariate', cv.kind, estimator === 'rp' ? "'linear-response' for rp" : estimator === 'sf-joint' ? "'delta' for sf-joint" : 'none for sf-elbo');
-  }
+  if (cv) checkControlVariate(cv.kind, resolved);
   const logSigma = Array.from(sigma, Math.log);
   // Analytic additions to the per-draw log σ gradient: entropy (+1) and control-variate expectations.
   const extraMu = new Array<number>(d).fill(0);
-  const extraLogSigma = new Array<number>(d).fill(estimator === 'sf-elbo' ? 0 : 1);
+  const extraLogSigma = new Array<number>(d).fill(objective === 'elbo' ? 0 : 1);
   let f: LogJoint = options.logJoint;
   if (cv) {
     const q = cv.quadratic;
@@ -80,7 +174,7 @@ export function viGradient(options: ViGradientOptions): ViGradient {
       extraLogSigma[i] = extraLogSigma[i]! + q.H[i]![i]! * sigma[i]! ** 2;
     }
   }
-  if (estimator === 'sf-elbo') {
+  if (objective === 'elbo') {
     const logJoint = f;
     const muT = Array.from(mu);
     const constant = logSigma.reduce((a, b) => a + b, 0) + (d / 2) * LOG_2PI;
@@ -91,8 +185,11 @@ export function viGradient(options: ViGradientOptions): ViGradient {
         return tf.add(logJoint(theta), tf.add(tf.mul(tf.sum(tf.square(z), -1), 0.5), constant));
       });
   }
-  const base = estimator === 'rp' ? getEstimator('rp') : scoreFunctionWithBaseline(options.baseline ?? 0, d);
-  const estimate = estimateGradient(base, { f, mean: mu, logStd: logSigma }, { samples, rng, ...(options.noise ? { noise: options.noise } : {}) });
+  const estimate = estimateGradient(
+    resolved.estimator,
+    { f, mean: mu, logStd: logSigma },
+    { samples, rng, ...(options.noise ? { noise: options.noise } : {}), ...(options.state ? { state: options.state } : {}) },
+  );
   const out = tf.tidy(() => {
     const sigmaT = tf.tensor1d(Array.from(sigma), 'float32');
     const psMu = tf.add(estimate.perSample.mean, tf.tensor1d(extraMu, 'float32'));
@@ -109,6 +206,20 @@ export function viGradient(options: ViGradientOptions): ViGradient {
     perSample: { mu: psMu, sigma: psSigma, logsigma: psLog },
     dispose: () => tf.dispose(out),
   };
+}
+
+/**
+ * The §2.9 control variates subtract (part of) the quadratic model from the cost and add its exact
+ * expectation back, which keeps any estimator unbiased. The preset names keep today's pairing
+ * (`linear-response` for rp, `delta` for sf-joint, not `delta` for sf-elbo); other estimators take either.
+ */
+function checkControlVariate(kind: 'delta' | 'linear-response', resolved: ResolvedViEstimator): void {
+  if (kind !== 'delta' && kind !== 'linear-response') throw new ConfigError('controlVariate.kind', kind, "'delta' or 'linear-response'");
+  const name = resolved.name;
+  if (name !== 'rp' && name !== 'sf-joint' && name !== 'sf-elbo') return;
+  if ((kind === 'delta') !== (name === 'sf-joint')) {
+    throw new ConfigError('controlVariate', kind, name === 'rp' ? "'linear-response' for rp" : name === 'sf-joint' ? "'delta' for sf-joint" : 'none for sf-elbo');
+  }
 }
 
 const baselineCache = new Map<string, ReturnType<typeof scoreFunction>>();
@@ -144,6 +255,12 @@ export interface ViDraws {
 /**
  * N single-draw estimates, computed in chunks of `chunk` draws (memory stays bounded for big models).
  * Their per-coordinate sample variances are the empirical single-draw variances of §3.2.
+ *
+ * These are the estimator's per-sample contributions as it returns them, one call per chunk. For an
+ * estimator with a sampling design (`definition.noise`, e.g. antithetic pairs) the design acts within
+ * each chunk (keep `chunk` a multiple of its group size) and the draws are not independent, so their
+ * variance is not S × the variance of its S-sample estimate. A stateful estimator starts every chunk
+ * from its initial state unless `state` is given.
  */
 export async function viGradientDraws(options: Omit<ViGradientOptions, 'samples' | 'noise'> & { draws: number; chunk?: number }): Promise<ViDraws> {
   const d = options.mu.length;

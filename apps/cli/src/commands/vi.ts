@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { ConfigError, Rng } from '@pathwise/core';
 import { csvHeader, csvRow, linePlotSvg, type TableRow } from '@pathwise/report';
 import { writeFileAtomic, writeJsonAtomic } from '@pathwise/report/node';
-import { closedFormReport, compareOnModel, COMPARED, mohamedStudy, MOHAMED_COSTS, type ModelComparison, type MohamedStudy } from '@pathwise/vi-analysis';
+import { closedFormReport, compareOnModel, COMPARED, mohamedStudy, MOHAMED_COSTS, resolveCompared, type ModelComparison, type MohamedStudy } from '@pathwise/vi-analysis';
 import { globalOptions, printJson, Progress, setupBackend } from '../context.js';
 
 /** `pathwise vi closed-form | compare | mohamed`: the analyses of @pathwise/vi-analysis. */
@@ -17,7 +17,7 @@ export function registerViCommand(program: Command): void {
     .requiredOption('--sigma <json>', 'variational standard deviations')
     .requiredOption('--grad <json>', 'gradient of the log joint at mu')
     .requiredOption('--hessian <json>', 'Hessian of the log joint at mu (rows)')
-    .option('--baseline <b>', "SF baseline: none, optimal or a number (applied to f for sf_joint, to f - log q for sf_elbo)", 'none')
+    .option('--baseline <b>', 'SF baseline: none, optimal or a number (applied to f for sf_joint, to f - log q for sf_elbo)', 'none')
     .option('--samples <n>', 'divide the variances by S (default: single draw)')
     .option('--c0 <number>', 'log joint at mu (only SF variances depend on it)', '0')
     .option('--json', 'print the report as JSON')
@@ -44,16 +44,28 @@ export function registerViCommand(program: Command): void {
     });
 
   vi.command('compare')
-    .description('Empirical RP vs SF variances with the quadratic prediction, at init and at the VI optimum')
+    .description(
+      'Empirical single-draw variances of ELBO-gradient estimators (RP vs SF by default, or any registered ones) with the quadratic prediction where a closed form exists, at init and at the VI optimum',
+    )
     .option('--model <name>', 'logreg (Bayesian logistic regression) or bnn (Bayesian neural network regression)', 'logreg')
     .option('--data <name>', 'breast-cancer or diabetes', 'breast-cancer')
+    .option(
+      '--estimators <list>',
+      'comma-separated: the default columns, registered estimators (pathwise estimators), the presets sf-joint/sf-elbo, NAME@elbo for the elbo objective; the first is the reference of the ratios',
+      COMPARED.join(','),
+    )
     .option('--samples <n>', 'single-draw estimates per estimator and point', '20000')
     .option('--steps <n>', 'Adam steps of the VI fit', '2000')
     .option('--out <dir>', 'write summary.json, CSV tables and SVG plots here')
     .option('--json', 'print the summary as JSON')
-    .action(async (options: { model: string; data: string; samples: string; steps: string; out?: string }, command: Command) => {
+    .action(async (options: { model: string; data: string; estimators: string; samples: string; steps: string; out?: string }, command: Command) => {
       const { json, backend, seed } = globalOptions(command);
       if (options.model !== 'logreg' && options.model !== 'bnn') throw new ConfigError('model', options.model, 'logreg or bnn');
+      const estimators = options.estimators
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name.length > 0);
+      resolveCompared(estimators); // unknown names fail here, before any work, listing the registered estimators
       const active = await setupBackend(backend);
       const stages = ['fit', 'init', 'optimum'];
       const progress = new Progress(stages.length, `vi compare ${options.model}/${options.data}`, json);
@@ -61,6 +73,7 @@ export function registerViCommand(program: Command): void {
       const result = await compareOnModel({
         model: options.model,
         data: options.data,
+        estimators,
         samples: parseNumber('samples', options.samples),
         fit: { steps: parseNumber('steps', options.steps) },
         rng: new Rng(seed),
@@ -123,6 +136,9 @@ interface CompareSummary {
   wall_s: number;
   fit: ModelComparison['fit'];
   points: { point: string; elbo: number; f_mu: number; grad_norm: number; sigma_min: number; sigma_max: number; groups: ModelComparison['points'][number]['summary'] }[];
+  reference: string;
+  estimators: ModelComparison['estimators'];
+  description: string;
 }
 
 function compareSummary(result: ModelComparison, backend: string, seed: number, wall: number): CompareSummary {
@@ -144,26 +160,44 @@ function compareSummary(result: ModelComparison, backend: string, seed: number, 
       sigma_max: Math.max(...p.sigma),
       groups: p.summary,
     })),
+    reference: result.reference,
+    estimators: result.estimators,
+    description: result.description,
   };
 }
 
 function printCompare(summary: CompareSummary): void {
   process.stdout.write(`${summary.model} on ${summary.data} (d = ${summary.dim}, ${summary.draws} draws per estimator, ${summary.backend}, ${summary.wall_s.toFixed(1)} s)\n`);
+  // Ratios divide by the reference (the first estimator): RP in the default comparison.
+  const sfOnly = summary.estimators.slice(1).every((e) => e.estimator === 'sf-joint' || e.estimator === 'sf-elbo');
+  const ratio = summary.reference === 'rp' && sfOnly ? 'SF/RP emp mean' : `/${summary.reference} emp mean`;
+  const width = Math.max(13, ...summary.estimators.map((e) => e.column.length));
   for (const p of summary.points) {
     process.stdout.write(`\n${p.point}: ELBO ${p.elbo.toFixed(2)}, f(mu) ${p.f_mu.toFixed(2)}, sigma in [${p.sigma_min.toPrecision(3)}, ${p.sigma_max.toPrecision(3)}]\n`);
-    process.stdout.write(`  ${'param'.padEnd(9)} ${'group'.padEnd(8)} ${'estimator'.padEnd(13)} ${'SF/RP emp mean'.padStart(15)} ${'[min, max]'.padStart(22)} ${'pred mean'.padStart(11)} ${'RP pred err'.padStart(12)}\n`);
+    process.stdout.write(
+      `  ${'param'.padEnd(9)} ${'group'.padEnd(8)} ${'estimator'.padEnd(width)} ${ratio.padStart(15)} ${'[min, max]'.padStart(22)} ${'pred mean'.padStart(11)} ${'RP pred err'.padStart(12)}\n`,
+    );
     for (const g of p.groups) {
+      // No closed form: an empty cell, never a number.
+      const predicted = g.ratioPredictedMean === null ? '' : g.ratioPredictedMean.toPrecision(4);
+      const rpError = g.rpPredictionError === null ? '' : `${(100 * g.rpPredictionError).toFixed(1)}%`;
       process.stdout.write(
-        `  ${g.param.padEnd(9)} ${g.group.padEnd(8)} ${g.estimator.padEnd(13)} ${g.ratioEmpiricalMean.toPrecision(4).padStart(15)} ${`[${g.ratioEmpiricalMin.toPrecision(3)}, ${g.ratioEmpiricalMax.toPrecision(3)}]`.padStart(22)} ${g.ratioPredictedMean.toPrecision(4).padStart(11)} ${`${(100 * g.rpPredictionError).toFixed(1)}%`.padStart(12)}\n`,
+        `  ${g.param.padEnd(9)} ${g.group.padEnd(8)} ${g.estimator.padEnd(width)} ${g.ratioEmpiricalMean.toPrecision(4).padStart(15)} ${`[${g.ratioEmpiricalMin.toPrecision(3)}, ${g.ratioEmpiricalMax.toPrecision(3)}]`.padStart(22)} ${predicted.padStart(11)} ${rpError.padStart(12)}\n`,
       );
     }
   }
 }
 
+/** A CSV cell for a value that may be missing (no closed form): empty, never a made-up number. */
+function cell(value: number | null | undefined): number | string {
+  return value === null || value === undefined ? '' : value;
+}
+
 function writeCompare(dir: string, result: ModelComparison, summary: CompareSummary): void {
   mkdirSync(dir, { recursive: true });
   writeJsonAtomic(join(dir, 'summary.json'), summary);
-  const coordColumns = ['point', 'param', 'index', 'name', 'group', ...COMPARED.flatMap((n) => [`${n}_empirical`, `${n}_se`, `${n}_predicted`])];
+  const compared = result.estimators.map((e) => e.column);
+  const coordColumns = ['point', 'param', 'index', 'name', 'group', ...compared.flatMap((n) => [`${n}_empirical`, `${n}_se`, `${n}_predicted`])];
   const coordRows: TableRow[] = result.points.flatMap((p) =>
     p.rows.map((r) => ({
       point: p.point,
@@ -171,7 +205,13 @@ function writeCompare(dir: string, result: ModelComparison, summary: CompareSumm
       index: r.index,
       name: r.name,
       group: r.group,
-      ...Object.fromEntries(COMPARED.flatMap((n) => [[`${n}_empirical`, r.empirical[n]], [`${n}_se`, r.se[n]], [`${n}_predicted`, r.predicted[n]]])),
+      ...Object.fromEntries(
+        compared.flatMap((n) => [
+          [`${n}_empirical`, r.empirical[n]!],
+          [`${n}_se`, r.se[n]!],
+          [`${n}_predicted`, cell(r.predicted[n])],
+        ]),
+      ),
     })),
   );
   writeFileAtomic(join(dir, 'coordinates.csv'), csvHeader(coordColumns) + coordRows.map((r) => csvRow(coordColumns, r)).join(''));
@@ -186,18 +226,21 @@ function writeCompare(dir: string, result: ModelComparison, summary: CompareSumm
       ratio_empirical_mean: g.ratioEmpiricalMean,
       ratio_empirical_min: g.ratioEmpiricalMin,
       ratio_empirical_max: g.ratioEmpiricalMax,
-      ratio_predicted_mean: g.ratioPredictedMean,
-      rp_prediction_error: g.rpPredictionError,
+      ratio_predicted_mean: cell(g.ratioPredictedMean),
+      rp_prediction_error: cell(g.rpPredictionError),
     })),
   );
   writeFileAtomic(join(dir, 'groups.csv'), csvHeader(groupColumns) + groupRows.map((r) => csvRow(groupColumns, r)).join(''));
   for (const p of result.points) {
     // Per-coordinate variance (log scale), empirical (lines) and predicted (dashed by name), μ block.
+    // Score functions with b = 0 are off the scale of the others (f(μ) is large) and are left out;
+    // predicted series only where a closed form exists.
     const rows = p.rows.filter((r) => r.param === 'mu');
     const x = rows.map((r) => r.index);
-    const series = (['rp', 'sf_joint_opt', 'sf_elbo_opt'] as const).flatMap((n) => [
-      { name: `${n} empirical`, x, y: rows.map((r) => r.empirical[n]) },
-      { name: `${n} predicted`, x, y: rows.map((r) => r.predicted[n]) },
+    const plotted = result.estimators.filter((e) => e.baseline !== 'zero').map((e) => e.column);
+    const series = plotted.flatMap((n) => [
+      { name: `${n} empirical`, x, y: rows.map((r) => r.empirical[n]!) },
+      ...(rows.every((r) => r.predicted[n] !== null) ? [{ name: `${n} predicted`, x, y: rows.map((r) => r.predicted[n]!) }] : []),
     ]);
     writeFileAtomic(
       join(dir, `variances-${p.point}.svg`),
