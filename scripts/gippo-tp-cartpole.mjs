@@ -55,10 +55,18 @@ for (const seed of values.seeds.split(',').map(Number)) {
     if (trainer.epochCount % 10 === 0 || trainer.epochCount === epochs) writeAtomic(checkpoint, JSON.stringify({ trainer: await trainer.state(), wall_s: wall() }));
     process.stderr.write(`seed ${seed} epoch ${trainer.epochCount}/${epochs} reward ${last.reward.toFixed(1)} alpha ${last.alpha.toExponential(2)}\n`);
   }
-  const rows = readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n').slice(1).map((r) => r.split(',').map(Number));
+  const rows = readFileSync(join(dir, 'metrics.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((r) => r.split(',').map(Number));
   writeAtomic(
     join(dir, 'summary.json'),
-    JSON.stringify({ algo: 'gippo', estimator: values.estimator, env, seed, backend: values.backend, epochs: trainer.epochCount, final_reward: rows.at(-1)[2], best_reward: trainer.bestReward, wall_s: wall() }, null, 2),
+    JSON.stringify(
+      { algo: 'gippo', estimator: values.estimator, env, seed, backend: values.backend, epochs: trainer.epochCount, final_reward: rows.at(-1)[2], best_reward: trainer.bestReward, wall_s: wall() },
+      null,
+      2,
+    ),
   );
   trainer.dispose();
 }

@@ -54,7 +54,24 @@ function chaosCase(system, { horizons, particles, repeats }) {
   return {
     name: `pipps-chaos-${system}-cpu`,
     kind: 'pipps-chaos',
-    args: (out) => ['pipps', 'chaos', '--system', system, '--horizons', horizons, '--particles', String(particles), '--repeats', String(repeats), '--seed', String(SEED), '--backend', 'cpu', '--out', out],
+    args: (out) => [
+      'pipps',
+      'chaos',
+      '--system',
+      system,
+      '--horizons',
+      horizons,
+      '--particles',
+      String(particles),
+      '--repeats',
+      String(repeats),
+      '--seed',
+      String(SEED),
+      '--backend',
+      'cpu',
+      '--out',
+      out,
+    ],
     outputs: [
       { from: 'variance.csv', suffix: '.csv', type: 'csv' },
       { from: 'summary.json', suffix: '.json', type: 'json' },
@@ -66,8 +83,29 @@ const pippsTrain = {
   name: 'pipps-train-tp-gp-cpu',
   kind: 'pipps-train',
   args: (out) => [
-    'pipps', 'train', '--method', 'tp', '--model', 'gp', '--trials', '1', '--particles', '10', '--horizon', '10',
-    '--policy-steps', '5', '--eval-episodes', '3', '--seed', String(SEED), '--backend', 'cpu', '--out', out, '--force',
+    'pipps',
+    'train',
+    '--method',
+    'tp',
+    '--model',
+    'gp',
+    '--trials',
+    '1',
+    '--particles',
+    '10',
+    '--horizon',
+    '10',
+    '--policy-steps',
+    '5',
+    '--eval-episodes',
+    '3',
+    '--seed',
+    String(SEED),
+    '--backend',
+    'cpu',
+    '--out',
+    out,
+    '--force',
   ],
   outputs: [
     { from: 'metrics.csv', suffix: '.csv', type: 'csv' },
@@ -78,10 +116,7 @@ const pippsTrain = {
 const viClosedForm = {
   name: 'vi-closed-form-2d',
   kind: 'vi-closed-form',
-  args: () => [
-    'vi', 'closed-form', '--mu', '[0.5,-1]', '--sigma', '[1,0.5]', '--grad', '[1,2]', '--hessian', '[[-2,0.5],[0.5,-1]]',
-    '--baseline', 'optimal', '--c0', '0.25', '--json',
-  ],
+  args: () => ['vi', 'closed-form', '--mu', '[0.5,-1]', '--sigma', '[1,0.5]', '--grad', '[1,2]', '--hessian', '[[-2,0.5],[0.5,-1]]', '--baseline', 'optimal', '--c0', '0.25', '--json'],
   outputs: [{ from: 'stdout', suffix: '.json', type: 'json' }],
 };
 
@@ -166,7 +201,11 @@ export function normaliseCsv(text) {
 function dropKeys(value) {
   if (Array.isArray(value)) return value.map(dropKeys);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => !DROP_JSON_KEY.test(k)).map(([k, v]) => [k, dropKeys(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => !DROP_JSON_KEY.test(k))
+        .map(([k, v]) => [k, dropKeys(v)]),
+    );
   }
   return value;
 }

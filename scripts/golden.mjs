@@ -10,21 +10,7 @@
 // or when tests/golden/SHA256SUMS does not match the golden files. Cases run one after another.
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  compareCase,
-  dataDir,
-  defaultCli,
-  ensureDir,
-  fastCases,
-  formatResult,
-  fullCases,
-  goldenDir,
-  loadTolerances,
-  runCase,
-  TRAIN_EPOCHS,
-  verifySums,
-  writeSums,
-} from './golden-lib.mjs';
+import { compareCase, dataDir, defaultCli, ensureDir, fastCases, formatResult, fullCases, goldenDir, loadTolerances, runCase, TRAIN_EPOCHS, verifySums, writeSums } from './golden-lib.mjs';
 
 const [mode, ...rest] = process.argv.slice(2);
 const flag = (name) => rest.includes(name);

@@ -46,7 +46,10 @@ const meanStd = (xs) => (xs.length === 0 ? '—' : `${f2(mean(xs))}${xs.length >
 if (group) {
   const groups = new Map();
   for (const run of runs) {
-    const name = run.dir.split('/').pop().replace(/-seed\d+$/, '');
+    const name = run.dir
+      .split('/')
+      .pop()
+      .replace(/-seed\d+$/, '');
     groups.set(name, [...(groups.get(name) ?? []), run]);
   }
   const maxTrial = Math.max(...runs.map((r) => r.rows.length));
@@ -91,7 +94,9 @@ if (group) {
 
 for (const run of runs) {
   console.log(`\n### ${run.dir}: ${run.rows.length} trials\n`);
-  console.log('| trial | real evaluation cost, mean ± std of 30 episodes | model NLL per transition (held out) | model cost at the end of the policy steps | mean k_LR | ms per policy step | wall s (cumulative) |');
+  console.log(
+    '| trial | real evaluation cost, mean ± std of 30 episodes | model NLL per transition (held out) | model cost at the end of the policy steps | mean k_LR | ms per policy step | wall s (cumulative) |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const row of run.rows) {
     const d = run.perTrial.find((p) => p.trial === row.trial) ?? {};

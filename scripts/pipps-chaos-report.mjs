@@ -44,7 +44,26 @@ function run(study, seed) {
   const dir = join(runRoot, study.name, `seed-${seed}`);
   if (existsSync(join(dir, 'summary.json'))) return publish(dir, docsDir);
   if (reportOnly) return undefined;
-  const cli = ['apps/cli/dist/bin.js', 'pipps', 'chaos', '--system', study.system, '--horizons', study.horizons, '--particles', String(study.particles), '--repeats', String(study.repeats), '--backend', backend, '--seed', String(seed), '--out', dir, '--json'];
+  const cli = [
+    'apps/cli/dist/bin.js',
+    'pipps',
+    'chaos',
+    '--system',
+    study.system,
+    '--horizons',
+    study.horizons,
+    '--particles',
+    String(study.particles),
+    '--repeats',
+    String(study.repeats),
+    '--backend',
+    backend,
+    '--seed',
+    String(seed),
+    '--out',
+    dir,
+    '--json',
+  ];
   if (study.scale !== undefined) cli.push('--scale', String(study.scale));
   process.stderr.write(`chaos ${study.name} seed ${seed} ...\n`);
   const result = spawnSync('node', cli, { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -60,7 +60,9 @@ for (let i = 0; i < steps; i++) {
 }
 const profiledMs = (performance.now() - t0) / steps;
 const kernelMs = [...byKernel.values()].reduce((s, e) => s + e.ms, 0) / steps;
-console.log(`${a.method.toUpperCase()}, P = ${a.particles}, T = ${a.horizon}, ${a.backend}, transposes ${a.transpose}: ${plainMs.toFixed(0)} ms per pass; ${(kernels / steps).toFixed(0)} kernels per pass, their summed time ${kernelMs.toFixed(0)} ms (${((100 * kernelMs) / profiledMs).toFixed(0)}% of the profiled pass's ${profiledMs.toFixed(0)} ms; the rest is dispatch, autodiff bookkeeping and host work)`);
+console.log(
+  `${a.method.toUpperCase()}, P = ${a.particles}, T = ${a.horizon}, ${a.backend}, transposes ${a.transpose}: ${plainMs.toFixed(0)} ms per pass; ${(kernels / steps).toFixed(0)} kernels per pass, their summed time ${kernelMs.toFixed(0)} ms (${((100 * kernelMs) / profiledMs).toFixed(0)}% of the profiled pass's ${profiledMs.toFixed(0)} ms; the rest is dispatch, autodiff bookkeeping and host work)`,
+);
 console.log('\n| kernel | calls per pass | ms per pass | share of kernel time |\n| --- | --- | --- | --- |');
 for (const [name, e] of [...byKernel].sort((x, y) => y[1].ms - x[1].ms).slice(0, 15)) {
   console.log(`| ${name} | ${(e.count / steps).toFixed(0)} | ${(e.ms / steps).toFixed(1)} | ${((100 * e.ms) / steps / kernelMs).toFixed(1)}% |`);

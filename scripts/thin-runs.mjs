@@ -167,10 +167,7 @@ if (!keepPlots && ((runPlots && thinnedRuns.length > 0) || sweeps.length > 0)) {
     if (!replot || !existsSync(summaryPath)) continue;
     const s = JSON.parse(readFileSync(summaryPath, 'utf8'));
     const rows = readThin(dir);
-    writeFileSync(
-      join(dir, 'reward.svg'),
-      rewardPlotSvg(`${s.algo} on ${s.env} (seed ${s.seed}, ${s.backend})`, [{ name: s.algo, x: rows.map((r) => r.steps), y: rows.map((r) => r.reward) }]),
-    );
+    writeFileSync(join(dir, 'reward.svg'), rewardPlotSvg(`${s.algo} on ${s.env} (seed ${s.seed}, ${s.backend})`, [{ name: s.algo, x: rows.map((r) => r.steps), y: rows.map((r) => r.reward) }]));
   }
   // As `pathwise sweep` draws <env>.svg (mean ± std over the finished seeds), on the epochs every seed kept.
   for (const out of sweeps) {
@@ -209,4 +206,3 @@ console.error(
     `${stats.runPlotsLeft ? `, ${stats.runPlotsLeft} per-run reward.svg left out` : ''}` +
     `${!keepPlots && sweeps.length ? `, ${sweeps.length} sweep's curve plots redrawn from the thinned curves` : ''}`,
 );
-

@@ -26,7 +26,9 @@ for (const algo of ['gippo', 'ppo']) {
     }
   }
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  console.log(`${algo}: flags ${mean(ms.flags).toFixed(1)} ms/epoch, explicit ${mean(ms.explicit).toFixed(1)} ms/epoch, flags/explicit ${(mean(ms.flags) / mean(ms.explicit)).toFixed(2)} (${rounds} rounds × ${epochs} epochs)`);
+  console.log(
+    `${algo}: flags ${mean(ms.flags).toFixed(1)} ms/epoch, explicit ${mean(ms.explicit).toFixed(1)} ms/epoch, flags/explicit ${(mean(ms.flags) / mean(ms.explicit)).toFixed(2)} (${rounds} rounds × ${epochs} epochs)`,
+  );
   for (const t of Object.values(trainers)) t.dispose();
 }
 setTransposeStrategy('auto');

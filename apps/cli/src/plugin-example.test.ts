@@ -59,7 +59,15 @@ describe('examples/plugin-estimator through the CLI', () => {
       const rows = readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n');
       const header = rows[0]!.split(',');
       const drop = header.indexOf('wall_s');
-      return { config, rows: rows.map((r) => r.split(',').filter((_, i) => i !== drop).join(',')) };
+      return {
+        config,
+        rows: rows.map((r) =>
+          r
+            .split(',')
+            .filter((_, i) => i !== drop)
+            .join(','),
+        ),
+      };
     };
     const plugin = metrics('antithetic-rp');
     const builtin = metrics('rp');

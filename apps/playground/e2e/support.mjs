@@ -84,7 +84,8 @@ export const SCENES = [
   },
   {
     panel: 'estimators',
-    query: 'tab=estimators&backend=wasm&estimators.objective=square&estimators.mu=0.5&estimators.sigma=0.8&estimators.estimators=lr,lr-loo,lr-optimal,rp,lr%2Brp,tp&estimators.samples=8&estimators.repeats=300&estimators.seed=1&estimators.coordinate=0',
+    query:
+      'tab=estimators&backend=wasm&estimators.objective=square&estimators.mu=0.5&estimators.sigma=0.8&estimators.estimators=lr,lr-loo,lr-optimal,rp,lr%2Brp,tp&estimators.samples=8&estimators.repeats=300&estimators.seed=1&estimators.coordinate=0',
   },
   {
     panel: 'vi',

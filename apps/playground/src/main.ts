@@ -2,7 +2,19 @@
 // worker (client.ts); this file only wires the UI.
 import './style.css';
 import { ComputeClient } from './client.js';
-import { BACKEND_NAMES, type Catalogue, type BackendChoice, type BackendName, type BackendReport, type BenchResult, type BenchSpec, type JobEvent, type ProbeResult, type ProbeSpec, type UseBackendResult } from './protocol.js';
+import {
+  BACKEND_NAMES,
+  type Catalogue,
+  type BackendChoice,
+  type BackendName,
+  type BackendReport,
+  type BenchResult,
+  type BenchSpec,
+  type JobEvent,
+  type ProbeResult,
+  type ProbeSpec,
+  type UseBackendResult,
+} from './protocol.js';
 import { h, download } from './ui/dom.js';
 import { functionPanel } from './panels/function.js';
 import { estimatorPanel } from './panels/estimators.js';
@@ -34,14 +46,22 @@ const buttons = {
   link: h('button', { type: 'button', id: 'copy-link' }, 'Copy link'),
 };
 const panelHost = h('section', { id: 'panel' });
-document.querySelector('#app')!.append(
-  h('header', {}, h('h1', {}, 'pathwise playground'), h('label', { class: 'field' }, h('span', {}, 'backend'), backendSelect), h('button', { type: 'button', id: 'probe-all' }, 'Probe all backends')),
-  h('details', { open: true }, h('summary', {}, 'Backends and capabilities'), backendTable),
-  tabs,
-  h('div', { class: 'controls' }, ...Object.values(buttons)),
-  statusLine,
-  panelHost,
-);
+document
+  .querySelector('#app')!
+  .append(
+    h(
+      'header',
+      {},
+      h('h1', {}, 'pathwise playground'),
+      h('label', { class: 'field' }, h('span', {}, 'backend'), backendSelect),
+      h('button', { type: 'button', id: 'probe-all' }, 'Probe all backends'),
+    ),
+    h('details', { open: true }, h('summary', {}, 'Backends and capabilities'), backendTable),
+    tabs,
+    h('div', { class: 'controls' }, ...Object.values(buttons)),
+    statusLine,
+    panelHost,
+  );
 
 function setStatus(state: string, message: string): void {
   statusLine.dataset.state = state;
@@ -61,7 +81,9 @@ function renderBackends(): void {
     else if ('error' in report) row.append(h('td', {}, name), h('td', { colspan: 5 }, `probe failed: ${report.error}`));
     else {
       const caps = report.capabilities;
-      const details = Object.entries(report.details).map(([k, v]) => `${k}: ${v}`).join(' · ');
+      const details = Object.entries(report.details)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(' · ');
       row.dataset.available = String(report.available);
       row.append(
         h('td', {}, name + (report.active ? ' (active)' : '')),
@@ -90,7 +112,11 @@ async function switchBackend(choice: BackendChoice): Promise<void> {
   try {
     const result = await client.request<UseBackendResult>({ type: 'use-backend', name: choice });
     activeBackend = result.active;
-    const timings = result.timings ? ` (auto timings, ms: ${Object.entries(result.timings).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})` : '';
+    const timings = result.timings
+      ? ` (auto timings, ms: ${Object.entries(result.timings)
+          .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+          .join(', ')})`
+      : '';
     // Refresh the table first: the status line is what tests and users wait for.
     for (const name of BACKEND_NAMES) if (reports.has(name) || name === result.active) await probe(name);
     setStatus(runState === 'paused' ? 'paused' : 'idle', `backend: ${result.active}${timings}${result.migrated ? ' — the paused run moved here through a checkpoint; resume to continue' : ''}`);
@@ -171,7 +197,11 @@ buttons.pause.addEventListener('click', () => void client.request({ type: runSta
 buttons.stop.addEventListener('click', () => void client.request({ type: 'stop' }));
 buttons.csv.addEventListener('click', () => download(`${activeTab.id}-${activeBackend}.csv`, activeTab.exportCsv(), 'text/csv'));
 buttons.json.addEventListener('click', () =>
-  download(`${activeTab.id}-${activeBackend}.json`, JSON.stringify({ panel: activeTab.id, backend: activeBackend, url: location.href, ...(activeTab.exportJson() as object) }, null, 1), 'application/json'),
+  download(
+    `${activeTab.id}-${activeBackend}.json`,
+    JSON.stringify({ panel: activeTab.id, backend: activeBackend, url: location.href, ...(activeTab.exportJson() as object) }, null, 1),
+    'application/json',
+  ),
 );
 buttons.link.addEventListener('click', async () => {
   const link = new URL(urlFor(panels, activeTab.id, backendSelect.value, true), location.href).href;

@@ -198,7 +198,4 @@ export interface ViLogregResult {
   }>;
 }
 
-export type WorkerMessage =
-  | { type: 'reply'; id: number; ok: true; value: unknown }
-  | { type: 'reply'; id: number; ok: false; error: string }
-  | { type: 'event'; event: JobEvent };
+export type WorkerMessage = { type: 'reply'; id: number; ok: true; value: unknown } | { type: 'reply'; id: number; ok: false; error: string } | { type: 'event'; event: JobEvent };

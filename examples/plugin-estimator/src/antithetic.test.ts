@@ -19,7 +19,15 @@ describe('antithetic-rp (an example third-party estimator plugin)', () => {
 
   it('mirrors half of the draws along the sample axis; an odd last draw stays', async () => {
     const eps = tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [1, 5, 2]);
-    expect(await antitheticNoise(eps, 1).array()).toEqual([[[1, 2], [3, 4], [-1, -2], [-3, -4], [9, 10]]]);
+    expect(await antitheticNoise(eps, 1).array()).toEqual([
+      [
+        [1, 2],
+        [3, 4],
+        [-1, -2],
+        [-3, -4],
+        [9, 10],
+      ],
+    ]);
   });
 
   it('has zero log σ-gradient variance on a linear objective, where RP does not (a number only it produces)', async () => {

@@ -49,15 +49,10 @@ export const wasmBackend = registerBackend(
   defineBackend({
     name: 'wasm',
     packageName: '@pathwise/backend-wasm',
-    availability: () =>
-      typeof WebAssembly === 'undefined'
-        ? { available: false, reason: 'this runtime has no WebAssembly.' }
-        : { available: true },
+    availability: () => (typeof WebAssembly === 'undefined' ? { available: false, reason: 'this runtime has no WebAssembly.' } : { available: true }),
     load: async () => {
       if (loaded) return;
-      const paths =
-        customPaths ??
-        Object.fromEntries(Object.entries(WASM_URLS).map(([file, url]) => [file, toLoaderPath(url)]));
+      const paths = customPaths ?? Object.fromEntries(Object.entries(WASM_URLS).map(([file, url]) => [file, toLoaderPath(url)]));
       setWasmPaths(paths as Parameters<typeof setWasmPaths>[0]);
       await tf.setBackend('wasm');
       const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));

@@ -19,8 +19,7 @@ function probeWebGL(): { available: boolean; reason?: string } {
     return { available: false, reason: 'WebGL needs a browser (no document or OffscreenCanvas in this runtime, e.g. Node).' };
   }
   try {
-    const canvas: HTMLCanvasElement | OffscreenCanvas =
-      typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(1, 1) : document.createElement('canvas');
+    const canvas: HTMLCanvasElement | OffscreenCanvas = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(1, 1) : document.createElement('canvas');
     const context = (canvas as OffscreenCanvas).getContext('webgl2') ?? (canvas as OffscreenCanvas).getContext('webgl');
     if (!context) return { available: false, reason: 'this browser could not create a WebGL context.' };
     context.getExtension('WEBGL_lose_context')?.loseContext();

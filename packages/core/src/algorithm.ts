@@ -149,7 +149,11 @@ export const algorithms = {
   /** Every registered algorithm, by name. */
   list: (): Algorithm<any, any>[] => registry.list(),
   /** Every name `lookup` accepts: algorithms and their variants. */
-  names: (): string[] => registry.list().flatMap((a) => [a.name, ...Object.keys(a.variants ?? {})]).sort(),
+  names: (): string[] =>
+    registry
+      .list()
+      .flatMap((a) => [a.name, ...Object.keys(a.variants ?? {})])
+      .sort(),
   has: (name: string): boolean => algorithms.names().includes(name),
   /** The algorithm called `name` (or whose variant is called `name`); an UnknownNameError otherwise. */
   lookup(name: string): AlgorithmLookup {

@@ -60,9 +60,7 @@ const KNOWN_PACKAGES: Record<string, string> = {
 
 const backends = new Registry<Backend>('backend', (name) => {
   const pkg = KNOWN_PACKAGES[name];
-  return pkg
-    ? `Install and import '${pkg}' (npm i ${pkg}; import '${pkg}') to register it.`
-    : `Known backend packages: ${Object.values(KNOWN_PACKAGES).join(', ')}.`;
+  return pkg ? `Install and import '${pkg}' (npm i ${pkg}; import '${pkg}') to register it.` : `Known backend packages: ${Object.values(KNOWN_PACKAGES).join(', ')}.`;
 });
 
 /** Registers a backend by name; backend packages call this when imported. */
@@ -119,10 +117,7 @@ let lastAutoChoice: AutoChoice | undefined;
  * Switches tfjs to a backend: a registered name, a `Backend` object, or `'auto'`, which times a
  * workload on every available backend and keeps the fastest. Resolves to the active backend name.
  */
-export async function useBackend(
-  nameOrBackend: string | Backend,
-  options: AutoOptions = {},
-): Promise<string> {
+export async function useBackend(nameOrBackend: string | Backend, options: AutoOptions = {}): Promise<string> {
   if (nameOrBackend === 'auto') return (await chooseFastestBackend(options)).name;
   const backend = typeof nameOrBackend === 'string' ? getBackend(nameOrBackend) : nameOrBackend;
   await activate(backend);
@@ -194,11 +189,7 @@ async function medianMs(workload: () => tf.Tensor, repeats: number): Promise<num
 /** A 64x[64,32,32,1] tanh MLP, forward and backward: a typical RL policy step. */
 function defaultWorkload(): tf.Tensor {
   const x = tf.ones([64, 64]);
-  const weights = [
-    tf.fill([64, 32], 0.01),
-    tf.fill([32, 32], 0.01),
-    tf.fill([32, 1], 0.01),
-  ];
+  const weights = [tf.fill([64, 32], 0.01), tf.fill([32, 32], 0.01), tf.fill([32, 1], 0.01)];
   const loss = (...ws: tf.Tensor[]) => {
     let h: tf.Tensor = x;
     for (const [i, w] of ws.entries()) {

@@ -18,20 +18,21 @@ export type ConfigSchema = Record<string, ConfigField>;
  * and out-of-range values throw a `ConfigError` naming the key, the value and what is allowed.
  * Overrides that are `undefined` count as unset. `prefix` (for example `'gp.'`) qualifies the key names in those errors.
  */
-export function resolveConfig<C extends object>(
-  schema: ConfigSchema,
-  defaults: C,
-  overrides: Record<string, unknown> = {},
-  aliases: Record<string, string> = {},
-  prefix = '',
-): C {
+export function resolveConfig<C extends object>(schema: ConfigSchema, defaults: C, overrides: Record<string, unknown> = {}, aliases: Record<string, string> = {}, prefix = ''): C {
   const merged: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
   for (const [rawKey, value] of Object.entries(overrides)) {
     if (value === undefined) continue; // an optional field left unset keeps its default
     const key = aliases[rawKey] ?? rawKey;
     const field = schema[key];
     if (field === undefined) {
-      throw new ConfigError(prefix + rawKey, value, `one of the known keys: ${Object.keys(schema).sort().map((k) => prefix + k).join(', ')}`);
+      throw new ConfigError(
+        prefix + rawKey,
+        value,
+        `one of the known keys: ${Object.keys(schema)
+          .sort()
+          .map((k) => prefix + k)
+          .join(', ')}`,
+      );
     }
     merged[key] = value;
   }

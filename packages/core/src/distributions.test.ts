@@ -11,15 +11,35 @@ beforeAll(useCpu);
 const LOG_2PI = Math.log(2 * Math.PI);
 
 describe('DiagGaussian', () => {
-  const mean = () => tf.tensor2d([[0.5, -1], [2, 0]]);
-  const std = () => tf.tensor2d([[1.5, 0.2], [1, 3]]);
+  const mean = () =>
+    tf.tensor2d([
+      [0.5, -1],
+      [2, 0],
+    ]);
+  const std = () =>
+    tf.tensor2d([
+      [1.5, 0.2],
+      [1, 3],
+    ]);
 
   it('logProb, entropy and KL match closed forms (float64 reference)', () => {
     const d = new DiagGaussian(mean(), std());
-    const x = tf.tensor2d([[1, -1.1], [0, 4]]);
-    const m = [[0.5, -1], [2, 0]];
-    const s = [[1.5, 0.2], [1, 3]];
-    const xs = [[1, -1.1], [0, 4]];
+    const x = tf.tensor2d([
+      [1, -1.1],
+      [0, 4],
+    ]);
+    const m = [
+      [0.5, -1],
+      [2, 0],
+    ];
+    const s = [
+      [1.5, 0.2],
+      [1, 3],
+    ];
+    const xs = [
+      [1, -1.1],
+      [0, 4],
+    ];
     const lp = d.logProb(x).arraySync() as number[];
     const ent = d.entropy().arraySync() as number[];
     for (let r = 0; r < 2; r++) {
@@ -32,10 +52,25 @@ describe('DiagGaussian', () => {
       expect(lp[r]).toBeCloseTo(want, 5);
       expect(ent[r]).toBeCloseTo(wantEnt, 5);
     }
-    const other = new DiagGaussian(tf.tensor2d([[0, 0], [1, 1]]), tf.tensor2d([[1, 1], [2, 0.5]]));
+    const other = new DiagGaussian(
+      tf.tensor2d([
+        [0, 0],
+        [1, 1],
+      ]),
+      tf.tensor2d([
+        [1, 1],
+        [2, 0.5],
+      ]),
+    );
     const kl = d.kl(other).arraySync() as number[];
-    const om = [[0, 0], [1, 1]];
-    const os = [[1, 1], [2, 0.5]];
+    const om = [
+      [0, 0],
+      [1, 1],
+    ];
+    const os = [
+      [1, 1],
+      [2, 0.5],
+    ];
     for (let r = 0; r < 2; r++) {
       let want = 0;
       for (let c = 0; c < 2; c++) {
@@ -52,7 +87,20 @@ describe('DiagGaussian', () => {
     const again = d.transform(noise);
     expect(Array.from(sample.dataSync())).toEqual(Array.from(again.dataSync()));
     const n = noise.arraySync() as number[][];
-    const want = n.map((row, r) => row.map((e, c) => [[0.5, -1], [2, 0]][r]![c]! + [[1.5, 0.2], [1, 3]][r]![c]! * e));
+    const want = n.map((row, r) =>
+      row.map(
+        (e, c) =>
+          [
+            [0.5, -1],
+            [2, 0],
+          ][r]![c]! +
+          [
+            [1.5, 0.2],
+            [1, 3],
+          ][r]![c]! *
+            e,
+      ),
+    );
     (sample.arraySync() as number[][]).forEach((row, r) => row.forEach((v, c) => expect(v).toBeCloseTo(want[r]![c]!, 5)));
   });
 

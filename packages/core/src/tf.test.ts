@@ -57,14 +57,30 @@ describe('trainable tf', () => {
 
 describe('gradients through comparisons', () => {
   it('tf.where with a comparison condition is differentiable (zero gradient through the condition)', () => {
-    const f = (x: tf.Tensor) =>
-      tf.sum(tf.where(tf.logicalAnd(tf.greater(x, 0), tf.lessEqual(x, 5)), tf.square(x), tf.mul(x, -2)));
+    const f = (x: tf.Tensor) => tf.sum(tf.where(tf.logicalAnd(tf.greater(x, 0), tf.lessEqual(x, 5)), tf.square(x), tf.mul(x, -2)));
     const g = tf.grad(f)(tf.tensor1d([-1, 0.5, 2, 7]));
     expect(Array.from(g.dataSync())).toEqual([-2, 1, 4, -2]);
     // tf.all / tf.any reductions of a condition, as finiteness guards use them.
     const rows = (x: tf.Tensor) => tf.sum(tf.where(tf.reshape(tf.all(tf.isFinite(x), 1), [-1, 1]), tf.square(x), tf.zerosLike(x)));
-    expect(Array.from(tf.grad(rows)(tf.tensor2d([[1, 2], [3, 4]])).dataSync())).toEqual([2, 4, 6, 8]);
+    expect(
+      Array.from(
+        tf
+          .grad(rows)(
+            tf.tensor2d([
+              [1, 2],
+              [3, 4],
+            ]),
+          )
+          .dataSync(),
+      ),
+    ).toEqual([2, 4, 6, 8]);
     const any = (x: tf.Tensor) => tf.sum(tf.where(tf.any(tf.greater(x, 2)), x, tf.neg(x)));
-    expect(Array.from(tf.grad(any)(tf.tensor1d([1, 3])).dataSync())).toEqual([1, 1]);
+    expect(
+      Array.from(
+        tf
+          .grad(any)(tf.tensor1d([1, 3]))
+          .dataSync(),
+      ),
+    ).toEqual([1, 1]);
   });
 });

@@ -24,7 +24,9 @@ describe('cpu and wasm', () => {
   });
 
   it.each(['cartpole-swingup', 'double-pendulum', 'traffic-d', 'ackley64'])('%s: per-step rewards and per-action gradients agree', async (env) => {
-    const actions = Array.from({ length: 8 }, (_, k) => Array.from({ length: 2 }, (_, b) => Array.from({ length: env === 'ackley64' ? 64 : env.startsWith('traffic') ? 2 : 1 }, (_, j) => 0.7 * Math.cos(k + 2 * b + j))));
+    const actions = Array.from({ length: 8 }, (_, k) =>
+      Array.from({ length: 2 }, (_, b) => Array.from({ length: env === 'ackley64' ? 64 : env.startsWith('traffic') ? 2 : 1 }, (_, j) => 0.7 * Math.cos(k + 2 * b + j))),
+    );
     await useTestBackend('cpu');
     const cpu = await stepReport({ env, actions, seed: 3 });
     await useTestBackend('wasm');

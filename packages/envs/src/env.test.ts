@@ -236,10 +236,7 @@ describe('memory: no tensor leaks', () => {
     const env = getEnv('traffic-c');
     const state = env.reset(2, new Rng(0));
     const actions = pattern(5, 2, 2).map((rows) => tf.tensor2d(rows));
-    const run = () =>
-      tf.tidy(() =>
-        tf.grads((...acts: tf.Tensor[]) => rolloutReturn(env, state, acts))(actions),
-      );
+    const run = () => tf.tidy(() => tf.grads((...acts: tf.Tensor[]) => rolloutReturn(env, state, acts))(actions));
     tf.dispose(run());
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) tf.dispose(run());
@@ -254,16 +251,18 @@ describe('detached mode', () => {
     const detached = env.with({ detached: true });
     const state = env.reset(2, new Rng(1));
     const actions = pattern(3, 2, env.actDim).map((rows) => tf.tensor2d(rows));
-    const total = (e: typeof env) => (...acts: tf.Tensor[]) => {
-      let s: EnvState = state;
-      let sum: tf.Tensor = tf.scalar(0);
-      for (const a of acts) {
-        const r = e.step(s, a);
-        sum = tf.add(sum, tf.sum(r.reward));
-        s = r.state;
-      }
-      return sum as tf.Scalar;
-    };
+    const total =
+      (e: typeof env) =>
+      (...acts: tf.Tensor[]) => {
+        let s: EnvState = state;
+        let sum: tf.Tensor = tf.scalar(0);
+        for (const a of acts) {
+          const r = e.step(s, a);
+          sum = tf.add(sum, tf.sum(r.reward));
+          s = r.state;
+        }
+        return sum as tf.Scalar;
+      };
     const attached = tf.valueAndGrads(total(env))(actions);
     const cut = tf.valueAndGrads(total(detached))(actions);
     expect(await cut.value.data()).toEqual(await attached.value.data());

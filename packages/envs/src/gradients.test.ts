@@ -90,7 +90,10 @@ describe('traffic-b: analytic gradient = finite differences', () => {
     expect(Array.from(await grad.data())).toEqual([0, 0, 0, 0]);
     // ...and the reward really is unchanged by a large change of that action.
     const r0 = await env.step(initial, action).reward.data();
-    const other = tf.tensor2d([[0.3, -1], [-0.3, 1]]);
+    const other = tf.tensor2d([
+      [0.3, -1],
+      [-0.3, 1],
+    ]);
     const r1 = await env.step(initial, other).reward.data();
     expect(Array.from(r1)).toEqual(Array.from(r0));
     tf.dispose([initial, action, grad, other]);

@@ -1,16 +1,4 @@
-export {
-  defineEnv,
-  STEP_COUNTER,
-  type Env,
-  type EnvDefinition,
-  type EnvInfo,
-  type EnvOptions,
-  type EnvState,
-  type ActionSpec,
-  type NonFiniteMode,
-  type StepResult,
-  type Transition,
-} from './env.js';
+export { defineEnv, STEP_COUNTER, type Env, type EnvDefinition, type EnvInfo, type EnvOptions, type EnvState, type ActionSpec, type NonFiniteMode, type StepResult, type Transition } from './env.js';
 export { registerEnv, getEnv, makeEnv, listEnvs, builtinEnv, BUILTIN_ENV_NAMES, type BuiltinEnvName } from './registry.js';
 export { resetDone, tileState, batchSize } from './state.js';
 export { safeSqrt, smoothstep } from './math.js';
@@ -22,10 +10,5 @@ export { doublePendulumEnv, DOUBLE_PENDULUM } from './envs/double-pendulum.js';
 export { trafficEnv, TRAFFIC, TRAFFIC_SCENARIOS, type TrafficScenario, type TrafficOptions } from './envs/traffic.js';
 export { stepReport, parseActions, type StepReport, type StepReportOptions } from './step-report.js';
 export { benchEnvs, type BenchEnvsOptions, type EnvBenchResult } from './bench.js';
-export {
-  envBrowserSuite,
-  compareBrowserSuites,
-  type EnvBrowserSuiteOptions,
-  type EnvBrowserSuiteResult,
-} from './envs.browser-suite.js';
+export { envBrowserSuite, compareBrowserSuites, type EnvBrowserSuiteOptions, type EnvBrowserSuiteResult } from './envs.browser-suite.js';
 export { rolloutReturn } from './rollout.js';

@@ -6,12 +6,7 @@ import type { Env, EnvState } from './env.js';
  * actions ([B, actDim] each), as one differentiable scalar: `tf.grads((...a) => rolloutReturn(env, s0, a))`
  * gives the analytic gradient with respect to every action. `onStep` sees each step's result.
  */
-export function rolloutReturn(
-  env: Env,
-  initial: EnvState,
-  actions: readonly tf.Tensor[],
-  onStep?: (result: ReturnType<Env['step']>, step: number) => void,
-): tf.Scalar {
+export function rolloutReturn(env: Env, initial: EnvState, actions: readonly tf.Tensor[], onStep?: (result: ReturnType<Env['step']>, step: number) => void): tf.Scalar {
   let state = initial;
   let sum: tf.Tensor = tf.scalar(0);
   actions.forEach((action, k) => {

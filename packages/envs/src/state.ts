@@ -36,12 +36,7 @@ export function resetDone<S extends EnvState>(env: Env<S>, state: S, done: tf.Te
 
 /** Repeats every env of a state `times` times along the batch ([e0, e1, e0, e1, ...]). */
 export function tileState<S extends EnvState>(state: S, times: number): S {
-  return tf.tidy(
-    () =>
-      Object.fromEntries(
-        Object.entries(state).map(([key, value]) => [key, tf.tile(value, [times, ...new Array<number>(value.rank - 1).fill(1)])]),
-      ) as S,
-  );
+  return tf.tidy(() => Object.fromEntries(Object.entries(state).map(([key, value]) => [key, tf.tile(value, [times, ...new Array<number>(value.rank - 1).fill(1)])])) as S);
 }
 
 /** The batch size of a state (the first dimension of its tensors). */

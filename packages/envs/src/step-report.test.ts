@@ -11,7 +11,16 @@ beforeAll(() => useTestBackend('cpu'));
 
 describe('stepReport (pathwise envs step)', () => {
   it('returns exactly {env, batch, steps, rewards, total, grad, done} with the documented shapes', async () => {
-    const report = await stepReport({ env: 'traffic-b', actions: [[0, 0.5], [0.1, -0.2], [0, 1]], seed: 4, steps: 3 });
+    const report = await stepReport({
+      env: 'traffic-b',
+      actions: [
+        [0, 0.5],
+        [0.1, -0.2],
+        [0, 1],
+      ],
+      seed: 4,
+      steps: 3,
+    });
     expect(Object.keys(report).sort()).toEqual(['batch', 'done', 'env', 'grad', 'rewards', 'steps', 'total']);
     expect(report).toMatchObject({ env: 'traffic-b', batch: 3, steps: 3 });
     expect(report.rewards).toHaveLength(3);
@@ -20,7 +29,12 @@ describe('stepReport (pathwise envs step)', () => {
     expect(report.grad.every((step) => step.length === 3 && step.every((g) => g.length === 2))).toBe(true);
     expect(report.done).toHaveLength(3);
     expect(report.done.flat().every((d) => typeof d === 'boolean')).toBe(true);
-    report.total.forEach((t, b) => expect(t).toBeCloseTo(report.rewards.reduce((s, row) => s + row[b]!, 0), 10));
+    report.total.forEach((t, b) =>
+      expect(t).toBeCloseTo(
+        report.rewards.reduce((s, row) => s + row[b]!, 0),
+        10,
+      ),
+    );
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
   });
 
@@ -28,14 +42,27 @@ describe('stepReport (pathwise envs step)', () => {
     const repeated = await stepReport({ env: 'pendulum', actions: [[0.3], [-0.6]], steps: 4, seed: 1 });
     const explicit = await stepReport({ env: 'pendulum', actions: new Array(4).fill([[0.3], [-0.6]]), seed: 1 });
     expect(explicit).toEqual(repeated);
-    const varying = await stepReport({ env: 'pendulum', actions: [[[0.3], [-0.6]], [[1], [1]], [[0.3], [-0.6]], [[0.3], [-0.6]]], seed: 1 });
+    const varying = await stepReport({
+      env: 'pendulum',
+      actions: [
+        [[0.3], [-0.6]],
+        [[1], [1]],
+        [[0.3], [-0.6]],
+        [[0.3], [-0.6]],
+      ],
+      seed: 1,
+    });
     expect(varying.rewards[0]).toEqual(repeated.rewards[0]); // the first reward only sees the reset state and action 0
     expect(varying.rewards[2]).not.toEqual(repeated.rewards[2]);
   });
 
   it('grad is the analytic gradient of each env total w.r.t. every action (matches tf.grad of a manual rollout)', async () => {
     const env = getEnv('cartpole-swingup');
-    const actions = [[[0.2], [-0.4]], [[0.9], [0.1]], [[-0.3], [0.5]]];
+    const actions = [
+      [[0.2], [-0.4]],
+      [[0.9], [0.1]],
+      [[-0.3], [0.5]],
+    ];
     const report = await stepReport({ env: 'cartpole-swingup', actions, seed: 8 });
     const state0 = env.reset(2, new Rng(8));
     const tensors = actions.map((rows) => tf.tensor2d(rows));

@@ -11,11 +11,7 @@ export async function useTestBackend(name: 'cpu' | 'wasm' = 'cpu'): Promise<void
 }
 
 /** Rolls out `actions[k]` ([B, actDim] arrays) from `env.reset(batch, Rng(seed))`; returns host rewards [k][b] and done flags. */
-export async function rolloutHost(
-  env: Env,
-  actions: number[][][],
-  seed = 0,
-): Promise<{ rewards: number[][]; terminated: boolean[][]; obs: number[][][] }> {
+export async function rolloutHost(env: Env, actions: number[][][], seed = 0): Promise<{ rewards: number[][]; terminated: boolean[][]; obs: number[][][] }> {
   const batch = actions[0]!.length;
   let state: EnvState = env.reset(batch, new Rng(seed));
   const rewards: number[][] = [];
@@ -57,12 +53,7 @@ export interface DirectionalCheck {
  * the numeric slope must equal ‖∇J‖), `randomDirections` random unit directions, and the first and
  * last action coordinates. All perturbed rollouts run as one batch (the state tiled per direction).
  */
-export async function directionalCheck(
-  env: Env,
-  initial: EnvState,
-  baseActions: number[][][],
-  options: { eps: number; randomDirections?: number; seed?: number },
-): Promise<DirectionalCheck> {
+export async function directionalCheck(env: Env, initial: EnvState, baseActions: number[][][], options: { eps: number; randomDirections?: number; seed?: number }): Promise<DirectionalCheck> {
   const { tileState } = await import('./state.js');
   const horizon = baseActions.length;
   const batch = baseActions[0]!.length;

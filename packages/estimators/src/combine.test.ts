@@ -48,10 +48,25 @@ describe('total-propagation combination primitive (pipps §6.1 invariants 1, 2, 
 
   it('is invariant to common scaling, per-coordinate shifts and particle permutations', async () => {
     const base = await scalar(totalPropagationWeights(lr, rp).kLR);
-    const scaled = await scalar(totalPropagationWeights(lr.map((t) => tf.mul(t, 3.5)), rp.map((t) => tf.mul(t, 3.5))).kLR);
-    const shifted = await scalar(totalPropagationWeights(lr.map((t) => tf.add(t, tf.onesLike(tf.slice(t, 0, 1)))), rp).kLR);
+    const scaled = await scalar(
+      totalPropagationWeights(
+        lr.map((t) => tf.mul(t, 3.5)),
+        rp.map((t) => tf.mul(t, 3.5)),
+      ).kLR,
+    );
+    const shifted = await scalar(
+      totalPropagationWeights(
+        lr.map((t) => tf.add(t, tf.onesLike(tf.slice(t, 0, 1)))),
+        rp,
+      ).kLR,
+    );
     const perm = tf.tensor1d(Array.from(rng.permutation(P)), 'int32');
-    const permuted = await scalar(totalPropagationWeights(lr.map((t) => tf.gather(t, perm)), rp.map((t) => tf.gather(t, perm))).kLR);
+    const permuted = await scalar(
+      totalPropagationWeights(
+        lr.map((t) => tf.gather(t, perm)),
+        rp.map((t) => tf.gather(t, perm)),
+      ).kLR,
+    );
     for (const k of [scaled, shifted, permuted]) expect(Math.abs(k - base)).toBeLessThan(1e-5);
   });
 
@@ -67,7 +82,13 @@ describe('total-propagation combination primitive (pipps §6.1 invariants 1, 2, 
   });
 
   it('gives the same weight from host numbers as from tensors, under both rules', async () => {
-    for (const [vLR, vRP] of [[3, 1], [5, 0], [0, 2], [0, 0], [1e-6, 4e3]] as const) {
+    for (const [vLR, vRP] of [
+      [3, 1],
+      [5, 0],
+      [0, 2],
+      [0, 0],
+      [1e-6, 4e3],
+    ] as const) {
       for (const rule of ['gippo', 'tp'] as const) {
         const host = inverseVarianceWeight(vLR, vRP, { rule });
         expect(host).toBeCloseTo(await scalar(inverseVarianceWeight(tf.scalar(vLR), tf.scalar(vRP), { rule })), 6);
@@ -82,6 +103,6 @@ describe('total-propagation combination primitive (pipps §6.1 invariants 1, 2, 
 
   it('spread is the sum of squared deviations from the particle mean', async () => {
     const t = tf.tensor2d([1, 2, 3, 6], [2, 2]);
-    expect(await scalar(spreadAcrossParticles([t]))).toBeCloseTo(((1 - 2) ** 2 + (3 - 2) ** 2 + (2 - 4) ** 2 + (6 - 4) ** 2), 6);
+    expect(await scalar(spreadAcrossParticles([t]))).toBeCloseTo((1 - 2) ** 2 + (3 - 2) ** 2 + (2 - 4) ** 2 + (6 - 4) ** 2, 6);
   });
 });

@@ -61,11 +61,7 @@ export interface TotalPropagationWeights {
  * spread of the per-particle parameter-gradient contributions ([P, ...] tensors, all parameters).
  * One scalar weight per node, shared by every particle and parameter.
  */
-export function totalPropagationWeights(
-  lrContributions: readonly tf.Tensor[],
-  rpContributions: readonly tf.Tensor[],
-  options: WeightOptions = {},
-): TotalPropagationWeights {
+export function totalPropagationWeights(lrContributions: readonly tf.Tensor[], rpContributions: readonly tf.Tensor[], options: WeightOptions = {}): TotalPropagationWeights {
   if (lrContributions.length !== rpContributions.length) {
     throw new ShapeError(`totalPropagationWeights: ${lrContributions.length} LR tensors but ${rpContributions.length} RP tensors.`);
   }

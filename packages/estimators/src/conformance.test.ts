@@ -16,7 +16,16 @@ describe.each(['cpu', 'wasm'])('conformance kit on %s', (backend) => {
     it(`${estimator.name} passes`, async () => {
       const report = await testEstimator(estimator);
       const failed = report.checks.filter((c) => !c.passed);
-      if (process.env.PATHWISE_DEBUG) console.log(estimator.name, report.seconds.toFixed(2), JSON.stringify(report.checks.map((c) => `${c.name}: ${c.message}`), null, 1));
+      if (process.env.PATHWISE_DEBUG)
+        console.log(
+          estimator.name,
+          report.seconds.toFixed(2),
+          JSON.stringify(
+            report.checks.map((c) => `${c.name}: ${c.message}`),
+            null,
+            1,
+          ),
+        );
       expect(report.backend).toBe(backend);
       expect(failed).toEqual([]);
       expect(report.passed).toBe(true);

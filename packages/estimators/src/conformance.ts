@@ -43,8 +43,7 @@ export class ConformanceError extends PathwiseError {
   constructor(readonly report: ConformanceReport) {
     const failed = report.checks.filter((c) => !c.passed);
     super(
-      `Estimator '${report.estimator}' failed ${failed.length} of ${report.checks.length} conformance checks on ${report.backend}:\n` +
-        failed.map((c) => `  - ${c.name}: ${c.message}`).join('\n'),
+      `Estimator '${report.estimator}' failed ${failed.length} of ${report.checks.length} conformance checks on ${report.backend}:\n` + failed.map((c) => `  - ${c.name}: ${c.message}`).join('\n'),
     );
   }
 }

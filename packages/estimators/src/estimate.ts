@@ -208,12 +208,7 @@ export function runEstimator(estimator: Estimator<any>, base: Base, shared: Shar
   return { perSample: { mean: mean!, logStd: logStd! } };
 }
 
-function makeInputs<O extends EstimatorOptions>(
-  estimator: Estimator<O>,
-  base: Base,
-  shared: Shared,
-  state: EstimatorState | undefined,
-): EstimatorInputs<O> {
+function makeInputs<O extends EstimatorOptions>(estimator: Estimator<O>, base: Base, shared: Shared, state: EstimatorState | undefined): EstimatorInputs<O> {
   const { repeats, samples, dim } = base;
   const n = repeats * samples;
   const detach = (t: tf.Tensor) => (base.connected ? stopGradient(t) : t);

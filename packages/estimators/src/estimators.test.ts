@@ -90,7 +90,10 @@ describe.each(['cpu', 'wasm'])('built-in estimators on %s (exact, injected noise
   });
 
   it('lr: f·ε/σ and f·(ε² − 1)', async () => {
-    const ref = lrReference((r, s) => f[r]![s]!, (r, s) => f[r]![s]!);
+    const ref = lrReference(
+      (r, s) => f[r]![s]!,
+      (r, s) => f[r]![s]!,
+    );
     const out = await perSample('lr');
     expectClose(out.mean, ref.mean, 1e-5, 1e-5);
     expectClose(out.logStd, ref.logStd, 1e-5, 1e-5);
@@ -118,11 +121,17 @@ describe.each(['cpu', 'wasm'])('built-in estimators on %s (exact, injected noise
     };
     const sMean = (e: number) => e * e;
     const sLog = (e: number) => (e * e - 1) ** 2;
-    const same = lrReference((r, s, j) => f[r]![s]! - base(r, j, sMean), (r, s, j) => f[r]![s]! - base(r, j, sLog));
+    const same = lrReference(
+      (r, s, j) => f[r]![s]! - base(r, j, sMean),
+      (r, s, j) => f[r]![s]! - base(r, j, sLog),
+    );
     const out = await perSample('lr-optimal');
     expectClose(out.mean, same.mean, 1e-4, 1e-4);
     expectClose(out.logStd, same.logStd, 1e-4, 1e-4);
-    const loo = lrReference((r, s, j) => f[r]![s]! - base(r, j, sMean, s), (r, s, j) => f[r]![s]! - base(r, j, sLog, s));
+    const loo = lrReference(
+      (r, s, j) => f[r]![s]! - base(r, j, sMean, s),
+      (r, s, j) => f[r]![s]! - base(r, j, sLog, s),
+    );
     const outLoo = await perSample('lr-optimal-loo');
     expectClose(outLoo.mean, loo.mean, 1e-4, 1e-4);
     expectClose(outLoo.logStd, loo.logStd, 1e-4, 1e-4);
@@ -132,7 +141,10 @@ describe.each(['cpu', 'wasm'])('built-in estimators on %s (exact, injected noise
     const estimator = getEstimator('lr-constant').with({ valueMean: [1, -2], valueLogStd: [0.5, 3] });
     const noise = tf.tensor3d(NOISE, [2, 5, 2]);
     const est = estimateGradient(estimator, problem, { samples: 5, repeats: 2, rng: new Rng(0), noise });
-    const ref = lrReference((r, s, j) => f[r]![s]! - [1, -2][j]!, (r, s, j) => f[r]![s]! - [0.5, 3][j]!);
+    const ref = lrReference(
+      (r, s, j) => f[r]![s]! - [1, -2][j]!,
+      (r, s, j) => f[r]![s]! - [0.5, 3][j]!,
+    );
     expectClose(await values(est.perSample.mean), ref.mean, 1e-5, 1e-5);
     expectClose(await values(est.perSample.logStd), ref.logStd, 1e-5, 1e-5);
     est.dispose();
@@ -146,8 +158,14 @@ describe.each(['cpu', 'wasm'])('built-in estimators on %s (exact, injected noise
     const second = await perSample('lr-moving-average', { state });
     const batchMean = f.flat().reduce((a, b) => a + b, 0) / 10;
     // First call: no past draws, baseline 0. Second: (1−β)m / (1 − β) = m.
-    const ref1 = lrReference((r, s) => f[r]![s]!, (r, s) => f[r]![s]!);
-    const ref2 = lrReference((r, s) => f[r]![s]! - batchMean, (r, s) => f[r]![s]! - batchMean);
+    const ref1 = lrReference(
+      (r, s) => f[r]![s]!,
+      (r, s) => f[r]![s]!,
+    );
+    const ref2 = lrReference(
+      (r, s) => f[r]![s]! - batchMean,
+      (r, s) => f[r]![s]! - batchMean,
+    );
     expectClose(first.mean, ref1.mean, 1e-5, 1e-5);
     expectClose(second.mean, ref2.mean, 1e-5, 1e-4);
     expectClose(second.logStd, ref2.logStd, 1e-5, 1e-4);
@@ -184,12 +202,22 @@ describe.each(['cpu', 'wasm'])('built-in estimators on %s (exact, injected noise
       const k = vRP / (vLR + vRP + 1e-8);
       expect(k).toBeGreaterThan(0);
       expect(k).toBeLessThan(1);
-      expectClose(slice(comb.mean), slice(lr.mean).map((v, i) => k * v + (1 - k) * slice(rp.mean)[i]!), 1e-4, 1e-4);
-      expectClose(slice(comb.logStd), slice(lr.logStd).map((v, i) => k * v + (1 - k) * slice(rp.logStd)[i]!), 1e-4, 1e-4);
+      expectClose(
+        slice(comb.mean),
+        slice(lr.mean).map((v, i) => k * v + (1 - k) * slice(rp.mean)[i]!),
+        1e-4,
+        1e-4,
+      );
+      expectClose(
+        slice(comb.logStd),
+        slice(lr.logStd).map((v, i) => k * v + (1 - k) * slice(rp.logStd)[i]!),
+        1e-4,
+        1e-4,
+      );
     }
   });
 
-  it('estimatorSurrogate differentiates into the estimate through the caller\'s variables', async () => {
+  it("estimatorSurrogate differentiates into the estimate through the caller's variables", async () => {
     const mean = tf.variable(tf.tensor1d(MU));
     const logStd = tf.variable(tf.tensor1d(SIGMA.map(Math.log)));
     const noise = tf.tensor2d(NOISE.slice(0, 10), [5, 2]);
@@ -205,7 +233,7 @@ describe.each(['cpu', 'wasm'])('built-in estimators on %s (exact, injected noise
     tf.dispose([mean, logStd, noise]);
   });
 
-  it('estimates leave no tensors behind, also inside a caller\'s tidy', () => {
+  it("estimates leave no tensors behind, also inside a caller's tidy", () => {
     const before = tf.memory().numTensors;
     for (const name of ['rp', 'lr', 'lr-optimal', 'lr+rp', 'tp', 'dice']) {
       tf.tidy(() => {

@@ -97,9 +97,7 @@ describe('gaussian resampling (gr)', () => {
   });
 
   it('refuses a transform on an estimator that requires logProb, and a transform estimator inside a combinator', () => {
-    expect(() =>
-      defineEstimator({ name: 'bad', requires: ['logProb'], unbiased: true, transform: (z) => z, gradient: (i) => i.score() }),
-    ).toThrow(/transform/);
+    expect(() => defineEstimator({ name: 'bad', requires: ['logProb'], unbiased: true, transform: (z) => z, gradient: (i) => i.score() })).toThrow(/transform/);
     const gr = getEstimator('gr');
     const combo = defineEstimator({ name: 'wraps-gr', requires: ['pathwise'], unbiased: false, gradient: (inputs) => inputs.perSample(gr) });
     expect(() => estimateGradient(combo, squareObjective(), { samples: 8, rng: new Rng(1) })).toThrow(/auxiliary noise/);

@@ -32,33 +32,9 @@ export { reparameterisation, reparameterisationRule } from './builtins/reparam.j
 export { gaussianResampling, gaussianResample, type GaussianResamplingOptions } from './builtins/gaussian-resampling.js';
 export { choleskyLower } from './linalg.js';
 export { inverseVarianceCombination, lrPlusRp, totalPropagation, type CombinationOptions } from './builtins/combination.js';
-export {
-  inverseVarianceWeight,
-  spreadAcrossParticles,
-  totalPropagationWeights,
-  perSampleVarianceTrace,
-  type WeightRule,
-  type WeightOptions,
-  type TotalPropagationWeights,
-} from './combine.js';
+export { inverseVarianceWeight, spreadAcrossParticles, totalPropagationWeights, perSampleVarianceTrace, type WeightRule, type WeightOptions, type TotalPropagationWeights } from './combine.js';
 export { magicBox, diceObjective, dice, type DiceObjectiveInput, type DiceOptions } from './dice.js';
-export {
-  gradientDiagnostics,
-  sampleEstimates,
-  compareEstimators,
-  type GradientDiagnostics,
-  type CompareOptions,
-  type ComparisonRow,
-} from './diagnostics.js';
+export { gradientDiagnostics, sampleEstimates, compareEstimators, type GradientDiagnostics, type CompareOptions, type ComparisonRow } from './diagnostics.js';
 export { squareObjective, expObjective, quadraticFormObjective, conformanceObjectives, type ClosedFormObjective } from './objectives.js';
-export {
-  testEstimator,
-  assertConformance,
-  expectConformance,
-  conformanceTest,
-  ConformanceError,
-  type ConformanceOptions,
-  type ConformanceCheck,
-  type ConformanceReport,
-} from './conformance.js';
+export { testEstimator, assertConformance, expectConformance, conformanceTest, ConformanceError, type ConformanceOptions, type ConformanceCheck, type ConformanceReport } from './conformance.js';
 export { estimatorBrowserSuite } from './estimators.browser-suite.js';

@@ -6,7 +6,7 @@ import { lrPlusRp, totalPropagation } from './builtins/combination.js';
 import { dice } from './dice.js';
 import { gaussianResampling } from './builtins/gaussian-resampling.js';
 
-const registry = new Registry<Estimator<any>>('estimator', () => "Register a plugin with registerEstimator(defineEstimator({...})) before looking it up.");
+const registry = new Registry<Estimator<any>>('estimator', () => 'Register a plugin with registerEstimator(defineEstimator({...})) before looking it up.');
 
 let builtinsRegistered = false;
 let builtinInstances: Map<string, Estimator<any>> | undefined;

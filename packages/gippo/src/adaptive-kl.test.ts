@@ -20,10 +20,22 @@ describe('adaptive-KL PPO', () => {
 
   it('gaussianKl is the diagonal-Gaussian KL(current ‖ old) (up to the 1e-5 guards)', async () => {
     await useBackend('cpu');
-    const mean = tf.tensor2d([[0.3, -1], [2, 0.5]]);
-    const logStd = tf.tensor2d([[0.1, -0.4], [0.2, 0]]);
-    const meanOld = tf.tensor2d([[0, -0.5], [1.5, 0.5]]);
-    const logStdOld = tf.tensor2d([[0, -0.2], [0.3, 0.1]]);
+    const mean = tf.tensor2d([
+      [0.3, -1],
+      [2, 0.5],
+    ]);
+    const logStd = tf.tensor2d([
+      [0.1, -0.4],
+      [0.2, 0],
+    ]);
+    const meanOld = tf.tensor2d([
+      [0, -0.5],
+      [1.5, 0.5],
+    ]);
+    const logStdOld = tf.tensor2d([
+      [0, -0.2],
+      [0.3, 0.1],
+    ]);
     const got = gaussianKl(mean, logStd, meanOld, logStdOld).dataSync()[0]!;
     const [m, s, mo, so] = [mean, logStd, meanOld, logStdOld].map((t) => t.arraySync() as number[][]);
     let expected = 0;

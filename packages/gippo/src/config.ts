@@ -129,7 +129,7 @@ const ppoKeys: ConfigSchema = {
 export const pgSchema: ConfigSchema = {
   ...onPolicySchema,
   ...estimatorSchema,
-  varEstNumSample: { type: 'integer', min: 2, description: 'per-sample gradients behind a combinator\'s variances' },
+  varEstNumSample: { type: 'integer', min: 2, description: "per-sample gradients behind a combinator's variances" },
   varEstMaxGradLen: { type: 'integer', min: 0, description: 'gradient entries kept for those variances (0: all)' },
 };
 

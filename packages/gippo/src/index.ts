@@ -12,17 +12,7 @@ export {
   type RolloutOutcome,
   type RolloutHooks,
 } from './trainer.js';
-export {
-  REFERENCE_ALGORITHMS,
-  defaultConfig,
-  referenceActorLr,
-  pgSchema,
-  ppoSchema,
-  gippoSchema,
-  referenceAliases,
-  type ReferenceAlgorithm,
-  type TrainerConfig,
-} from './config.js';
+export { REFERENCE_ALGORITHMS, defaultConfig, referenceActorLr, pgSchema, ppoSchema, gippoSchema, referenceAliases, type ReferenceAlgorithm, type TrainerConfig } from './config.js';
 export { pg, ppo, gippo, ON_POLICY_ALGORITHMS, ON_POLICY_COLUMNS, GIPPO_COLUMNS, createTrainer, resolveTrainerConfig, type CreateTrainerOptions } from './plugins.js';
 export { configuredEstimator } from './estimator-config.js';
 export { Actor, makeCritic, polyak, flattenTorchOrder } from './networks.js';

@@ -57,7 +57,14 @@ describe('§6 shared machinery', () => {
     const v = Array.from({ length: T }, () => Array.from({ length: B }, () => rng.normal()));
     const vn = Array.from({ length: T }, () => Array.from({ length: B }, () => rng.normal()));
     const d = Array.from({ length: T }, () => Array.from({ length: B }, () => (rng.uniform() < 0.3 ? 1 : 0)));
-    const got = gae(r.map((x) => tf.tensor1d(x)), v.map((x) => tf.tensor1d(x)), vn.map((x) => tf.tensor1d(x)), d.map((x) => tf.tensor1d(x)), 0.99, 0.95);
+    const got = gae(
+      r.map((x) => tf.tensor1d(x)),
+      v.map((x) => tf.tensor1d(x)),
+      vn.map((x) => tf.tensor1d(x)),
+      d.map((x) => tf.tensor1d(x)),
+      0.99,
+      0.95,
+    );
     for (let j = 0; j < B; j++) {
       let next = 0;
       for (let t = T - 1; t >= 0; t--) {
@@ -159,9 +166,7 @@ describe('§6 shared machinery', () => {
     const critic = makeCritic(2, [4], 'elu', rng, 'b');
     const before = parametersOf(target).map(values);
     polyak(target, critic, 0.2);
-    parametersOf(target).forEach((p, i) =>
-      values(p).forEach((v, k) => expect(v).toBeCloseTo(0.2 * before[i]![k]! + 0.8 * values(parametersOf(critic)[i]!)[k]!, 6)),
-    );
+    parametersOf(target).forEach((p, i) => values(p).forEach((v, k) => expect(v).toBeCloseTo(0.2 * before[i]![k]! + 0.8 * values(parametersOf(critic)[i]!)[k]!, 6)));
   });
 
   it('9. one epoch = 64 samples and 64 critic steps (16 × 4 minibatches of 16)', async () => {
@@ -214,8 +219,7 @@ describe('§6 algorithms', () => {
     const noise = [rng.normalTensor([64, 1])];
     const state = env.reset(64, rng);
     const { rpLoss } = await import('./algorithms/pg.js');
-    const loss = () =>
-      tf.tidy(() => rpLoss(simulate({ env, actor: t.actor, targetCritic: t.targetCritic, norm: noNorm, gamma: 0.99, lambda: 0.95, state, steps: 1, noise, rng, resetDone: false })));
+    const loss = () => tf.tidy(() => rpLoss(simulate({ env, actor: t.actor, targetCritic: t.targetCritic, norm: noNorm, gamma: 0.99, lambda: 0.95, state, steps: 1, noise, rng, resetDone: false })));
     const params = parametersOf(t.actor);
     const { grads } = tf.variableGrads(loss, params);
     const head = params[params.length - 2]!;
@@ -304,7 +308,10 @@ describe('§6 algorithms', () => {
       return negLogProb(actions, m!, s!);
     });
     const shift = (d: number) => tf.add(nlpOld, tf.concat([tf.fill([63], 0.1), tf.tensor1d([d])]));
-    for (const [delta, fallback] of [[5, true], [3, false]] as const) {
+    for (const [delta, fallback] of [
+      [5, true],
+      [3, false],
+    ] as const) {
       const nlpAlpha = shift(delta);
       const loss = (await gippoPpoLoss(t, { obs, actions, advantages: adv, nlpOld, nlpAlpha }))(0).dataSync()[0]!;
       const behaviour = fallback ? nlpAlpha : mixtureNegLogProb(nlpOld, nlpAlpha);
@@ -421,7 +428,15 @@ describe('stable PPO retry loop (reference quirks, §2.5)', () => {
     const t = trainer('ppo');
     const stage = { lr: t.config.actorLr };
     const init = stage.lr;
-    await stablePpo(t, stage, dummyBatch(), scripted(t, [[1, 2], [2, 1]]));
+    await stablePpo(
+      t,
+      stage,
+      dummyBatch(),
+      scripted(t, [
+        [1, 2],
+        [2, 1],
+      ]),
+    );
     expect(stage.lr).toBe(init);
     expect(t.actorAdam.lr).toBeCloseTo(init / 1.5, 15);
     await stablePpo(t, stage, dummyBatch(), scripted(t, [[2, 1]]));

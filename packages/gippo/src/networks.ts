@@ -74,12 +74,13 @@ export function disposeAll(tensors: tf.Tensor[]): void {
  */
 export function flattenTorchOrder(module: Module, grads: tf.Tensor[]): tf.Tensor1D {
   const names = module.namedParameters().map(([n]) => n);
-  return tf.tidy(() =>
-    tf.concat(
-      grads.map((g, i) => {
-        const isLinearWeight = g.rank === 2 && names[i]!.endsWith('.weight');
-        return tf.reshape(isLinearWeight ? tf.transpose(g) : g, [-1]);
-      }),
-    ) as tf.Tensor1D,
+  return tf.tidy(
+    () =>
+      tf.concat(
+        grads.map((g, i) => {
+          const isLinearWeight = g.rank === 2 && names[i]!.endsWith('.weight');
+          return tf.reshape(isLinearWeight ? tf.transpose(g) : g, [-1]);
+        }),
+      ) as tf.Tensor1D,
   );
 }

@@ -10,8 +10,7 @@ import { rolloutGradients } from './peek.js';
 tf.env().set('PROD', true);
 
 const small = { actorHidden: [16, 16], criticHidden: [16, 16], numActors: 16, criticIterations: 2 };
-const make = (env: string, overrides: Record<string, unknown> = small, seed = 3) =>
-  createTrainer({ env: getEnv(env), algo: 'gippo', config: resolveTrainerConfig(env, 'gippo', overrides), seed });
+const make = (env: string, overrides: Record<string, unknown> = small, seed = 3) => createTrainer({ env: getEnv(env), algo: 'gippo', config: resolveTrainerConfig(env, 'gippo', overrides), seed });
 
 describe('rolloutGradients (cpu)', () => {
   it('on De Jong 64-D the action gradients are −∂f/∂u, computed independently from the actions', async () => {
@@ -42,7 +41,7 @@ describe('rolloutGradients (cpu)', () => {
     trainer.dispose();
   });
 
-  it('with restore the trainer is unchanged: the next epoch equals a fresh trainer\'s, and peeking again gives the same rollout', async () => {
+  it("with restore the trainer is unchanged: the next epoch equals a fresh trainer's, and peeking again gives the same rollout", async () => {
     await useBackend('cpu');
     const peeked = make('dejong64');
     const fresh = make('dejong64');

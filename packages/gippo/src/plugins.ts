@@ -3,17 +3,7 @@
 // schema, defaults, checkpoint state (through its PolicyUpdate) and metric columns.
 import { algorithms, defineAlgorithm, registerAlgorithm, type Algorithm, type AlgorithmVariant } from '@pathwise/core';
 import { getEnv, type Env } from '@pathwise/envs';
-import {
-  aliasesFor,
-  checkOnPolicyConfig,
-  defaultConfig,
-  flattenReferenceBlocks,
-  gippoSchema,
-  pgSchema,
-  ppoSchema,
-  referenceActorLr,
-  type TrainerConfig,
-} from './config.js';
+import { aliasesFor, checkOnPolicyConfig, defaultConfig, flattenReferenceBlocks, gippoSchema, pgSchema, ppoSchema, referenceActorLr, type TrainerConfig } from './config.js';
 import { configuredEstimator } from './estimator-config.js';
 import { OnPolicyTrainer, type PolicyUpdateSpec } from './trainer.js';
 import { pgUpdate } from './algorithms/pg.js';

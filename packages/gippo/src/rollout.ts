@@ -87,8 +87,20 @@ export function valueOf(critic: MLP, obsNormalised: tf.Tensor, mean: number, sca
  */
 export function simulate(o: SimulateOptions): Simulation {
   const sim: Simulation = {
-    obs: [], rawObs: [], actions: [], noise: [], mean: [], logStd: [], rewards: [], values: [], nextValues: [],
-    dones: [], terminated: [], starts: [], advantages: [], finalState: o.state,
+    obs: [],
+    rawObs: [],
+    actions: [],
+    noise: [],
+    mean: [],
+    logStd: [],
+    rewards: [],
+    values: [],
+    nextValues: [],
+    dones: [],
+    terminated: [],
+    starts: [],
+    advantages: [],
+    finalState: o.state,
   };
   const batch = o.state[Object.keys(o.state)[0]!]!.shape[0]!;
   let state = o.state;

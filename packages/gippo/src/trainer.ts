@@ -307,7 +307,13 @@ export class OnPolicyTrainer implements AlgorithmRun {
 
   /** Detached, kept copies of a rollout's records, flattened time-major. Call inside `tf.tidy`. */
   batchFrom(sim: Simulation): EpochBatch {
-    const flat = (xs: tf.Tensor[]) => tf.keep(tf.concat(xs.map((x) => tf.clone(x)), 0));
+    const flat = (xs: tf.Tensor[]) =>
+      tf.keep(
+        tf.concat(
+          xs.map((x) => tf.clone(x)),
+          0,
+        ),
+      );
     const advantages = flat(sim.advantages) as tf.Tensor1D;
     return {
       obs: flat(sim.obs) as tf.Tensor2D,
@@ -442,9 +448,7 @@ export class OnPolicyTrainer implements AlgorithmRun {
     this.valueRms.load(state.valueRms);
     this.update.load(state.update);
     disposeState(this.envState);
-    this.envState = tf.tidy(() =>
-      keepAll(Object.fromEntries(Object.entries(state.envState).map(([k, v]) => [k, tf.tensor(v.values, v.shape, v.dtype as tf.DataType)]))),
-    );
+    this.envState = tf.tidy(() => keepAll(Object.fromEntries(Object.entries(state.envState).map(([k, v]) => [k, tf.tensor(v.values, v.shape, v.dtype as tf.DataType)]))));
     this.episodeReturn = Float64Array.from(state.episodeReturn);
   }
 

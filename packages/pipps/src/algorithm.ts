@@ -31,18 +31,7 @@ export interface PippsAlgorithmConfig {
 }
 
 /** PIPPS' own metrics.csv columns after the universal ones. */
-export const PIPPS_ALGORITHM_COLUMNS = [
-  'eval_cost_mean',
-  'eval_cost_std',
-  'model_nll',
-  'policy_steps',
-  'nonfinite_steps',
-  'model_cost_final',
-  'mean_k_lr',
-  'fit_loss',
-  'fit_s',
-  'policy_s',
-] as const;
+export const PIPPS_ALGORITHM_COLUMNS = ['eval_cost_mean', 'eval_cost_std', 'model_nll', 'policy_steps', 'nonfinite_steps', 'model_cost_final', 'mean_k_lr', 'fit_loss', 'fit_s', 'policy_s'] as const;
 
 const BASE_SCHEMA: ConfigSchema = {
   estimator: { type: 'string', description: 'estimator at every stochastic node: rp, lr (lr-loo), tp, gr or any registered estimator' },

@@ -20,7 +20,11 @@ describe('chaos study (spec §3.3)', () => {
   it('RNN at a short horizon: RP, LR and TP agree in mean; TP stays close to RP in variance', () => {
     const rows = chaosStudy({ system: 'rnn', horizons: [10], particles: 100, repeats: 30, seed: 3 });
     const by = Object.fromEntries(rows.map((r) => [r.method, r]));
-    for (const [a, b] of [['rp', 'lr'], ['rp', 'tp'], ['lr', 'tp']] as const) {
+    for (const [a, b] of [
+      ['rp', 'lr'],
+      ['rp', 'tp'],
+      ['lr', 'tp'],
+    ] as const) {
       const z = Math.abs(by[a]!.mean_first - by[b]!.mean_first) / Math.hypot(by[a]!.se_first, by[b]!.se_first);
       expect(z, `${a} vs ${b}`).toBeLessThan(4);
     }

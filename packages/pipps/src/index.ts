@@ -18,16 +18,7 @@ export {
   type RbfPolicyParams,
   type EnvSystemOptions,
 } from './systems.js';
-export {
-  chaosStudy,
-  gradientStatistics,
-  makeChaosSystem,
-  CHAOS_SYSTEMS,
-  CHAOS_METHODS,
-  type ChaosSystemName,
-  type ChaosStudyOptions,
-  type ChaosRow,
-} from './chaos.js';
+export { chaosStudy, gradientStatistics, makeChaosSystem, CHAOS_SYSTEMS, CHAOS_METHODS, type ChaosSystemName, type ChaosStudyOptions, type ChaosRow } from './chaos.js';
 export {
   type DynamicsModel,
   type TransitionData,
@@ -41,28 +32,10 @@ export {
   transitionsFromJSON,
 } from './models/types.js';
 export { cholesky, choleskySolve, choleskyInverse, solveLower, solveUpperTransposed, inverseLowerTransposed, NotPositiveDefiniteError } from './models/linalg.js';
-export {
-  GaussianProcessModel,
-  gpNegativeLogMarginalLikelihood,
-  gpSmartInit,
-  fitGpOutput,
-  predictiveNll,
-  type GpOptions,
-  type GpHyperparameters,
-} from './models/gp.js';
+export { GaussianProcessModel, gpNegativeLogMarginalLikelihood, gpSmartInit, fitGpOutput, predictiveNll, type GpOptions, type GpHyperparameters } from './models/gp.js';
 export { EnsembleModel, type EnsembleOptions } from './models/ensemble.js';
 export { TrueCartpoleModel } from './models/true-dynamics.js';
-export {
-  defineModel,
-  registerModel,
-  getModel,
-  listModels,
-  hasModel,
-  builtinModels,
-  type ModelDefinition,
-  type ModelPlugin,
-  type ModelContext,
-} from './models/registry.js';
+export { defineModel, registerModel, getModel, listModels, hasModel, builtinModels, type ModelDefinition, type ModelPlugin, type ModelContext } from './models/registry.js';
 export {
   trainPipps,
   PippsRun,

@@ -3,17 +3,7 @@ import '@pathwise/backend-wasm';
 import { Rng, tf, useBackend, Welford } from '@pathwise/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defineEstimator, getEstimator } from '@pathwise/estimators';
-import {
-  chaoticRnnSystem,
-  FiniteMean,
-  gradientToHost,
-  linearGaussianGradient,
-  linearGaussianSystem,
-  makePropagator,
-  pippsGradient,
-  propagatorFromEstimator,
-  type Propagator,
-} from './index.js';
+import { chaoticRnnSystem, FiniteMean, gradientToHost, linearGaussianGradient, linearGaussianSystem, makePropagator, pippsGradient, propagatorFromEstimator, type Propagator } from './index.js';
 
 const rpPropagator = () => makePropagator('rp');
 const lrPropagator = () => makePropagator('lr');
@@ -102,8 +92,14 @@ describe.each(['cpu', 'wasm'])('pipps on %s', (backend) => {
       };
       const expected = spread(hRP) / (spread(hLR) + spread(hRP));
       expect(k).toBeCloseTo(expected, 4);
-      expect(rp.value).toBeCloseTo(hRP.reduce((a, b) => a + b, 0), 4);
-      expect(lr.value).toBeCloseTo(hLR.reduce((a, b) => a + b, 0), 4);
+      expect(rp.value).toBeCloseTo(
+        hRP.reduce((a, b) => a + b, 0),
+        4,
+      );
+      expect(lr.value).toBeCloseTo(
+        hLR.reduce((a, b) => a + b, 0),
+        4,
+      );
     }
     tf.dispose(system.params as tf.Tensor[]);
   });
@@ -167,7 +163,13 @@ describe('host helpers', () => {
   });
 
   it('gradientToHost concatenates the gradients in order into float64 and leaves no tensor behind', () => {
-    const gradients = [tf.tensor1d([1, 2]), tf.tensor2d([[3, 4], [5, 6]])];
+    const gradients = [
+      tf.tensor1d([1, 2]),
+      tf.tensor2d([
+        [3, 4],
+        [5, 6],
+      ]),
+    ];
     const before = tf.memory().numTensors;
     const host = gradientToHost(gradients);
     expect(tf.memory().numTensors).toBe(before);

@@ -1,17 +1,7 @@
 // The PIPPS particle tape's stochastic nodes, built from any registered estimator of
 // @pathwise/estimators (docs/algorithms/pipps.md §2, §5.4; Parmas et al., ICML 2018).
 import { tf } from '@pathwise/core';
-import {
-  checkNodeEstimator,
-  getEstimator,
-  nodeBackward,
-  nodeTransform,
-  spreadAcrossParticles,
-  type Estimator,
-  type NodeConsumer,
-  type PerSampleGradient,
-  type VarianceFn,
-} from '@pathwise/estimators';
+import { checkNodeEstimator, getEstimator, nodeBackward, nodeTransform, spreadAcrossParticles, type Estimator, type NodeConsumer, type PerSampleGradient, type VarianceFn } from '@pathwise/estimators';
 import { stepVjp, sumParticles } from './step-vjp.js';
 import type { BackwardContext, Message, Outbox, Propagator, TapeNode } from './types.js';
 
@@ -98,8 +88,18 @@ export function propagatorFromEstimator(estimator: Estimator<any>, name: string 
             input.t,
             times(input.x),
             context.views.map(times),
-            k === 1 ? tf.div(fresh[0]!.mean, P) : tf.concat(fresh.map((g) => tf.div(g.mean, P)), 0),
-            k === 1 ? tf.div(fresh[0]!.logStd, tf.mul(std, P)) : tf.concat(fresh.map((g) => tf.div(g.logStd, tf.mul(std, P))), 0),
+            k === 1
+              ? tf.div(fresh[0]!.mean, P)
+              : tf.concat(
+                  fresh.map((g) => tf.div(g.mean, P)),
+                  0,
+                ),
+            k === 1
+              ? tf.div(fresh[0]!.logStd, tf.mul(std, P))
+              : tf.concat(
+                  fresh.map((g) => tf.div(g.logStd, tf.mul(std, P))),
+                  0,
+                ),
           );
           const rows = (v: tf.Tensor, j: number) => (k === 1 ? v : tf.slice(v, j * P, P));
           fresh.forEach((g, j) => images.set(g, { dx: rows(out.dx, j), theta: out.dViews.map((h) => rows(h, j)) }));
@@ -123,8 +123,7 @@ export function propagatorFromEstimator(estimator: Estimator<any>, name: string 
         const mixture = out.mixture;
         if (mixture && mixture.parts.every((p) => images.has(p))) {
           const parts = mixture.parts.map((p) => images.get(p)!);
-          const mix = (pick: (img: Image) => tf.Tensor) =>
-            parts.map((img, k) => tf.mul(mixture.weights[k]!, pick(img))).reduce((a, b) => tf.add(a, b));
+          const mix = (pick: (img: Image) => tf.Tensor) => parts.map((img, k) => tf.mul(mixture.weights[k]!, pick(img))).reduce((a, b) => tf.add(a, b));
           image = { dx: mix((img) => img.dx), theta: parts[0]!.theta.map((_, i) => mix((img) => tf.sum(img.theta[i]!, 0))) };
           diagnostics = { kLR: tf.reshape(mixture.weights[0]!, []) as tf.Scalar };
           return outbox(inbox, pathwise ? image.dx : undefined, image.theta, diagnostics);

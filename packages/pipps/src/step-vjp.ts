@@ -7,14 +7,7 @@ import type { ParticleSystem } from './types.js';
  * Returns ∂/∂x_t [P, D] and the per-particle parameter parts [P, ...] (their particle sum is the
  * contribution to ∂Ĵ/∂θ, spec §6.1.4).
  */
-export function stepVjp(
-  system: ParticleSystem,
-  t: number,
-  x: tf.Tensor,
-  views: readonly tf.Tensor[],
-  dMean: tf.Tensor,
-  dStd: tf.Tensor,
-): { dx: tf.Tensor; dViews: tf.Tensor[] } {
+export function stepVjp(system: ParticleSystem, t: number, x: tf.Tensor, views: readonly tf.Tensor[], dMean: tf.Tensor, dStd: tf.Tensor): { dx: tf.Tensor; dViews: tf.Tensor[] } {
   const step = (xt: tf.Tensor, ...v: tf.Tensor[]) => {
     const { mean, std } = system.predict(xt, v, t);
     return tf.concat([mean, std], 1);

@@ -16,7 +16,8 @@ describe('systems and helpers', () => {
     const D = 4;
     const a = Array.from({ length: D * D }, () => rng.normal());
     const S = Array.from({ length: D * D }, (_, k) => {
-      const i = Math.floor(k / D), j = k % D;
+      const i = Math.floor(k / D),
+        j = k % D;
       let s = i === j ? 0.5 : 0;
       for (let m = 0; m < D; m++) s += a[i * D + m]! * a[j * D + m]!;
       return s;

@@ -152,7 +152,10 @@ function envSystem(
     initial: (P: number, rng: Rng) =>
       tf.tidy(() => {
         const state = env.reset(P, rng);
-        const x = tf.stack(keys.map((k) => state[k]!), 1);
+        const x = tf.stack(
+          keys.map((k) => state[k]!),
+          1,
+        );
         tf.dispose(Object.values(state));
         return x;
       }),
@@ -162,12 +165,17 @@ function envSystem(
       const state: Record<string, tf.Tensor> = { t: tf.zeros([x.shape[0]!]) };
       keys.forEach((k, i) => (state[k] = columns[i]!));
       const next = env.step(state, u).state;
-      return { mean: tf.stack(keys.map((k) => next[k]!), 1), std: tf.mul(tf.onesLike(x), tf.tensor1d([...noiseStd])) };
+      return {
+        mean: tf.stack(
+          keys.map((k) => next[k]!),
+          1,
+        ),
+        std: tf.mul(tf.onesLike(x), tf.tensor1d([...noiseStd])),
+      };
     },
     cost: (x) => cost(x),
   };
 }
-
 
 /**
  * Cart-pole proxy of spec §3.4: the `cartpole-pilco` env's true dynamics as the model mean, model
@@ -192,8 +200,16 @@ export function cartpoleCost(x: tf.Tensor): tf.Tensor {
  */
 export function doublePendulumSystem(options: EnvSystemOptions = {}): ParticleSystem & { policy: RbfPolicyParams } {
   const env = makeEnv('double-pendulum', { nonFinite: 'off' });
-  return envSystem('double-pendulum', env, ['theta1', 'theta2', 'omega1', 'omega2'], [0, 0, 0, 0], [0.01, 0.01, 0.1, 0.1], (x) => {
-    const [th1, th2] = tf.unstack(x, 1);
-    return tf.add(1, tf.mul(tf.add(tf.cos(th1!), tf.cos(th2!)), 0.5));
-  }, options);
+  return envSystem(
+    'double-pendulum',
+    env,
+    ['theta1', 'theta2', 'omega1', 'omega2'],
+    [0, 0, 0, 0],
+    [0.01, 0.01, 0.1, 0.1],
+    (x) => {
+      const [th1, th2] = tf.unstack(x, 1);
+      return tf.add(1, tf.mul(tf.add(tf.cos(th1!), tf.cos(th2!)), 0.5));
+    },
+    options,
+  );
 }

@@ -11,15 +11,7 @@ import type { ParticleSystem } from './types.js';
 import type { EnsembleOptions } from './models/ensemble.js';
 import type { GpOptions } from './models/gp.js';
 import { getModel, hasModel, listModels } from './models/registry.js';
-import {
-  concatTransitions,
-  emptyTransitions,
-  transitionsFromJSON,
-  transitionsToJSON,
-  type DynamicsModel,
-  type TransitionData,
-  type TransitionJSON,
-} from './models/types.js';
+import { concatTransitions, emptyTransitions, transitionsFromJSON, transitionsToJSON, type DynamicsModel, type TransitionData, type TransitionJSON } from './models/types.js';
 
 /**
  * @deprecated The built-in method names, for the `pathwise pipps train` command until the runtime
@@ -261,7 +253,12 @@ function realEpisodes(observationNoise: number, initStd: number, episodes: numbe
   const trueStates: number[][][] = Array.from({ length: B }, () => []);
   const keys = ['p', 'phi', 'pDot', 'phiDot'];
   const recordTruth = (state: Record<string, tf.Tensor>) => {
-    const truth = tf.tidy(() => tf.stack(keys.map((k) => state[k]!), 1));
+    const truth = tf.tidy(() =>
+      tf.stack(
+        keys.map((k) => state[k]!),
+        1,
+      ),
+    );
     const values = truth.dataSync();
     truth.dispose();
     for (let b = 0; b < B; b++) trueStates[b]!.push(Array.from(values.subarray(b * D, b * D + D)));

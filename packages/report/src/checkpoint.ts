@@ -123,11 +123,7 @@ function parseManifest(text: string, directory: string): CheckpointManifest {
     Array.isArray(manifest?.files) &&
     manifest.files.every(
       (entry) =>
-        typeof entry?.name === 'string' &&
-        FILE_NAME.test(entry.name) &&
-        (entry.kind === 'text' || entry.kind === 'binary') &&
-        Number.isInteger(entry.bytes) &&
-        typeof entry.sha256 === 'string',
+        typeof entry?.name === 'string' && FILE_NAME.test(entry.name) && (entry.kind === 'text' || entry.kind === 'binary') && Number.isInteger(entry.bytes) && typeof entry.sha256 === 'string',
     );
   if (manifest?.format !== MANIFEST_FORMAT || manifest.version !== 1 || manifest.complete !== true || !entriesValid) {
     throw new CorruptCheckpointError(`${directory}/${CHECKPOINT_MANIFEST} is not a complete version-1 checkpoint manifest.`);
@@ -171,9 +167,7 @@ function isProcessAlive(pid: number): boolean {
 
 function assertFileName(name: string): void {
   if (!FILE_NAME.test(name) || name === CHECKPOINT_MANIFEST) {
-    throw new Error(
-      `Checkpoint file name '${name}' is not allowed: use a flat name of letters, digits, '.', '_' or '-' (not starting with '.' or '-'), other than '${CHECKPOINT_MANIFEST}'.`,
-    );
+    throw new Error(`Checkpoint file name '${name}' is not allowed: use a flat name of letters, digits, '.', '_' or '-' (not starting with '.' or '-'), other than '${CHECKPOINT_MANIFEST}'.`);
   }
 }
 

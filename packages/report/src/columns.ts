@@ -1,15 +1,5 @@
 /** The docs/architecture.md §6 metrics.csv columns, in order; algorithm columns follow them. */
-export const METRICS_BASE_COLUMNS = [
-  'epoch',
-  'steps',
-  'reward',
-  'best_reward',
-  'wall_s',
-  'actor_loss',
-  'critic_loss',
-  'actor_lr',
-  'critic_lr',
-] as const;
+export const METRICS_BASE_COLUMNS = ['epoch', 'steps', 'reward', 'best_reward', 'wall_s', 'actor_loss', 'critic_loss', 'actor_lr', 'critic_lr'] as const;
 
 export type MetricsBaseColumn = (typeof METRICS_BASE_COLUMNS)[number];
 

@@ -1,16 +1,6 @@
 // Browser-safe entry: no Node built-ins here or in anything it imports (see node.ts for files).
 export { METRICS_BASE_COLUMNS, metricsColumns, assertValidColumns, type MetricsBaseColumn } from './columns.js';
-export {
-  csvHeader,
-  csvRow,
-  formatCell,
-  formatNumber,
-  parseCsv,
-  parseCsvTable,
-  type CellValue,
-  type TableRow,
-  type ParsedRow,
-} from './csv.js';
+export { csvHeader, csvRow, formatCell, formatNumber, parseCsv, parseCsvTable, type CellValue, type TableRow, type ParsedRow } from './csv.js';
 export { jsonlLine, parseJsonl, stringifyWithNonFinite, encodeNonFinite, decodeNonFinite } from './jsonl.js';
 export { seedStats, type SeedStats } from './seed-stats.js';
 export { markdownTable, formatMeanStd } from './markdown-table.js';

@@ -71,7 +71,10 @@ function epochOfParams(bytes: Uint8Array): number {
 function expectParamsOf(bytes: Uint8Array, epoch: number, what: string, size = 40_000 + (epoch % 7) * 5_000): void {
   expect(bytes.byteLength, `${what} length`).toBe(size);
   expect(epochOfParams(bytes), `${what} epoch header`).toBe(epoch);
-  expect(bytes.subarray(4).every((byte) => byte === byteOf(epoch)), `${what} body`).toBe(true);
+  expect(
+    bytes.subarray(4).every((byte) => byte === byteOf(epoch)),
+    `${what} body`,
+  ).toBe(true);
 }
 
 /** The complete-row epochs of a metrics file, read without modifying it. */

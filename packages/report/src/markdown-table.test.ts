@@ -3,10 +3,13 @@ import { formatMeanStd, markdownTable } from './markdown-table.js';
 
 describe('markdownTable', () => {
   it('lays out a padded GFM table, right-aligning numeric columns', () => {
-    const table = markdownTable(['env', 'algo', 'best'], [
-      ['dejong', 'gippo', 12.5],
-      ['ackley', 'ppo', -3],
-    ]);
+    const table = markdownTable(
+      ['env', 'algo', 'best'],
+      [
+        ['dejong', 'gippo', 12.5],
+        ['ackley', 'ppo', -3],
+      ],
+    );
     const lines = table.trimEnd().split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[0]).toBe('| env    | algo  | best |');

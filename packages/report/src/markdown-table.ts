@@ -15,11 +15,8 @@ export function markdownTable(headers: readonly string[], rows: ReadonlyArray<re
   const headerCells = headers.map(escapeCell);
   const bodyCells = rows.map((row) => row.map((cell) => escapeCell(typeof cell === 'number' ? String(cell) : cell)));
   const numeric = headers.map((_, column) => rows.length > 0 && rows.every((row) => typeof row[column] === 'number'));
-  const widths = headers.map((_, column) =>
-    Math.max(3, ...[headerCells, ...bodyCells].map((cells) => (cells[column] as string).length)),
-  );
-  const pad = (text: string, column: number): string =>
-    numeric[column] ? text.padStart(widths[column] as number) : text.padEnd(widths[column] as number);
+  const widths = headers.map((_, column) => Math.max(3, ...[headerCells, ...bodyCells].map((cells) => (cells[column] as string).length)));
+  const pad = (text: string, column: number): string => (numeric[column] ? text.padStart(widths[column] as number) : text.padEnd(widths[column] as number));
   const line = (cells: readonly string[]): string => `| ${cells.map(pad).join(' | ')} |`;
   const rule = `| ${widths.map((width, column) => (numeric[column] ? `${'-'.repeat(width - 1)}:` : '-'.repeat(width))).join(' | ')} |`;
   return `${[line(headerCells), rule, ...bodyCells.map(line)].join('\n')}\n`;

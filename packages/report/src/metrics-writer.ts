@@ -149,7 +149,10 @@ function keptJsonl(text: string, columns: readonly string[], lastEpoch: number, 
     return epochOf(row, where);
   });
   const kept = countKept(epochs, lastEpoch, path);
-  return lines.slice(0, kept).map((line) => `${line}\n`).join('');
+  return lines
+    .slice(0, kept)
+    .map((line) => `${line}\n`)
+    .join('');
 }
 
 function epochOf(row: Readonly<Record<string, unknown>>, where: string): number {

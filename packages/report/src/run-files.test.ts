@@ -25,8 +25,14 @@ describe('run files', () => {
     const runDir = tempDir();
     const best = [-1, -2, -4];
     const summary: MultiSeedSummary = {
-      algo: 'ppo', env: 'ackley', backend: 'wasm', epochs: 5, seeds: [1, 2, 3],
-      best_reward: seedStats(best), final_reward: seedStats([-2, Number.NaN, -5]), wall_s: 9,
+      algo: 'ppo',
+      env: 'ackley',
+      backend: 'wasm',
+      epochs: 5,
+      seeds: [1, 2, 3],
+      best_reward: seedStats(best),
+      final_reward: seedStats([-2, Number.NaN, -5]),
+      wall_s: 9,
     };
     writeSummary(runDir, summary);
     const raw = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));

@@ -26,7 +26,9 @@ function write(file, constName, dataset) {
 import type { RawDataset } from './raw-dataset.js';
 
 export const ${constName}: RawDataset = {
-${Object.entries(meta).map(([k, v]) => `  ${k}: ${JSON.stringify(v)},`).join('\n')}
+${Object.entries(meta)
+  .map(([k, v]) => `  ${k}: ${JSON.stringify(v)},`)
+  .join('\n')}
   // ${dataset.n} rows x ${dataset.p} raw feature values, row-major.
   x: [
 ${rows.join('\n')}
@@ -67,8 +69,15 @@ ${rows.join('\n')}
 
 // Diabetes (Efron et al. 2004): raw features (space separated) and the progression target.
 {
-  const raw = gunzipSync(readFileSync(join(dataDir, 'diabetes_data_raw.csv.gz'))).toString('utf8').trim().split(/\r?\n/);
-  const target = gunzipSync(readFileSync(join(dataDir, 'diabetes_target.csv.gz'))).toString('utf8').trim().split(/\r?\n/).map(num);
+  const raw = gunzipSync(readFileSync(join(dataDir, 'diabetes_data_raw.csv.gz')))
+    .toString('utf8')
+    .trim()
+    .split(/\r?\n/);
+  const target = gunzipSync(readFileSync(join(dataDir, 'diabetes_target.csv.gz')))
+    .toString('utf8')
+    .trim()
+    .split(/\r?\n/)
+    .map(num);
   const x = [];
   for (const line of raw) x.push(...line.trim().split(/\s+/).map(num));
   const p = 10;

@@ -25,7 +25,14 @@ function expectDigits(actual: number[], expected: number[], rtol: number): void 
 }
 
 // vi.md §5.13 golden instance.
-const golden: Quadratic = { c0: -10, g: [0.3, -0.2], H: [[-2, 0.5], [0.5, -1]] };
+const golden: Quadratic = {
+  c0: -10,
+  g: [0.3, -0.2],
+  H: [
+    [-2, 0.5],
+    [0.5, -1],
+  ],
+};
 const goldenSigma = [0.5, 0.8];
 
 describe('closed forms: golden values (docs/algorithms/vi.md §5.13, §2.8, §5.14, §4.1)', () => {
@@ -68,7 +75,17 @@ describe('closed forms: golden values (docs/algorithms/vi.md §5.13, §2.8, §5.
     expectDigits(report.rp.logsigma, [2.25 * 0.25, 1.3825 * 0.64], 1e-12);
     expectDigits(report.exact_gradient.logsigma, [0.5, 0.36], 1e-12); // H_ii σ² + 1
     // The SF-elbo optimal baseline for the §2.8 counterexample is h itself: zero variance.
-    const zero = closedFormReport({ mu: [0, 0], sigma: [0.5, 2], grad: [0, 0], hessian: [[-4, 0], [0, -0.25]], c0: 0, baseline: 'optimal' });
+    const zero = closedFormReport({
+      mu: [0, 0],
+      sigma: [0.5, 2],
+      grad: [0, 0],
+      hessian: [
+        [-4, 0],
+        [0, -0.25],
+      ],
+      c0: 0,
+      baseline: 'optimal',
+    });
     expect(zero.sf_elbo.mu.every((v) => Math.abs(v) < 1e-12)).toBe(true);
     // Numeric baselines apply to f (joint) and to h (elbo); samples divides.
     const numeric = closedFormReport({ mu: [0, 0], sigma: goldenSigma, grad: golden.g, hessian: golden.H, c0: -10, baseline: -10, samples: 10 });
@@ -77,13 +94,30 @@ describe('closed forms: golden values (docs/algorithms/vi.md §5.13, §2.8, §5.
     const none = closedFormReport({ mu: [0, 0], sigma: goldenSigma, grad: golden.g, hessian: golden.H, c0: -10 });
     expectDigits(none.sf_elbo.mu, [268.108181, 108.142033], 5e-9);
     expect(() => closedFormReport({ mu: [0], sigma: [1, 2], grad: [0], hessian: [[1]] })).toThrow(ConfigError);
-    expect(() => closedFormReport({ mu: [0, 0], sigma: [1, 1], grad: [0, 0], hessian: [[1, 2], [0, 1]] })).toThrow(/symmetric/);
+    expect(() =>
+      closedFormReport({
+        mu: [0, 0],
+        sigma: [1, 1],
+        grad: [0, 0],
+        hessian: [
+          [1, 2],
+          [0, 1],
+        ],
+      }),
+    ).toThrow(/symmetric/);
     expect(() => closedFormReport({ mu: [0], sigma: [-1], grad: [0], hessian: [[1]] })).toThrow(/positive/);
   });
 
   it('§2.8 SF-elbo counterexample: diagonal Gaussian target at its optimum', () => {
     const s = [0.5, 2];
-    const q: Quadratic = { c0: 0, g: [0, 0], H: [[-4, 0], [0, -0.25]] };
+    const q: Quadratic = {
+      c0: 0,
+      g: [0, 0],
+      H: [
+        [-4, 0],
+        [0, -0.25],
+      ],
+    };
     const rp = rpVariances(q, s);
     expectDigits(rp.mu, [4, 0.25], 1e-12);
     expectDigits(rp.sigma, [8, 0.5], 1e-12);
@@ -148,7 +182,19 @@ function perDraw(q: Quadratic, mu: number[], sigma: number[], eps: number[], b: 
   let logq = -(d / 2) * LOG_2PI;
   for (let i = 0; i < d; i++) logq += -Math.log(sigma[i]!) - 0.5 * eps[i]! ** 2;
   const h = f - logq;
-  const rows = { f: [f], h: [h], rpMu: [] as number[], rpSigma: [] as number[], sfMu: [] as number[], sfSigma: [] as number[], elboMu: [] as number[], elboSigma: [] as number[], deltaMu: [] as number[], lrMu: [] as number[], lrSigma: [] as number[] };
+  const rows = {
+    f: [f],
+    h: [h],
+    rpMu: [] as number[],
+    rpSigma: [] as number[],
+    sfMu: [] as number[],
+    sfSigma: [] as number[],
+    elboMu: [] as number[],
+    elboSigma: [] as number[],
+    deltaMu: [] as number[],
+    lrMu: [] as number[],
+    lrSigma: [] as number[],
+  };
   for (let i = 0; i < d; i++) {
     const e = eps[i]!;
     const s = sigma[i]!;
@@ -175,7 +221,11 @@ describe('closed forms against exact Gauss–Hermite quadrature (docs/algorithms
       const b = { mu: Array.from({ length: d }, () => 5 * rng.normal()), sigma: Array.from({ length: d }, () => 5 * rng.normal()) };
       const { points, weights } = gaussHermiteGrid(d);
       const draws = points.map((eps) => perDraw(q, mu, sigma, eps, b));
-      const col = (key: keyof ReturnType<typeof perDraw>, i: number) => weightedMoments(draws.map((r) => r[key][i]!), weights);
+      const col = (key: keyof ReturnType<typeof perDraw>, i: number) =>
+        weightedMoments(
+          draws.map((r) => r[key][i]!),
+          weights,
+        );
       const rp = rpVariances(q, sigma);
       const sf = sfVariances(q, sigma, b);
       const elbo = sfVariances(q, sigma, b, 'elbo');
@@ -307,7 +357,11 @@ describe('closed forms: structural invariants (docs/algorithms/vi.md §5.4–§5
   });
 
   it('mean-field optimum of a correlated target: μ* = A⁻¹b, σ*² = 1/A_jj, ELBO gradient 0', () => {
-    const A = [[2, 0.6, 0.1], [0.6, 1.5, -0.3], [0.1, -0.3, 1]];
+    const A = [
+      [2, 0.6, 0.1],
+      [0.6, 1.5, -0.3],
+      [0.1, -0.3, 1],
+    ];
     const bVec = [1, -2, 0.5];
     const opt = meanFieldOptimum(A, bVec);
     const q = taylorOfGlobal(A, bVec, 0, opt.mu);

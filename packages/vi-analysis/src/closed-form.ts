@@ -107,7 +107,10 @@ export function optimalBaselines(q: Quadratic, sigma: ArrayLike<number>, variant
 }
 
 /** §2.2: exact gradients of E_q f and of the ELBO. */
-export function exactGradients(q: Quadratic, sigma: ArrayLike<number>): {
+export function exactGradients(
+  q: Quadratic,
+  sigma: ArrayLike<number>,
+): {
   mu: number[];
   sigmaExpectation: number[];
   sigmaElbo: number[];
@@ -136,11 +139,13 @@ export function rpCovariance(q: Quadratic, sigma: ArrayLike<number>): { muMu: nu
   const d = checkDims(q, sigma);
   const H = (i: number, j: number) => q.H[i]![j]!;
   const rp = rpVariances(q, sigma);
-  const muMu = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, k) => {
-    let s = 0;
-    for (let j = 0; j < d; j++) s += H(i, j) * sigma[j]! ** 2 * H(j, k);
-    return s;
-  }));
+  const muMu = Array.from({ length: d }, (_, i) =>
+    Array.from({ length: d }, (_, k) => {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += H(i, j) * sigma[j]! ** 2 * H(j, k);
+      return s;
+    }),
+  );
   const muSigma = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, k) => H(i, k) * sigma[k]! * q.g[k]!));
   const sigmaSigma = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, k) => (i === k ? rp.sigma[i]! : H(i, k) ** 2 * sigma[i]! * sigma[k]!)));
   return { muMu, muSigma, sigmaSigma };
@@ -151,7 +156,10 @@ export function rpCovariance(q: Quadratic, sigma: ArrayLike<number>): { muMu: nu
  * control variate (coefficient 1) has variance 0; RP with the linear-response control variate
  * H(θ−μ) has μ-variance 0 and σ-variance g_i² (0 after also subtracting g_i ε_i).
  */
-export function quadraticControlVariateVariances(q: Quadratic, sigma: ArrayLike<number>): {
+export function quadraticControlVariateVariances(
+  q: Quadratic,
+  sigma: ArrayLike<number>,
+): {
   sfDelta: ComponentVariances;
   rpLinearResponse: ComponentVariances;
   rpLinearResponseAndLinear: ComponentVariances;
@@ -251,7 +259,10 @@ export interface ClosedFormReport {
 /** The §2.10 calculator as plain data in/out (the `pathwise vi closed-form` command). */
 export function closedFormReport(input: ClosedFormInput): ClosedFormReport {
   const d = input.mu.length;
-  for (const [key, v] of [['sigma', input.sigma], ['grad', input.grad]] as const) {
+  for (const [key, v] of [
+    ['sigma', input.sigma],
+    ['grad', input.grad],
+  ] as const) {
     if (v.length !== d) throw new ConfigError(key, v, `${d} numbers (the length of mu)`);
   }
   if (input.hessian.length !== d || Array.from(input.hessian).some((row) => row.length !== d)) {

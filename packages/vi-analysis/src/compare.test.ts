@@ -16,7 +16,7 @@ describe('compareOnModel (Bayesian logistic regression on diabetes, cpu)', () =>
     expect(tf.memory().numTensors).toBe(before);
     expect(result.dim).toBe(11);
     expect(result.points.map((p) => p.point)).toEqual(['init', 'optimum']);
-    const [init, optimum] = result.points as [typeof result.points[0], typeof result.points[0]];
+    const [init, optimum] = result.points as [(typeof result.points)[0], (typeof result.points)[0]];
     expect(optimum.elbo).toBeGreaterThan(init.elbo);
     expect(optimum.rows).toHaveLength(22);
     for (const row of optimum.rows) {

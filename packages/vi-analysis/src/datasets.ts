@@ -64,7 +64,14 @@ export function classificationData(name: string): Dataset {
 /** A regression design: standardised features (no bias column) and a standardised target. */
 export function regressionData(name: string): Dataset {
   const raw = rawDataset(name);
-  if (raw.task !== 'regression') throw new UnknownNameError('regression dataset', name, Object.values(RAW_DATASETS).filter((r) => r.task === 'regression').map((r) => r.name));
+  if (raw.task !== 'regression')
+    throw new UnknownNameError(
+      'regression dataset',
+      name,
+      Object.values(RAW_DATASETS)
+        .filter((r) => r.task === 'regression')
+        .map((r) => r.name),
+    );
   const { x, means, stds } = standardize(raw.x, raw.n, raw.p);
   const t = standardize(raw.y, raw.n, 1);
   return { name, n: raw.n, d: raw.p, X: x, y: t.x, columns: raw.features, featureMeans: means, featureStds: stds, description: `${raw.description}; target standardised` };
@@ -92,5 +99,15 @@ export function syntheticLogisticData(): Dataset {
     const u = (i * phi) % 1;
     y.push(u < 1 / (1 + Math.exp(-eta)) ? 1 : 0);
   }
-  return { name: 'synthetic-logistic', n: 200, d: 3, X, y, columns: ['bias', 'sin i', 'cos 1.7i'], featureMeans: [], featureStds: [], description: 'vi.md §3.3 deterministic synthetic logistic regression' };
+  return {
+    name: 'synthetic-logistic',
+    n: 200,
+    d: 3,
+    X,
+    y,
+    columns: ['bias', 'sin i', 'cos 1.7i'],
+    featureMeans: [],
+    featureStds: [],
+    description: 'vi.md §3.3 deterministic synthetic logistic regression',
+  };
 }

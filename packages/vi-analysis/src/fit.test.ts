@@ -12,7 +12,11 @@ describe('ELBO optimisation with Adam', () => {
     await useBackend('cpu');
   });
   // Correlated Gaussian target f = −½θᵀAθ + bᵀθ: the mean-field optimum is μ* = A⁻¹b, σ*² = 1/A_jj.
-  const A = [[2, 0.6, 0.1], [0.6, 1.5, -0.3], [0.1, -0.3, 1]];
+  const A = [
+    [2, 0.6, 0.1],
+    [0.6, 1.5, -0.3],
+    [0.1, -0.3, 1],
+  ];
   const b = [1, -2, 0.5];
   const optimum = meanFieldOptimum(A, b);
   const logJoint = quadraticLogJoint(taylorOfGlobal(A, b, 0, [0, 0, 0]), [0, 0, 0]);

@@ -85,7 +85,6 @@ export function newtonMap(model: Model, options: { start?: number[]; iterations?
   return theta;
 }
 
-
 /**
  * A small Bayesian neural network for regression: y ~ N(w2ᵀ tanh(W1ᵀx + b1) + b2, noiseStd²),
  * all weights ~ N(0, priorStd²). Parameters (dim = p·h + 2h + 1): W1 (p × h, row-major), b1, w2, b2.

@@ -13,7 +13,7 @@ describe('Mohamed et al. (2020) test functions', () => {
 
   it('quadrature reproduces the vi.md §4.1 reference table (μ = σ = 1, single draw)', () => {
     // [cost, k, SF (μ, σ), SF + optimal baseline (μ, σ), pathwise (μ, σ)], printed to 4 significant digits.
-    const table: Array<[('square' | 'exp' | 'cos'), number, number[], number[], number[]]> = [
+    const table: Array<['square' | 'exp' | 'cos', number, number[], number[], number[]]> = [
       ['square', -3, [495, 1546], [134, 664], [4, 72]],
       ['square', 0, [30, 136], [14, 64], [4, 12]],
       ['square', 1, [15, 74], [6, 24], [4, 8]],
@@ -37,7 +37,11 @@ describe('Mohamed et al. (2020) test functions', () => {
   });
 
   it('the square cost equals the §2 closed forms (c0 = (μ−k)², g = 2(μ−k), H = 2) at other (μ, σ)', () => {
-    for (const [mu, sigma, k] of [[0, 2, 1], [2, 0.5, -1], [0.3, 0.7, 2.5]] as const) {
+    for (const [mu, sigma, k] of [
+      [0, 2, 1],
+      [2, 0.5, -1],
+      [0.3, 0.7, 2.5],
+    ] as const) {
       const v = mohamedExact('square', k, mu, sigma);
       const q = { c0: (mu - k) ** 2, g: [2 * (mu - k)], H: [[2]] };
       const rp = rpVariances(q, [sigma]);

@@ -49,7 +49,11 @@ describe.each(['cpu', 'wasm'])('VI estimators on quadrature nodes (%s)', (backen
         const data = { mu: await g.perSample.mu.data(), sigma: await g.perSample.sigma.data(), logsigma: await g.perSample.logsigma.data() };
         g.dispose();
         for (let i = 0; i < d; i++) {
-          const column = (key: 'mu' | 'sigma' | 'logsigma') => weightedMoments(points.map((_, k) => data[key][k * d + i]!), weights);
+          const column = (key: 'mu' | 'sigma' | 'logsigma') =>
+            weightedMoments(
+              points.map((_, k) => data[key][k * d + i]!),
+              weights,
+            );
           const tol = (e: number) => 2e-4 * (1 + Math.abs(e)); // float32 per-draw terms
           expect(Math.abs(column('mu').mean - exact.mu[i]!)).toBeLessThan(tol(exact.mu[i]!));
           expect(Math.abs(column('sigma').mean - exact.sigmaElbo[i]!)).toBeLessThan(tol(exact.sigmaElbo[i]!));

@@ -8,7 +8,9 @@ import { defineBackendSuite } from './suite.js';
 
 describe('backends in headless Chromium', () => {
   it('all four are available (webgpu via --enable-unsafe-webgpu, webgl via SwiftShader)', () => {
-    const available = listBackends().filter((b) => b.available).map((b) => b.name);
+    const available = listBackends()
+      .filter((b) => b.available)
+      .map((b) => b.name);
     expect(available).toEqual(['cpu', 'wasm', 'webgl', 'webgpu']);
   });
 

@@ -9,7 +9,7 @@ import { tf, useBackend } from '@pathwise/core';
 import { compareBrowserSuites, envBrowserSuite } from '@pathwise/envs';
 import { estimatorBrowserSuite } from '@pathwise/estimators';
 import { getEnv } from '@pathwise/envs';
-import { OnPolicyTrainer, resolveTrainerConfig } from '@pathwise/gippo';
+import { createTrainer, resolveTrainerConfig } from '@pathwise/gippo';
 
 describe('envs in the browser', () => {
   it.each(['wasm', 'webgl', 'webgpu'])('every env on %s agrees with cpu (rewards and action gradients, 5 steps)', async (backend) => {
@@ -35,7 +35,7 @@ describe('GI-PPO in the browser', () => {
   it.each(['webgl', 'webgpu'])('a GI-PPO epoch on De Jong 64-D runs on %s without leaking', async (backend) => {
     await useBackend(backend);
     const config = resolveTrainerConfig('dejong64', 'gippo', { actorHidden: [16, 16], criticHidden: [16, 16], criticIterations: 2 });
-    const trainer = new OnPolicyTrainer({ env: getEnv('dejong64'), algo: 'gippo', config, seed: 1 });
+    const trainer = createTrainer({ env: getEnv('dejong64'), algo: 'gippo', config, seed: 1 });
     await trainer.epoch();
     const before = tf.memory().numTensors;
     const m = await trainer.epoch();

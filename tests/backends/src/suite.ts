@@ -6,7 +6,10 @@ import { Adam, DiagGaussian, LayerNorm, Linear, MLP, Rng, gradCheck, parametersO
 type Fn = (x: tf.Tensor) => tf.Scalar;
 
 const weights = (n: number) => tf.tensor1d(Array.from({ length: n }, (_, i) => 0.3 + ((i * 37) % 11) / 7));
-const weighted = (f: (x: tf.Tensor) => tf.Tensor): Fn => (x) => tf.sum(tf.mul(tf.reshape(f(x), [-1]), weights(x.size))) as tf.Scalar;
+const weighted =
+  (f: (x: tf.Tensor) => tf.Tensor): Fn =>
+  (x) =>
+    tf.sum(tf.mul(tf.reshape(f(x), [-1]), weights(x.size))) as tf.Scalar;
 
 /** Element-wise and structural ops that pathwise's packages build on, each with a safe input range. */
 export const OPS: Array<[string, Fn, number[]]> = [
@@ -29,10 +32,52 @@ export const OPS: Array<[string, Fn, number[]]> = [
   ['clipByValue', weighted((x) => tf.clipByValue(x, -0.5, 0.5)), [-1, 0.2, 2]],
   ['where', weighted((x) => tf.where(tf.greater(x, 0), tf.square(x), tf.mul(x, -2))), [-1, 0.5, 2]],
   ['sum/mean', (x) => tf.add(tf.sum(tf.square(x)), tf.mean(x)) as tf.Scalar, [-1, 0.5, 2, 0.1]],
-  ['moments', (x) => { const { mean, variance } = tf.moments(x); return tf.add(tf.mul(mean, 3), variance) as tf.Scalar; }, [-1, 0.5, 2, 0.1]],
-  ['matMul', (x) => tf.sum(tf.square(tf.matMul(tf.reshape(x, [2, 2]), tf.tensor2d([[1, 2], [-1, 0.5]])))) as tf.Scalar, [0.3, -0.7, 1.1, 0.2]],
-  ['concat/split/reshape', (x) => { const [a, b] = tf.split(x, 2); return tf.sum(tf.mul(tf.concat([tf.square(b!), a!]), weights(4))) as tf.Scalar; }, [0.3, -0.7, 1.1, 0.2]],
-  ['transpose', (x) => tf.sum(tf.mul(tf.transpose(tf.reshape(x, [2, 2])), tf.tensor2d([[1, 2], [3, 4]]))) as tf.Scalar, [0.3, -0.7, 1.1, 0.2]],
+  [
+    'moments',
+    (x) => {
+      const { mean, variance } = tf.moments(x);
+      return tf.add(tf.mul(mean, 3), variance) as tf.Scalar;
+    },
+    [-1, 0.5, 2, 0.1],
+  ],
+  [
+    'matMul',
+    (x) =>
+      tf.sum(
+        tf.square(
+          tf.matMul(
+            tf.reshape(x, [2, 2]),
+            tf.tensor2d([
+              [1, 2],
+              [-1, 0.5],
+            ]),
+          ),
+        ),
+      ) as tf.Scalar,
+    [0.3, -0.7, 1.1, 0.2],
+  ],
+  [
+    'concat/split/reshape',
+    (x) => {
+      const [a, b] = tf.split(x, 2);
+      return tf.sum(tf.mul(tf.concat([tf.square(b!), a!]), weights(4))) as tf.Scalar;
+    },
+    [0.3, -0.7, 1.1, 0.2],
+  ],
+  [
+    'transpose',
+    (x) =>
+      tf.sum(
+        tf.mul(
+          tf.transpose(tf.reshape(x, [2, 2])),
+          tf.tensor2d([
+            [1, 2],
+            [3, 4],
+          ]),
+        ),
+      ) as tf.Scalar,
+    [0.3, -0.7, 1.1, 0.2],
+  ],
   ['logSumExp', (x) => tf.logSumExp(x) as tf.Scalar, [0.3, -0.7, 1.1, 0.2]],
   ['cumsum', weighted((x) => tf.cumsum(tf.square(x))), [0.3, -0.7, 1.1, 0.2]],
 ];
@@ -96,7 +141,13 @@ export function defineBackendSuite(backend: string, options: { compareWith?: str
       const cases: Array<[(x: tf.Tensor) => tf.Tensor, (v: number) => number]> = [
         [tf.exp, (v) => Math.exp(v)],
         [tf.tanh, (v) => -2 * Math.tanh(v) * (1 - Math.tanh(v) ** 2)],
-        [tf.sigmoid, (v) => { const s = 1 / (1 + Math.exp(-v)); return s * (1 - s) * (1 - 2 * s); }],
+        [
+          tf.sigmoid,
+          (v) => {
+            const s = 1 / (1 + Math.exp(-v));
+            return s * (1 - s) * (1 - 2 * s);
+          },
+        ],
       ];
       for (const [fn, second] of cases) {
         const d2 = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.grad((y: tf.Tensor) => tf.sum(fn(y)))(x)))(tf.tensor1d(xs)));
@@ -112,13 +163,38 @@ export function defineBackendSuite(backend: string, options: { compareWith?: str
       const linear = new Linear(3, 2, { rng });
       const norm = new LayerNorm(3);
       const mlp = new MLP({ inputDim: 3, hidden: [6], outputDim: 2, layerNorm: true, rng });
-      const x = tf.tensor2d([[0.3, -1.2, 2.0], [1, 0.2, -0.5]]);
-      const m = tf.tensor2d([[0.1, -0.5], [0.3, 0.2]]);
-      const s = tf.tensor2d([[0.8, 1.3], [0.6, 1.1]]);
-      const target = tf.tensor2d([[0.2, -0.7], [1.1, 0]]);
+      const x = tf.tensor2d([
+        [0.3, -1.2, 2.0],
+        [1, 0.2, -0.5],
+      ]);
+      const m = tf.tensor2d([
+        [0.1, -0.5],
+        [0.3, 0.2],
+      ]);
+      const s = tf.tensor2d([
+        [0.8, 1.3],
+        [0.6, 1.1],
+      ]);
+      const target = tf.tensor2d([
+        [0.2, -0.7],
+        [1.1, 0],
+      ]);
       const checks: Array<[string, Fn, tf.Tensor]> = [
         ['Linear', (v) => tf.sum(tf.square(linear.apply(v))) as tf.Scalar, x],
-        ['LayerNorm', (v) => tf.sum(tf.mul(norm.apply(v), tf.tensor2d([[1, 2, 3], [-1, 0.5, 2]]))) as tf.Scalar, x],
+        [
+          'LayerNorm',
+          (v) =>
+            tf.sum(
+              tf.mul(
+                norm.apply(v),
+                tf.tensor2d([
+                  [1, 2, 3],
+                  [-1, 0.5, 2],
+                ]),
+              ),
+            ) as tf.Scalar,
+          x,
+        ],
         ['MLP', (v) => tf.sum(tf.square(mlp.apply(v))) as tf.Scalar, x],
         ['DiagGaussian.logProb(mean)', (v) => tf.sum(new DiagGaussian(v, s).logProb(target)) as tf.Scalar, m],
         ['DiagGaussian.logProb(std)', (v) => tf.sum(new DiagGaussian(m, v).logProb(target)) as tf.Scalar, s],

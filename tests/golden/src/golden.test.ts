@@ -5,18 +5,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  compareCase,
-  dataDir,
-  defaultCli,
-  fastCases,
-  formatResult,
-  loadTolerances,
-  parseCsv,
-  runCase,
-  verifySums,
-  type GoldenCase,
-} from '../../../scripts/golden-lib.mjs';
+import { compareCase, dataDir, defaultCli, fastCases, formatResult, loadTolerances, parseCsv, runCase, verifySums, type GoldenCase } from '../../../scripts/golden-lib.mjs';
 
 const tolerances = loadTolerances();
 const fresh = new Map<string, Record<string, string>>();

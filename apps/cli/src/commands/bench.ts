@@ -37,7 +37,11 @@ export function registerBenchCommand(program: Command): void {
       process.stdout.write(`${'backend'.padEnd(8)} ${'us/op'.padStart(8)} ${'ms/mlp fwd+bwd'.padStart(15)} ${`op ratio vs ${base.backend}`.padStart(18)} ${'mlp ratio'.padStart(10)}\n`);
       for (const r of results) {
         process.stdout.write(
-          `${r.backend.padEnd(8)} ${r.us_per_op.toFixed(2).padStart(8)} ${r.ms_per_mlp_fwd_bwd.toFixed(3).padStart(15)} ${round(r.us_per_op / base.us_per_op, 2).toFixed(2).padStart(18)} ${round(r.ms_per_mlp_fwd_bwd / base.ms_per_mlp_fwd_bwd, 2).toFixed(2).padStart(10)}\n`,
+          `${r.backend.padEnd(8)} ${r.us_per_op.toFixed(2).padStart(8)} ${r.ms_per_mlp_fwd_bwd.toFixed(3).padStart(15)} ${round(r.us_per_op / base.us_per_op, 2)
+            .toFixed(2)
+            .padStart(18)} ${round(r.ms_per_mlp_fwd_bwd / base.ms_per_mlp_fwd_bwd, 2)
+            .toFixed(2)
+            .padStart(10)}\n`,
         );
       }
     });
@@ -61,11 +65,16 @@ export function registerBenchCommand(program: Command): void {
       const report = { env: flags.env, epochs, machine: machine(), results };
       if (json) return printJson(report);
       process.stdout.write(`pathwise bench train --env ${flags.env} (${epochs} epochs each; ${report.machine.cpus} cpus, node ${report.machine.node})\n`);
-      process.stdout.write(`${'algo'.padEnd(6)} ${backends.map((b) => `${b} ms/epoch`.padStart(16)).join('')}${backends.length > 1 ? `${`${backends[1]}/${backends[0]}`.padStart(12)}` : ''}   phases on ${backends[backends.length - 1]} (ms)\n`);
+      process.stdout.write(
+        `${'algo'.padEnd(6)} ${backends.map((b) => `${b} ms/epoch`.padStart(16)).join('')}${backends.length > 1 ? `${`${backends[1]}/${backends[0]}`.padStart(12)}` : ''}   phases on ${backends[backends.length - 1]} (ms)\n`,
+      );
       for (const algo of algos) {
         const row = backends.map((b) => results.find((r) => r.algo === algo && r.backend === b)!);
         const ratio = row.length > 1 ? (row[1]!.ms_per_epoch / row[0]!.ms_per_epoch).toFixed(2).padStart(12) : '';
-        const phases = Object.entries(row[row.length - 1]!.phases).filter(([, v]) => v >= 0.5).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+        const phases = Object.entries(row[row.length - 1]!.phases)
+          .filter(([, v]) => v >= 0.5)
+          .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+          .join(', ');
         process.stdout.write(`${algo.padEnd(6)} ${row.map((r) => r.ms_per_epoch.toFixed(1).padStart(16)).join('')}${ratio}   ${phases}\n`);
       }
     });

@@ -21,9 +21,7 @@ export function registerEnvsCommand(program: Command): void {
       const width = Math.max(...list.map((e) => e.name.length));
       process.stdout.write(`${'name'.padEnd(width)}  obs  act  steps  description\n`);
       for (const e of list) {
-        process.stdout.write(
-          `${e.name.padEnd(width)}  ${String(e.obsDim).padStart(3)}  ${String(e.actDim).padStart(3)}  ${String(e.episodeLength).padStart(5)}  ${e.description}\n`,
-        );
+        process.stdout.write(`${e.name.padEnd(width)}  ${String(e.obsDim).padStart(3)}  ${String(e.actDim).padStart(3)}  ${String(e.episodeLength).padStart(5)}  ${e.description}\n`);
       }
     });
 
@@ -73,7 +71,11 @@ export function benchEnvsCommand(bench: Command): void {
       const { json, backend } = globalOptions(command);
       const batches = options.batches.split(',').map((b) => Number(b.trim()));
       const steps = Number(options.steps);
-      const names = options.envs?.split(',').map((n) => n.trim()).filter(Boolean) ?? listEnvs().map((e) => e.name);
+      const names =
+        options.envs
+          ?.split(',')
+          .map((n) => n.trim())
+          .filter(Boolean) ?? listEnvs().map((e) => e.name);
       const backends = (backend === 'auto' ? ['cpu', 'wasm'] : [backend]).filter((name) => {
         try {
           return getBackend(name).availability().available;

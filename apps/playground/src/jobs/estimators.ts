@@ -1,15 +1,7 @@
 // Estimator lab: every chosen estimator on one closed-form objective with the same sample budget
 // and the same draws (common random numbers, as compareEstimators does).
 import { Rng } from '@pathwise/core';
-import {
-  expObjective,
-  getEstimator,
-  gradientDiagnostics,
-  quadraticFormObjective,
-  sampleEstimates,
-  squareObjective,
-  type ClosedFormObjective,
-} from '@pathwise/estimators';
+import { expObjective, getEstimator, gradientDiagnostics, quadraticFormObjective, sampleEstimates, squareObjective, type ClosedFormObjective } from '@pathwise/estimators';
 import type { EstimatorJob, EstimatorResult, EstimatorRow } from '../protocol.js';
 import type { JobControl } from './control.js';
 

@@ -13,11 +13,35 @@ export function cartpolePanel(): Panel {
   const form = h(
     'form',
     { class: 'settings' },
-    field('algorithm', select('algo', [['gippo', 'GI-PPO'], ['ppo', 'PPO']], 'gippo')),
+    field(
+      'algorithm',
+      select(
+        'algo',
+        [
+          ['gippo', 'GI-PPO'],
+          ['ppo', 'PPO'],
+        ],
+        'gippo',
+      ),
+    ),
     field('seed', numberInput('seed', 1, { min: 0, step: 1 })),
     field('epochs', numberInput('epochs', 100, { min: 1, step: 1 })),
-    field('actors', select('actors', ['8', '16', '32', '64'].map((v) => [v, v]), '16')),
-    field('hidden width', select('hidden', ['16', '32', '64'].map((v) => [v, v]), '32')),
+    field(
+      'actors',
+      select(
+        'actors',
+        ['8', '16', '32', '64'].map((v) => [v, v]),
+        '16',
+      ),
+    ),
+    field(
+      'hidden width',
+      select(
+        'hidden',
+        ['16', '32', '64'].map((v) => [v, v]),
+        '32',
+      ),
+    ),
     field('critic iterations', numberInput('criticIterations', 4, { min: 1, step: 1 })),
     field('animate every', numberInput('animateEvery', 5, { min: 1, step: 1 }), 'epochs between re-recorded episodes'),
   );

@@ -11,11 +11,29 @@ export function estimatorPanel(catalogue: Catalogue): Panel {
   const form = h(
     'form',
     { class: 'settings' },
-    field('objective', select('objective', [['square', 'E[x²]'], ['exp', 'E[exp x]'], ['quadratic', 'quadratic form (d-dim)']], 'square')),
+    field(
+      'objective',
+      select(
+        'objective',
+        [
+          ['square', 'E[x²]'],
+          ['exp', 'E[exp x]'],
+          ['quadratic', 'quadratic form (d-dim)'],
+        ],
+        'square',
+      ),
+    ),
     field('μ', numberInput('mu', 0.5, { step: 0.1 }), '1-D objectives'),
     field('σ', numberInput('sigma', 0.8, { step: 0.1, min: 0.01 }), '1-D objectives'),
     field('d', numberInput('dim', 4, { step: 1, min: 1, max: 16 }), 'quadratic form'),
-    field('estimators', checkboxes('estimators', names.map((n) => [n, n]), ['lr', 'lr-loo', 'lr-optimal', 'rp', 'lr+rp', 'tp'])),
+    field(
+      'estimators',
+      checkboxes(
+        'estimators',
+        names.map((n) => [n, n]),
+        ['lr', 'lr-loo', 'lr-optimal', 'rp', 'lr+rp', 'tp'],
+      ),
+    ),
     field('samples S', numberInput('samples', 8, { min: 1, step: 1 })),
     field('repeats R', numberInput('repeats', 400, { min: 2, step: 1 }), 'independent estimates for the statistics and histograms'),
     field('seed', numberInput('seed', 1, { min: 0, step: 1 })),
@@ -39,9 +57,7 @@ export function estimatorPanel(catalogue: Catalogue): Panel {
       barChart('Relative bias ‖mean − exact‖/‖exact‖', labels, [{ name: 'bias', values: result.rows.map((r) => r.relativeBias) }]),
     ].join('');
     const k = Math.min(Number(formValues(form).coordinate) || 0, result.coordinates.length - 1);
-    hists.innerHTML = result.rows
-      .map((row, i) => histogram(`${row.name}: ${result!.coordinates[k]} (exact ${result!.exact[k]!.toPrecision(3)})`, row.estimates[k]!, result!.exact[k]!, i))
-      .join('');
+    hists.innerHTML = result.rows.map((row, i) => histogram(`${row.name}: ${result!.coordinates[k]} (exact ${result!.exact[k]!.toPrecision(3)})`, row.estimates[k]!, result!.exact[k]!, i)).join('');
   };
   // The coordinate only changes the view.
   form.addEventListener('change', (event) => {
@@ -84,7 +100,19 @@ export function estimatorPanel(catalogue: Catalogue): Panel {
       return (
         csvHeader(columns) +
         (result?.rows ?? [])
-          .map((r) => csvRow(columns, { estimator: r.name, unbiased: String(r.unbiased), samples: result!.samples, repeats: result!.repeats, trace: r.trace, mean_snr: r.meanSnr, bias_norm: r.biasNorm, relative_bias: r.relativeBias, ms_per_estimate: r.ms }))
+          .map((r) =>
+            csvRow(columns, {
+              estimator: r.name,
+              unbiased: String(r.unbiased),
+              samples: result!.samples,
+              repeats: result!.repeats,
+              trace: r.trace,
+              mean_snr: r.meanSnr,
+              bias_norm: r.biasNorm,
+              relative_bias: r.relativeBias,
+              ms_per_estimate: r.ms,
+            }),
+          )
           .join('')
       );
     },

@@ -49,12 +49,47 @@ export function functionPanel(catalogue: Pick<Catalogue, 'algorithms'>): Panel {
   const form = h(
     'form',
     { class: 'settings' },
-    field('problem', select('env', [['dejong', 'De Jong 1-D'], ['ackley', 'Ackley 1-D'], ['dejong64', 'De Jong 64-D'], ['ackley64', 'Ackley 64-D']], 'dejong')),
-    field('algorithms', checkboxes('algos', catalogue.algorithms.map((name): [string, string] => [name, ALGO_LABELS[name] ?? name]), ['gippo', 'ppo'])),
+    field(
+      'problem',
+      select(
+        'env',
+        [
+          ['dejong', 'De Jong 1-D'],
+          ['ackley', 'Ackley 1-D'],
+          ['dejong64', 'De Jong 64-D'],
+          ['ackley64', 'Ackley 64-D'],
+        ],
+        'dejong',
+      ),
+    ),
+    field(
+      'algorithms',
+      checkboxes(
+        'algos',
+        catalogue.algorithms.map((name): [string, string] => [name, ALGO_LABELS[name] ?? name]),
+        ['gippo', 'ppo'],
+      ),
+    ),
     field('seed', numberInput('seed', 1, { min: 0, step: 1 })),
     field('epochs', numberInput('epochs', 200, { min: 1, step: 1 })),
-    field('actors', select('actors', ['8', '16', '32', '64'].map((v) => [v, v]), '64'), 'parallel samples per epoch (numActors)'),
-    field('hidden width', select('hidden', ['8', '16', '32', '64'].map((v) => [v, v]), '32'), 'actor and critic: two hidden layers of this width'),
+    field(
+      'actors',
+      select(
+        'actors',
+        ['8', '16', '32', '64'].map((v) => [v, v]),
+        '64',
+      ),
+      'parallel samples per epoch (numActors)',
+    ),
+    field(
+      'hidden width',
+      select(
+        'hidden',
+        ['8', '16', '32', '64'].map((v) => [v, v]),
+        '32',
+      ),
+      'actor and critic: two hidden layers of this width',
+    ),
     field('critic iterations', numberInput('criticIterations', 16, { min: 1, step: 1 })),
   );
   const curves = h('div', { class: 'chart', 'data-role': 'reward' });
@@ -73,9 +108,20 @@ export function functionPanel(catalogue: Pick<Catalogue, 'algorithms'>): Panel {
     curves.dataset.points = String(log.points());
     const gippo = log.series('alpha').filter((s) => s.name === 'GI-PPO');
     alpha.innerHTML = lineChart('GI-PPO α (used this epoch)', 'epoch', 'α', gippo, true);
-    oorr.innerHTML = lineChart('GI-PPO out-of-range ratio (OORR)', 'epoch', 'OORR', log.series('oorr').filter((s) => s.name === 'GI-PPO'));
+    oorr.innerHTML = lineChart(
+      'GI-PPO out-of-range ratio (OORR)',
+      'epoch',
+      'OORR',
+      log.series('oorr').filter((s) => s.name === 'GI-PPO'),
+    );
     if (landscape && lastSamples) {
-      land.innerHTML = landscapeChart(`f(x), epoch ${lastSamples.epoch}: samples → α-targets (α = ${lastSamples.alpha.toExponential(2)})`, landscape.xs, landscape.values, lastSamples.actions, lastSamples.targets);
+      land.innerHTML = landscapeChart(
+        `f(x), epoch ${lastSamples.epoch}: samples → α-targets (α = ${lastSamples.alpha.toExponential(2)})`,
+        landscape.xs,
+        landscape.values,
+        lastSamples.actions,
+        lastSamples.targets,
+      );
     } else {
       land.innerHTML = emptyChart(landscape ? 'Landscape' : 'Landscape (1-D problems only)', 560, 320);
     }

@@ -84,7 +84,10 @@ export function barChart(title: string, labels: string[], series: Array<{ name: 
     bars += `<text x="${f.left + (g + 0.5) * groupWidth}" y="${f.bottom + 14}" text-anchor="middle" class="tick">${escapeXml(label)}</text>`;
   });
   const legend = series
-    .map((s, k) => `<rect x="${f.left + 8 + k * 120}" y="${f.bottom + 24}" width="10" height="10" fill="${colour(k)}"/><text x="${f.left + 22 + k * 120}" y="${f.bottom + 33}" class="tick">${escapeXml(s.name)}</text>`)
+    .map(
+      (s, k) =>
+        `<rect x="${f.left + 8 + k * 120}" y="${f.bottom + 24}" width="10" height="10" fill="${colour(k)}"/><text x="${f.left + 22 + k * 120}" y="${f.bottom + 33}" class="tick">${escapeXml(s.name)}</text>`,
+    )
     .join('');
   return svg(f, axes(f, title, y, niceTicks(lo, hi, log)) + bars + (series.length > 1 ? legend : ''));
 }
@@ -106,7 +109,14 @@ export function histogram(title: string, values: number[], reference: number, co
   const rects = counts.map((c, i) => `<rect x="${f.left + i * w}" y="${y(c)}" width="${Math.max(w - 1, 1)}" height="${f.bottom - y(c)}" fill="${colour(colourIndex)}"/>`).join('');
   const marker = `<line x1="${x(reference)}" x2="${x(reference)}" y1="${f.top}" y2="${f.bottom}" class="reference"/>`;
   const ticks = `<text x="${f.left}" y="${f.bottom + 14}" class="tick">${fmt(lo)}</text><text x="${f.right}" y="${f.bottom + 14}" text-anchor="end" class="tick">${fmt(hi)}</text>`;
-  return svg(f, `<text x="${f.width / 2}" y="18" text-anchor="middle" class="title">${escapeXml(title)}</text>` + rects + marker + ticks + `<line x1="${f.left}" x2="${f.right}" y1="${f.bottom}" y2="${f.bottom}" class="axis"/>`);
+  return svg(
+    f,
+    `<text x="${f.width / 2}" y="18" text-anchor="middle" class="title">${escapeXml(title)}</text>` +
+      rects +
+      marker +
+      ticks +
+      `<line x1="${f.left}" x2="${f.right}" y1="${f.bottom}" y2="${f.bottom}" class="axis"/>`,
+  );
 }
 
 /** GI-PPO paper Fig. 1: f(x), the sampled actions on it, and arrows to their α-policy targets. */
@@ -148,9 +158,16 @@ export function scatterLogLog(title: string, series: Array<{ name: string; point
   const y = scale([lo, hi], [f.bottom, f.top], true);
   const diagonal = `<line x1="${x(lo)}" y1="${y(lo)}" x2="${x(hi)}" y2="${y(hi)}" class="reference"/>`;
   const dots = series
-    .map((s, k) => s.points.filter(([p, e]) => p > 0 && e > 0).map(([p, e]) => `<circle cx="${x(p)}" cy="${y(e)}" r="2.5" fill="${colour(k)}"/>`).join(''))
+    .map((s, k) =>
+      s.points
+        .filter(([p, e]) => p > 0 && e > 0)
+        .map(([p, e]) => `<circle cx="${x(p)}" cy="${y(e)}" r="2.5" fill="${colour(k)}"/>`)
+        .join(''),
+    )
     .join('');
-  const legend = series.map((s, k) => `<circle cx="${f.left + 14}" cy="${f.top + 8 + k * 14}" r="4" fill="${colour(k)}"/><text x="${f.left + 22}" y="${f.top + 12 + k * 14}" class="tick">${escapeXml(s.name)}</text>`).join('');
+  const legend = series
+    .map((s, k) => `<circle cx="${f.left + 14}" cy="${f.top + 8 + k * 14}" r="4" fill="${colour(k)}"/><text x="${f.left + 22}" y="${f.top + 12 + k * 14}" class="tick">${escapeXml(s.name)}</text>`)
+    .join('');
   return svg(f, axes(f, title, y, niceTicks(lo, hi, true), 'predicted variance (quadratic approximation)') + diagonal + dots + legend);
 }
 

@@ -27,11 +27,7 @@ export function select(name: string, options: Array<[string, string]>, value: st
 }
 
 export function checkboxes(name: string, options: Array<[string, string]>, checked: string[]): HTMLElement {
-  return h(
-    'span',
-    { class: 'checks' },
-    ...options.map(([value, label]) => h('label', {}, h('input', { type: 'checkbox', name, value, checked: checked.includes(value) }), label)),
-  );
+  return h('span', { class: 'checks' }, ...options.map(([value, label]) => h('label', {}, h('input', { type: 'checkbox', name, value, checked: checked.includes(value) }), label)));
 }
 
 /** Form values by name; checkbox groups (and repeated names) become comma-joined lists. */

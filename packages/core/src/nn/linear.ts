@@ -23,7 +23,10 @@ export class Linear implements Module {
     readonly outFeatures: number,
     options: LinearOptions,
   ) {
-    for (const [key, value] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+    for (const [key, value] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
       if (!Number.isInteger(value) || value <= 0) throw new ConfigError(key, value, 'a positive integer');
     }
     const init = options.init ?? 'pytorch';

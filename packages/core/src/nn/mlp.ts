@@ -52,8 +52,7 @@ export class MLP implements Module {
     const act: Activation = activationByName(this.activationName);
     const outAct: Activation = activationByName(options.outputActivation ?? 'identity');
     this.outputActivation = outAct;
-    const linear = (i: number, o: number, n: string) =>
-      new Linear(i, o, { rng: options.rng, init: options.init ?? 'pytorch', gain: options.gain ?? 1, name: `${this.name}.${n}` });
+    const linear = (i: number, o: number, n: string) => new Linear(i, o, { rng: options.rng, init: options.init ?? 'pytorch', gain: options.gain ?? 1, name: `${this.name}.${n}` });
     this.layers = [];
     this.steps = [];
     let width = inputDim;

@@ -30,7 +30,11 @@ describe('Linear', () => {
   });
 
   it('orthogonal init has orthonormal columns (or rows) times the gain, and zero bias', () => {
-    for (const [rows, cols] of [[6, 3], [3, 6], [5, 5]] as const) {
+    for (const [rows, cols] of [
+      [6, 3],
+      [3, 6],
+      [5, 5],
+    ] as const) {
       const q = orthogonalInit(new Rng(rows * 10 + cols), rows, cols, 2).arraySync() as number[][];
       const small = Math.min(rows, cols);
       for (let i = 0; i < small; i++) {
@@ -50,12 +54,23 @@ describe('Linear', () => {
 
   it('computes x W + b and passes a gradient check', async () => {
     const layer = new Linear(3, 2, { rng: new Rng(1) });
-    const x = tf.tensor2d([[1, 2, 3], [-1, 0.5, 0]]);
+    const x = tf.tensor2d([
+      [1, 2, 3],
+      [-1, 0.5, 0],
+    ]);
     const y = layer.apply(x).arraySync() as number[][];
     const w = layer.weight.arraySync() as number[][];
     const b = layer.bias.arraySync() as number[];
-    [[1, 2, 3], [-1, 0.5, 0]].forEach((row, r) =>
-      [0, 1].forEach((o) => expect(y[r]![o]).toBeCloseTo(row.reduce((a, v, i) => a + v * w[i]![o]!, b[o]!), 5)),
+    [
+      [1, 2, 3],
+      [-1, 0.5, 0],
+    ].forEach((row, r) =>
+      [0, 1].forEach((o) =>
+        expect(y[r]![o]).toBeCloseTo(
+          row.reduce((a, v, i) => a + v * w[i]![o]!, b[o]!),
+          5,
+        ),
+      ),
     );
     const check = await gradCheck((v) => tf.sum(tf.square(layer.apply(v))) as tf.Scalar, x);
     expect(check.ok, JSON.stringify(check)).toBe(true);
@@ -75,7 +90,10 @@ describe('Linear', () => {
 describe('LayerNorm', () => {
   it('matches a float64 reference with eps 1e-5 and biased variance', () => {
     const norm = new LayerNorm(4);
-    const rows = [[1, 2, 3, 4], [0.1, -0.2, 0.3, 10]];
+    const rows = [
+      [1, 2, 3, 4],
+      [0.1, -0.2, 0.3, 10],
+    ];
     const out = norm.apply(tf.tensor2d(rows)).arraySync() as number[][];
     rows.forEach((row, r) => {
       const mean = row.reduce((a, b) => a + b, 0) / 4;
@@ -96,8 +114,14 @@ describe('LayerNorm', () => {
 
   it('passes a gradient check through input and affine parameters', async () => {
     const norm = new LayerNorm(3);
-    const x = tf.tensor2d([[0.3, -1.2, 2.0], [1, 0, -0.5]]);
-    const weights = tf.tensor2d([[1, 2, 3], [-1, 0.5, 2]]);
+    const x = tf.tensor2d([
+      [0.3, -1.2, 2.0],
+      [1, 0, -0.5],
+    ]);
+    const weights = tf.tensor2d([
+      [1, 2, 3],
+      [-1, 0.5, 2],
+    ]);
     const check = await gradCheck((v) => tf.sum(tf.mul(norm.apply(v), weights)) as tf.Scalar, x, { eps: 1e-2, rtol: 3e-2, atol: 3e-3 });
     expect(check.ok, JSON.stringify(check)).toBe(true);
     norm.dispose();
@@ -108,11 +132,22 @@ describe('MLP', () => {
   it('is Linear → act → LayerNorm per hidden layer, then a Linear head; gradient-checked', async () => {
     const mlp = new MLP({ inputDim: 2, hidden: [5, 4], outputDim: 1, layerNorm: true, rng: new Rng(3), name: 'actor' });
     expect(mlp.namedParameters().map(([n]) => n)).toEqual([
-      'actor.0.weight', 'actor.0.bias', 'actor.0.norm.weight', 'actor.0.norm.bias',
-      'actor.1.weight', 'actor.1.bias', 'actor.1.norm.weight', 'actor.1.norm.bias',
-      'actor.out.weight', 'actor.out.bias',
+      'actor.0.weight',
+      'actor.0.bias',
+      'actor.0.norm.weight',
+      'actor.0.norm.bias',
+      'actor.1.weight',
+      'actor.1.bias',
+      'actor.1.norm.weight',
+      'actor.1.norm.bias',
+      'actor.out.weight',
+      'actor.out.bias',
     ]);
-    const x = tf.tensor2d([[0.5, -0.3], [1.2, 0.7], [0, 0.1]]);
+    const x = tf.tensor2d([
+      [0.5, -0.3],
+      [1.2, 0.7],
+      [0, 0.1],
+    ]);
     const check = await gradCheck((v) => tf.sum(mlp.apply(v)) as tf.Scalar, x, { eps: 1e-2, rtol: 3e-2, atol: 3e-3 });
     expect(check.ok, JSON.stringify(check)).toBe(true);
     // Gradient with respect to every parameter exists and is finite.
@@ -171,7 +206,11 @@ describe('fused MLP path', () => {
     const make = (fused: boolean) => new MLP({ inputDim: 3, hidden: [5, 4], rng: new Rng(11), fused, ...cfg });
     const fused = make(true);
     const plain = make(false);
-    const x = tf.tensor2d([[0.3, -1.2, 2.0], [1, 0.2, -0.5], [-0.7, 0.9, 0.1]]);
+    const x = tf.tensor2d([
+      [0.3, -1.2, 2.0],
+      [1, 0.2, -0.5],
+      [-0.7, 0.9, 0.1],
+    ]);
     const w = tf.randomNormal([3, cfg.outputDim ?? 4], 0, 1, 'float32', 3);
     const loss = (m: MLP) => (v: tf.Tensor) => tf.sum(tf.mul(m.apply(v), w)) as tf.Scalar;
     expect(Array.from(fused.apply(x).dataSync())).toEqual(Array.from(plain.apply(x).dataSync()).map((v) => expect.closeTo(v, 5)) as never);
@@ -188,7 +227,10 @@ describe('fused MLP path', () => {
 
   it('passes a finite-difference check and uses far fewer kernels', async () => {
     const mlp = new MLP({ inputDim: 2, hidden: [6, 6], outputDim: 2, layerNorm: true, rng: new Rng(2) });
-    const x = tf.tensor2d([[0.5, -0.3], [1.2, 0.7]]);
+    const x = tf.tensor2d([
+      [0.5, -0.3],
+      [1.2, 0.7],
+    ]);
     const check = await gradCheck((v) => tf.sum(tf.square(mlp.apply(v))) as tf.Scalar, x, { eps: 1e-2, rtol: 3e-2, atol: 3e-3 });
     expect(check.ok, JSON.stringify(check)).toBe(true);
     const kernels = async (fused: boolean) => {
@@ -210,11 +252,17 @@ describe('fused MLP path', () => {
     const mlp = new MLP({ inputDim: 1, hidden: [4], outputDim: 1, activation: 'tanh', rng: new Rng(5) });
     const plain = new MLP({ inputDim: 1, hidden: [4], outputDim: 1, activation: 'tanh', rng: new Rng(5), fused: false });
     const x = tf.tensor2d([[0.4]]);
-    const second = (m: MLP) => tf.grad((v: tf.Tensor) => tf.sum(tf.grad((u: tf.Tensor) => tf.sum(m.apply(u)))(v)))(x).dataSync()[0]!;
+    const second = (m: MLP) =>
+      tf
+        .grad((v: tf.Tensor) => tf.sum(tf.grad((u: tf.Tensor) => tf.sum(m.apply(u)))(v)))(x)
+        .dataSync()[0]!;
     const d2 = second(mlp);
     expect(d2).toBeCloseTo(second(plain), 6);
     // Central difference of the first derivative.
-    const d1 = (at: number) => tf.grad((u: tf.Tensor) => tf.sum(mlp.apply(u)))(tf.tensor2d([[at]])).dataSync()[0]!;
+    const d1 = (at: number) =>
+      tf
+        .grad((u: tf.Tensor) => tf.sum(mlp.apply(u)))(tf.tensor2d([[at]]))
+        .dataSync()[0]!;
     expect(d2).toBeCloseTo((d1(0.41) - d1(0.39)) / 0.02, 2);
     mlp.dispose();
     plain.dispose();

@@ -10,11 +10,7 @@ export function globalNorm(grads: tf.Tensor[]): tf.Scalar {
  * min(1, maxNorm / (norm + 1e-6)), where norm is the global L2 norm. Returns new tensors and the
  * norm before clipping. With `nanToZero`, NaNs are replaced by 0 first (as the GI-PPO critic does).
  */
-export function clipGradNorm(
-  grads: tf.Tensor[],
-  maxNorm: number,
-  options: { nanToZero?: boolean } = {},
-): { grads: tf.Tensor[]; norm: tf.Scalar } {
+export function clipGradNorm(grads: tf.Tensor[], maxNorm: number, options: { nanToZero?: boolean } = {}): { grads: tf.Tensor[]; norm: tf.Scalar } {
   return tf.tidy(() => {
     const clean = options.nanToZero ? grads.map(nanToZero) : grads;
     const norm = globalNorm(clean);

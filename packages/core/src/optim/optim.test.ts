@@ -45,7 +45,12 @@ describe('Adam (PyTorch semantics, fused over a flat vector)', () => {
     ['default betas', [0.9, 0.999] as [number, number], undefined],
     ['GI-PPO betas (0.7, 0.95) with clipping', [0.7, 0.95] as [number, number], 1.0],
   ])('matches the float64 reference: %s', (_name, betas, maxNorm) => {
-    const a = tf.variable(tf.tensor2d([[1, 2], [3, 4]]));
+    const a = tf.variable(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     const b = tf.variable(tf.tensor1d([5]));
     const adam = new Adam([a, b], { lr: 0.01, betas, maxGradNorm: maxNorm });
     for (const g of gradSequence) {

@@ -93,10 +93,7 @@ export function cartpolePilcoEnv(options: CartpolePilcoOptions = {}): Env<State>
         for (let i = 0; i < c.substeps; i++) {
           const sin = tf.sin(phi);
           const cos = tf.cos(phi);
-          const numerator = tf.add(
-            tf.mul(sin, tf.sub(tf.mul(cos, k1), tf.mul(tf.square(phid), k2))),
-            tf.sub(force, tf.mul(pd, c.friction)),
-          );
+          const numerator = tf.add(tf.mul(sin, tf.sub(tf.mul(cos, k1), tf.mul(tf.square(phid), k2))), tf.sub(force, tf.mul(pd, c.friction)));
           const pdd = tf.div(numerator, tf.sub(M, tf.mul(tf.square(cos), k3)));
           const phidd = tf.mul(tf.add(tf.mul(sin, g), tf.mul(cos, pdd)), k4);
           // Explicit Euler: every coordinate advances with the old derivatives.

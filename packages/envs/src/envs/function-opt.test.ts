@@ -66,7 +66,11 @@ describe('function optimisation (gippo §1 reference values)', () => {
     const many = await stepReport({ env: 'ackley64', actions: [new Array<number>(64).fill(0)] });
     expect(many.grad[0]![0]!.every((g) => g === 0)).toBe(true);
     // Plain autograd through tf.sqrt would give NaN here: the guard is what makes it finite.
-    const naive = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.sqrt(tf.mean(tf.square(x)))))(tf.zeros([1, 4])).dataSync());
+    const naive = tf.tidy(() =>
+      tf
+        .grad((x: tf.Tensor) => tf.sum(tf.sqrt(tf.mean(tf.square(x)))))(tf.zeros([1, 4]))
+        .dataSync(),
+    );
     expect(Number.isNaN(naive[0])).toBe(true);
   });
 

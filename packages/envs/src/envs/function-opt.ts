@@ -48,9 +48,7 @@ function functionEnv(kind: FunctionName, options: FunctionEnvOptions): Env {
         high: new Array<number>(dim).fill(bound),
       },
       rewardDescription:
-        kind === 'dejong'
-          ? 'r = -Σ x_i², x = 5.12·clip(a); range [-26.2144·dim, 0]'
-          : 'r = -(-20·exp(-0.2·sqrt(mean x²)) - exp(mean cos(2π x)) + 20 + e), x = 32.768·clip(a); optimum 0 at x = 0',
+        kind === 'dejong' ? 'r = -Σ x_i², x = 5.12·clip(a); range [-26.2144·dim, 0]' : 'r = -(-20·exp(-0.2·sqrt(mean x²)) - exp(mean cos(2π x)) + 20 + e), x = 32.768·clip(a); optimum 0 at x = 0',
       observationNames: ['zero'],
       constants:
         kind === 'dejong'

@@ -103,11 +103,16 @@ describe('cartpole-swingup matches a float64 dflex-style articulation step', () 
 describe('cartpole-pilco matches the PIPPS demo equations (spec §4.1)', () => {
   const step = (s: number[], u: number): { s: number[]; r: number } => {
     let [p, phi, pd, phid] = s as [number, number, number, number];
-    const g = 9.82, mc = 0.5, mp = 0.5, l = 0.5, b = 0.1;
+    const g = 9.82,
+      mc = 0.5,
+      mp = 0.5,
+      l = 0.5,
+      b = 0.1;
     const M = mc + mp;
     const F = clip(10 * u, -10, 10);
     for (let i = 0; i < 10; i++) {
-      const sn = Math.sin(phi), cs = Math.cos(phi);
+      const sn = Math.sin(phi),
+        cs = Math.cos(phi);
       const pdd = (-2 * mp * l * phid ** 2 * sn + 3 * mp * g * sn * cs + 4 * F - 4 * b * pd) / (4 * M - 3 * mp * cs ** 2);
       const phidd = (-3 * mp * l * phid ** 2 * sn * cs + 6 * M * g * sn + 6 * (F - b * pd) * cs) / (4 * l * M - 3 * mp * l * cs ** 2);
       [p, phi, pd, phid] = [p + pd * 0.01, phi + phid * 0.01, pd + pdd * 0.01, phid + phidd * 0.01];
@@ -149,7 +154,14 @@ describe('cartpole-pilco matches the PIPPS demo equations (spec §4.1)', () => {
     expect(Math.abs(diff[3]!)).toBeGreaterThan(1e-4); // φ̇ noise std is 10π/180
     const clean = getEnv('cartpole-pilco');
     const state = clean.reset(1, new Rng(9));
-    expect(await clean.observe(state).array()).toEqual(await tf.stack(['p', 'phi', 'pDot', 'phiDot'].map((k) => state[k]!), 1).array());
+    expect(await clean.observe(state).array()).toEqual(
+      await tf
+        .stack(
+          ['p', 'phi', 'pDot', 'phiDot'].map((k) => state[k]!),
+          1,
+        )
+        .array(),
+    );
     tf.dispose(state);
   });
 });
@@ -177,7 +189,11 @@ describe('double-pendulum', () => {
   // myphysicslab's closed form (point masses, angles from the downward vertical), no torque.
   const accel = (z: number[]) => {
     const [t1, t2, w1, w2] = z as [number, number, number, number];
-    const g = 9.81, m1 = 1, m2 = 1, l1 = 1, l2 = 1;
+    const g = 9.81,
+      m1 = 1,
+      m2 = 1,
+      l1 = 1,
+      l2 = 1;
     const d = t1 - t2;
     const den = 2 * m1 + m2 - m2 * Math.cos(2 * d);
     const a1 = (-g * (2 * m1 + m2) * Math.sin(t1) - m2 * g * Math.sin(t1 - 2 * t2) - 2 * Math.sin(d) * m2 * (w2 * w2 * l2 + w1 * w1 * l1 * Math.cos(d))) / (l1 * den);
@@ -186,7 +202,10 @@ describe('double-pendulum', () => {
   };
   const rk4 = (z: number[], h: number) => {
     const add = (a: number[], b: number[], s: number) => a.map((v, i) => v + s * b[i]!);
-    const k1 = accel(z), k2 = accel(add(z, k1, h / 2)), k3 = accel(add(z, k2, h / 2)), k4 = accel(add(z, k3, h));
+    const k1 = accel(z),
+      k2 = accel(add(z, k1, h / 2)),
+      k3 = accel(add(z, k2, h / 2)),
+      k4 = accel(add(z, k3, h));
     return z.map((v, i) => v + (h / 6) * (k1[i]! + 2 * k2[i]! + 2 * k3[i]! + k4[i]!));
   };
 
@@ -208,9 +227,14 @@ describe('double-pendulum', () => {
     const env = getEnv('double-pendulum');
     let state: EnvState = env.reset(4, new Rng(11));
     const energy = async (s: EnvState) =>
-      ((await tf.stack(['theta1', 'theta2', 'omega1', 'omega2'].map((k) => s[k]!), 1).array()) as number[][]).map(
-        ([t1, t2, w1, w2]) => 0.5 * 2 * w1! ** 2 + 0.5 * w2! ** 2 + w1! * w2! * Math.cos(t1! - t2!) - 2 * 9.81 * Math.cos(t1!) - 9.81 * Math.cos(t2!),
-      );
+      (
+        (await tf
+          .stack(
+            ['theta1', 'theta2', 'omega1', 'omega2'].map((k) => s[k]!),
+            1,
+          )
+          .array()) as number[][]
+      ).map(([t1, t2, w1, w2]) => 0.5 * 2 * w1! ** 2 + 0.5 * w2! ** 2 + w1! * w2! * Math.cos(t1! - t2!) - 2 * 9.81 * Math.cos(t1!) - 9.81 * Math.cos(t2!));
     const e0 = await energy(state);
     const zero = tf.zeros([4, 1]);
     for (let k = 0; k < 200; k++) {

@@ -165,16 +165,7 @@ export function trafficEnv(scenario: TrafficScenario, options: TrafficOptions = 
         const { laneY } = constants();
         const zero = tf.zerosLike(state.x);
         return tf.concat(
-          [
-            zero,
-            tf.sub(state.pos, state.x),
-            zero,
-            tf.sub(laneY, state.y),
-            tf.mul(state.speed, tf.cos(state.heading)),
-            state.vel,
-            tf.mul(state.speed, tf.sin(state.heading)),
-            tf.zerosLike(state.vel),
-          ],
+          [zero, tf.sub(state.pos, state.x), zero, tf.sub(laneY, state.y), tf.mul(state.speed, tf.cos(state.heading)), state.vel, tf.mul(state.speed, tf.sin(state.heading)), tf.zerosLike(state.vel)],
           1,
         );
       },

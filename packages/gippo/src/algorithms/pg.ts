@@ -117,13 +117,7 @@ async function pathwiseRollout(trainer: OnPolicyTrainer, estimator: Estimator<an
  * float64. A cost-only part's samples are random actions of the batch; a pathwise part's are the
  * first trajectories of the epoch re-simulated alone from its start state with their own noise.
  */
-async function partVariances(
-  trainer: OnPolicyTrainer,
-  parts: readonly Estimator<any>[],
-  batch: EpochBatch,
-  norm: Normalisers,
-  startState: EnvState,
-): Promise<number[]> {
+async function partVariances(trainer: OnPolicyTrainer, parts: readonly Estimator<any>[], batch: EpochBatch, norm: Normalisers, startState: EnvState): Promise<number[]> {
   const { config } = trainer;
   const keep = config.varEstMaxGradLen > 0 ? config.varEstMaxGradLen : Number.POSITIVE_INFINITY;
   const record = async (stats: Welford | undefined, grads: tf.Tensor[]): Promise<Welford> => {
@@ -147,7 +141,10 @@ async function partVariances(
       // Single-sample estimates: the contributions with cost −Â_i (no 1/N).
       const contributions = costContributions(part, batch, 1);
       for (const i of picks) {
-        stats = await record(stats, tf.tidy(() => actorVjp(trainer, tf.slice(batch.obs, [i, 0], [1, -1]), tf.slice(contributions, [i, 0], [1, -1]))));
+        stats = await record(
+          stats,
+          tf.tidy(() => actorVjp(trainer, tf.slice(batch.obs, [i, 0], [1, -1]), tf.slice(contributions, [i, 0], [1, -1]))),
+        );
       }
       contributions.dispose();
     } else {

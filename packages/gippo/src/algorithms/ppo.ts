@@ -171,9 +171,7 @@ export function ppoBatchFrom(batch: EpochBatch, config: TrainerConfig): PpoBatch
     actions: tf.keep(actorMajor(batch.actions, config)),
     advantages: tf.keep(actorMajor(batch.normalisedAdvantages, config)),
     nlpOld: tf.keep(actorMajor(negLogProb(batch.actions, batch.mean, batch.logStd), config)),
-    ...(config.ppoSchedule === 'adaptive-kl'
-      ? { meanOld: tf.keep(actorMajor(batch.mean, config)), logStdOld: tf.keep(actorMajor(tf.broadcastTo(batch.logStd, batch.mean.shape), config)) }
-      : {}),
+    ...(config.ppoSchedule === 'adaptive-kl' ? { meanOld: tf.keep(actorMajor(batch.mean, config)), logStdOld: tf.keep(actorMajor(tf.broadcastTo(batch.logStd, batch.mean.shape), config)) } : {}),
   }));
 }
 

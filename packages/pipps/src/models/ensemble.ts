@@ -227,9 +227,7 @@ export class EnsembleModel implements DynamicsModel {
     const D = this.stateDim;
     const E = this.options.members;
     const N = data.count;
-    const { mean, variance } = tf.tidy(() =>
-      this.predictAll(tf.tensor2d(Float32Array.from(data.states), [N, D]), tf.tensor2d(Float32Array.from(data.actions), [N, this.actionDim])),
-    );
+    const { mean, variance } = tf.tidy(() => this.predictAll(tf.tensor2d(Float32Array.from(data.states), [N, D]), tf.tensor2d(Float32Array.from(data.actions), [N, this.actionDim])));
     const m = mean.dataSync();
     const v = variance.dataSync();
     tf.dispose([mean, variance]);
@@ -256,9 +254,7 @@ export class EnsembleModel implements DynamicsModel {
   state(): ModelState {
     this.assertFitted();
     // saveParameters is async (GPU backends); the cpu/wasm data are ready, so read them synchronously here.
-    const members: ParameterJSON[] = this.members.map((m) =>
-      Object.fromEntries(m.namedParameters().map(([name, v]) => [name, { shape: [...v.shape], values: Array.from(v.dataSync()) }])),
-    );
+    const members: ParameterJSON[] = this.members.map((m) => Object.fromEntries(m.namedParameters().map(([name, v]) => [name, { shape: [...v.shape], values: Array.from(v.dataSync()) }])));
     return { kind: 'ensemble', options: this.options, normaliser: this.normaliser, members };
   }
 

@@ -87,30 +87,33 @@ describe('GP dynamics model', () => {
     const n = 14;
     const A = rng.fillNormal(new Float64Array(n * n));
     const K = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      let s = i === j ? 0.5 : 0;
-      for (let k = 0; k < n; k++) s += A[i * n + k]! * A[j * n + k]!;
-      K[i * n + j] = s;
-    }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        let s = i === j ? 0.5 : 0;
+        for (let k = 0; k < n; k++) s += A[i * n + k]! * A[j * n + k]!;
+        K[i * n + j] = s;
+      }
     const L = cholesky(K, n);
     let worst = 0;
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      if (j > i) expect(L[i * n + j]).toBe(0);
-      let s = 0;
-      for (let k = 0; k < n; k++) s += L[i * n + k]! * L[j * n + k]!;
-      worst = Math.max(worst, Math.abs(s - K[i * n + j]!));
-    }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        if (j > i) expect(L[i * n + j]).toBe(0);
+        let s = 0;
+        for (let k = 0; k < n; k++) s += L[i * n + k]! * L[j * n + k]!;
+        worst = Math.max(worst, Math.abs(s - K[i * n + j]!));
+      }
     expect(worst).toBeLessThan(1e-11);
     const b = rng.fillNormal(new Float64Array(n));
     const x = choleskySolve(L, n, b);
     const ref = gaussSolve(K, n, b, 1).X;
     for (let i = 0; i < n; i++) expect(x[i]).toBeCloseTo(ref[i]!, 8);
     const inv = choleskyInverse(L, n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += inv[i * n + k]! * K[k * n + j]!;
-      expect(Math.abs(s - (i === j ? 1 : 0))).toBeLessThan(1e-8);
-    }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += inv[i * n + k]! * K[k * n + j]!;
+        expect(Math.abs(s - (i === j ? 1 : 0))).toBeLessThan(1e-8);
+      }
     // Not positive definite: a clear failure rather than NaNs.
     expect(() => cholesky(Float64Array.from([1, 2, 2, 1]), 2)).toThrow(/not positive definite/);
   });
@@ -154,8 +157,14 @@ describe('GP dynamics model', () => {
     const rng = new Rng(4);
     const R = 7;
     const test = Float64Array.from({ length: R * Q }, (_, i) => (i % Q === 2 ? rng.uniform() * 2 - 1 : rng.uniform() * 4 - 2));
-    const x = tf.tensor2d(Float32Array.from({ length: R * D }, (_, i) => test[Math.floor(i / D) * Q + (i % D)]!), [R, D]);
-    const u = tf.tensor2d(Float32Array.from({ length: R }, (_, r) => test[r * Q + 2]!), [R, 1]);
+    const x = tf.tensor2d(
+      Float32Array.from({ length: R * D }, (_, i) => test[Math.floor(i / D) * Q + (i % D)]!),
+      [R, D],
+    );
+    const u = tf.tensor2d(
+      Float32Array.from({ length: R }, (_, r) => test[r * Q + 2]!),
+      [R, 1],
+    );
     const { mean, std } = model.predict(x, u);
     const m = mean.dataSync();
     const s = std.dataSync();
@@ -185,8 +194,14 @@ describe('GP dynamics model', () => {
     // All points for the mean but 8 for the variance: the mean stays exact (points in farthest-point order).
     const exactMean = new GaussianProcessModel(2, 1, { inducingPoints: 100, variancePoints: 8 });
     exactMean.load(model.state());
-    const x3 = tf.tensor2d(Float32Array.from({ length: R * D }, (_, i) => test[Math.floor(i / D) * Q + (i % D)]!), [R, D]);
-    const u3 = tf.tensor2d(Float32Array.from({ length: R }, (_, r) => test[r * Q + 2]!), [R, 1]);
+    const x3 = tf.tensor2d(
+      Float32Array.from({ length: R * D }, (_, i) => test[Math.floor(i / D) * Q + (i % D)]!),
+      [R, D],
+    );
+    const u3 = tf.tensor2d(
+      Float32Array.from({ length: R }, (_, r) => test[r * Q + 2]!),
+      [R, 1],
+    );
     const third = exactMean.predict(x3, u3);
     third.mean.dataSync().forEach((v, i) => expect(v).toBeCloseTo(m[i]!, 4));
     third.std.dataSync().forEach((v, i) => expect(v).toBeGreaterThanOrEqual(s[i]! * (1 - 1e-3)));
@@ -194,8 +209,14 @@ describe('GP dynamics model', () => {
     exactMean.dispose();
     const subset = new GaussianProcessModel(2, 1, { inducingPoints: 12, variancePoints: 8 });
     subset.load(model.state());
-    const x2 = tf.tensor2d(Float32Array.from({ length: R * D }, (_, i) => test[Math.floor(i / D) * Q + (i % D)]!), [R, D]);
-    const u2 = tf.tensor2d(Float32Array.from({ length: R }, (_, r) => test[r * Q + 2]!), [R, 1]);
+    const x2 = tf.tensor2d(
+      Float32Array.from({ length: R * D }, (_, i) => test[Math.floor(i / D) * Q + (i % D)]!),
+      [R, D],
+    );
+    const u2 = tf.tensor2d(
+      Float32Array.from({ length: R }, (_, r) => test[r * Q + 2]!),
+      [R, 1],
+    );
     const both = [model.predict(x2, u2), subset.predict(x2, u2)];
     const exactStd = both[0]!.std.dataSync();
     const subsetStd = both[1]!.std.dataSync();
@@ -215,8 +236,14 @@ describe('GP dynamics model', () => {
     const model = new GaussianProcessModel(2, 1, { inducingPoints: 15, variancePoints: 10 });
     model.fit(data);
     const rng = new Rng(6);
-    const z = tf.tensor2d(Float32Array.from({ length: 5 * 3 }, () => rng.uniform() * 2 - 1), [5, 3]);
-    const weights = tf.tensor2d(Float32Array.from({ length: 5 * 4 }, () => rng.uniform() * 2 - 1), [5, 4]);
+    const z = tf.tensor2d(
+      Float32Array.from({ length: 5 * 3 }, () => rng.uniform() * 2 - 1),
+      [5, 3],
+    );
+    const weights = tf.tensor2d(
+      Float32Array.from({ length: 5 * 4 }, () => rng.uniform() * 2 - 1),
+      [5, 4],
+    );
     const before = tf.memory().numTensors;
     const f = (input: tf.Tensor) => {
       const [x, u] = tf.split(input, [2, 1], 1);

@@ -355,7 +355,11 @@ export class GaussianProcessModel implements DynamicsModel {
       let beta: Float64Array;
       if (m === N) {
         // Exact: α = K⁻¹y with the points (and so y) in subset order.
-        beta = choleskySolve(noisyCholesky(Kmm, m, noiseVariance).L, m, Float64Array.from(subset, (row) => y[row]!));
+        beta = choleskySolve(
+          noisyCholesky(Kmm, m, noiseVariance).L,
+          m,
+          Float64Array.from(subset, (row) => y[row]!),
+        );
       } else {
         // DTC mean weights β = (σ²K_MM + K_MN K_NM)⁻¹ K_MN y, all N points through M numbers.
         const Kmn = new Float64Array(m * N);
@@ -452,7 +456,10 @@ export class GaussianProcessModel implements DynamicsModel {
   load(state: ModelState): void {
     if (state.kind !== 'gp') throw new ConfigError('model state', state.kind, "a 'gp' state");
     const data = transitionsFromJSON(state.data as TransitionJSON);
-    this.setPosterior(data, (state.hyperparameters as number[][]).map((t) => Float64Array.from(t)));
+    this.setPosterior(
+      data,
+      (state.hyperparameters as number[][]).map((t) => Float64Array.from(t)),
+    );
   }
 
   dispose(): void {

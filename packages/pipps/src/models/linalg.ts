@@ -3,7 +3,10 @@
 
 /** Thrown when a matrix is not (numerically) positive definite; the caller may add jitter. */
 export class NotPositiveDefiniteError extends Error {
-  constructor(readonly pivot: number, readonly value: number) {
+  constructor(
+    readonly pivot: number,
+    readonly value: number,
+  ) {
     super(`Cholesky: pivot ${pivot} is ${value} (matrix not positive definite).`);
     this.name = 'NotPositiveDefiniteError';
   }

@@ -32,7 +32,13 @@ export class TrueCartpoleModel implements DynamicsModel {
       const state: Record<string, tf.Tensor> = { t: tf.zeros([x.shape[0]!]) };
       TrueCartpoleModel.keys.forEach((k, i) => (state[k] = columns[i]!));
       const next = this.env.step(state, u).state;
-      const mean = tf.sub(tf.stack(TrueCartpoleModel.keys.map((k) => next[k]!), 1), x);
+      const mean = tf.sub(
+        tf.stack(
+          TrueCartpoleModel.keys.map((k) => next[k]!),
+          1,
+        ),
+        x,
+      );
       return { mean, std: tf.mul(tf.onesLike(x), this.noiseStd) };
     });
   }

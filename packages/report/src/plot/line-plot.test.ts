@@ -36,7 +36,9 @@ describe('linePlotSvg', () => {
     expect(lines).toHaveLength(5);
     expect(new Set(lines.map((line) => line.attributes.stroke)).size).toBe(5);
     expect(elementsOf(root, 'path', 'band')).toHaveLength(0);
-    const legendTexts = elementsOf(root, 'g', 'legend').flatMap((legend) => elementsOf(legend, 'text')).map((text) => text.text);
+    const legendTexts = elementsOf(root, 'g', 'legend')
+      .flatMap((legend) => elementsOf(legend, 'text'))
+      .map((text) => text.text);
     expect(legendTexts).toEqual(series.map((entry) => entry.name));
     for (const line of lines) expect(pathPoints(line.attributes.d as string).points).toHaveLength(20);
   });

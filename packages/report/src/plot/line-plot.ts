@@ -65,12 +65,8 @@ export function linePlotSvg(options: LinePlotOptions): string {
   const prepared = options.series.map((series) => prepareSeries(series, logY, notes));
   const points = prepared.flatMap((series) => series.runs.flat());
   const xAxis = points.length > 0 ? linearTicks(...extent(points.map((point) => point.x))) : linearTicks(0, 1);
-  const yValues = points.flatMap((point) => [point.y, point.low, point.high]).filter(
-    (value): value is number => value !== undefined && Number.isFinite(value) && (!logY || value > 0),
-  );
-  const yAxis = logY
-    ? yValues.length > 0 ? logDecadeTicks(...extent(yValues)) : logDecadeTicks(1, 10)
-    : yValues.length > 0 ? linearTicks(...extent(yValues)) : linearTicks(0, 1);
+  const yValues = points.flatMap((point) => [point.y, point.low, point.high]).filter((value): value is number => value !== undefined && Number.isFinite(value) && (!logY || value > 0));
+  const yAxis = logY ? (yValues.length > 0 ? logDecadeTicks(...extent(yValues)) : logDecadeTicks(1, 10)) : yValues.length > 0 ? linearTicks(...extent(yValues)) : linearTicks(0, 1);
 
   const legendWidth = options.series.length === 0 ? 0 : Math.min(width * 0.35, 36 + CHAR_WIDTH * Math.max(...options.series.map((s) => s.name.length)));
   const frame: Frame = { left: 72, right: width - 16 - legendWidth, top: 36, bottom: height - 52 };
@@ -140,10 +136,7 @@ function projector(frame: Frame, xAxis: AxisTicks, yAxis: AxisTicks, logY: boole
   const yLow = yScale(yAxis.min);
   const ySpan = yScale(yAxis.max) - yLow;
   const xSpan = xAxis.max - xAxis.min;
-  return (x, y) => [
-    frame.left + ((x - xAxis.min) / xSpan) * (frame.right - frame.left),
-    frame.bottom - ((yScale(y) - yLow) / ySpan) * (frame.bottom - frame.top),
-  ];
+  return (x, y) => [frame.left + ((x - xAxis.min) / xSpan) * (frame.right - frame.left), frame.bottom - ((yScale(y) - yLow) / ySpan) * (frame.bottom - frame.top)];
 }
 
 /** A coordinate as short SVG text; refuses non-finite values so NaN can never reach the markup. */
@@ -187,9 +180,7 @@ function seriesMarkup(series: PreparedSeries, index: number, project: Project, y
     const d = bandRuns.map((run) => bandPathData(run, project, yFloor)).join(' ');
     parts.push(`<path class="band" d="${d}" fill="${color}" fill-opacity="0.18" stroke="none"/>`);
   }
-  const lineData = series.runs
-    .map((run) => run.map((point, pointIndex) => `${pointIndex === 0 ? 'M' : 'L'}${xy(project(point.x, point.y))}`).join(' '))
-    .join(' ');
+  const lineData = series.runs.map((run) => run.map((point, pointIndex) => `${pointIndex === 0 ? 'M' : 'L'}${xy(project(point.x, point.y))}`).join(' ')).join(' ');
   const dashAttribute = dash === '' ? '' : ` stroke-dasharray="${dash}"`;
   parts.push(`<path class="line" d="${lineData}" fill="none" stroke="${color}" stroke-width="1.75" stroke-linejoin="round"${dashAttribute}/>`);
   // A run of one point has no length to stroke: mark it so a single value is still visible.

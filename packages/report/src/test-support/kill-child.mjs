@@ -17,8 +17,16 @@ const paramsOf = (epoch, size = 40_000 + (epoch % 7) * 5_000) => {
   return bytes;
 };
 const rowOf = (epoch) => ({
-  epoch, steps: epoch * 10, reward: -1 / epoch, best_reward: -1 / epoch, wall_s: epoch / 10,
-  actor_loss: Number.NaN, critic_loss: epoch / 3, actor_lr: 1e-3, critic_lr: 1e-3, note: `epoch "${epoch}", ok`,
+  epoch,
+  steps: epoch * 10,
+  reward: -1 / epoch,
+  best_reward: -1 / epoch,
+  wall_s: epoch / 10,
+  actor_loss: Number.NaN,
+  critic_loss: epoch / 3,
+  actor_lr: 1e-3,
+  critic_lr: 1e-3,
+  note: `epoch "${epoch}", ok`,
 });
 
 const checkpoint = report.readCheckpoint(runDir);
