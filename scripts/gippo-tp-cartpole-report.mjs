@@ -93,6 +93,10 @@ process.stdout.write(`${table}\n`);
 const series = [
   ...tp.map((r) => ({ name: `TP seed ${r.seed}`, x: r.rows.filter((row) => row.epoch % 5 === 0).map((row) => row.epoch), y: r.rows.filter((row) => row.epoch % 5 === 0).map((row) => row.reward) })),
   { name: 'RP seed 1', x: baseline.map((row) => row.epoch), y: baseline.map((row) => row.reward) },
-  ...rpRuns.map((r) => ({ name: `RP seed ${r.seed}`, x: r.rows.filter((row) => row.epoch % 5 === 0).map((row) => row.epoch), y: r.rows.filter((row) => row.epoch % 5 === 0).map((row) => row.reward) })),
+  ...rpRuns.map((r) => ({
+    name: `RP seed ${r.seed}`,
+    x: r.rows.filter((row) => row.epoch % 5 === 0).map((row) => row.epoch),
+    y: r.rows.filter((row) => row.epoch % 5 === 0).map((row) => row.reward),
+  })),
 ];
 writeFileSync(join(values.docs, 'reward.svg'), linePlotSvg({ title: 'GI-PPO on cart-pole swing-up: TP vs RP action gradients', xLabel: 'epoch', yLabel: 'smoothed episode reward', series }));
