@@ -79,9 +79,54 @@ function chaosCase(system, { horizons, particles, repeats }) {
   };
 }
 
+/**
+ * `pipps train` now writes the runtime's run directory (one run orchestrator for every algorithm):
+ * metrics with `epoch` for `trial`, the settings in config.json, the PIPPS summary fields in the
+ * metrics rows. This puts the same numbers back into the golden's shape (no value is recomputed
+ * except sums and the last/best row), so the comparison stays value for value.
+ */
+function adaptPippsRun(out) {
+  const { header, rows } = parseCsv(readFileSync(join(out, 'metrics.csv'), 'utf8'));
+  const col = (row, name) => Number(row[header.indexOf(name)]);
+  const record = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  const c = record.config;
+  const last = rows[rows.length - 1];
+  const csv = [
+    'trial,eval_cost_mean,eval_cost_std,model_nll,policy_steps',
+    ...rows.map((r) => ['epoch', 'eval_cost_mean', 'eval_cost_std', 'model_nll', 'policy_steps'].map((n) => r[header.indexOf(n)]).join(',')),
+  ].join('\n');
+  const json = {
+    method: c.estimator,
+    model: c.model,
+    seed: record.seed,
+    backend: record.backend,
+    trials: c.trials,
+    particles: c.particles,
+    horizon: c.horizon,
+    policy_steps: c.policySteps,
+    eval_episodes: c.evalEpisodes,
+    final_cost: col(last, 'eval_cost_mean'),
+    final_cost_std: col(last, 'eval_cost_std'),
+    best_cost: -summary.best_reward,
+    final_model_nll: col(last, 'model_nll'),
+    nonfinite_steps: rows.reduce((sum, r) => sum + col(r, 'nonfinite_steps'), 0),
+    per_trial: rows.map((r) => ({
+      trial: col(r, 'epoch'),
+      data_points: col(r, 'steps'),
+      fit_loss: col(r, 'fit_loss'),
+      nonfinite_steps: col(r, 'nonfinite_steps'),
+      model_cost_final: col(r, 'model_cost_final'),
+      mean_k_lr: col(r, 'mean_k_lr'),
+    })),
+  };
+  return { '.csv': `${csv}\n`, '.json': JSON.stringify(json) };
+}
+
 const pippsTrain = {
   name: 'pipps-train-tp-gp-cpu',
   kind: 'pipps-train',
+  adapt: (out) => (existsSync(join(out, 'config.json')) && JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).algo === 'pipps' ? adaptPippsRun(out) : undefined),
   args: (out) => [
     'pipps',
     'train',
@@ -174,8 +219,9 @@ export function runCase(cli, kase, { quiet = true } = {}) {
     }
     if (!quiet && result.stderr) process.stderr.write(result.stderr);
     const files = {};
+    const adapted = kase.adapt?.(out);
     for (const o of kase.outputs) {
-      const text = o.from === 'stdout' ? result.stdout : readFileSync(join(out, o.from), 'utf8');
+      const text = adapted?.[o.suffix] ?? (o.from === 'stdout' ? result.stdout : readFileSync(join(out, o.from), 'utf8'));
       files[o.suffix] = o.type === 'csv' ? normaliseCsv(text) : normaliseJson(text);
     }
     return files;
