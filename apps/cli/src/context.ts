@@ -16,8 +16,8 @@ export interface GlobalOptions {
 
 export function globalOptions(command: Command): GlobalOptions {
   const root = rootOf(command);
-  const opts = { ...root.opts(), ...command.optsWithGlobals() } as { json?: boolean; backend?: string; seed?: string | number; plugin?: string[] };
-  return { json: Boolean(opts.json), backend: opts.backend ?? 'auto', seed: Number(opts.seed ?? 0), plugins: opts.plugin ?? [] };
+  const opts = { ...root.opts(), ...command.optsWithGlobals() } as { json?: boolean; backend?: string; seed?: number; plugin?: string[] };
+  return { json: Boolean(opts.json), backend: opts.backend ?? 'auto', seed: opts.seed ?? 0, plugins: opts.plugin ?? [] };
 }
 
 function rootOf(command: Command): Command {

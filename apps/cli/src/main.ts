@@ -12,6 +12,7 @@ import { registerEstimatorsCommand } from './commands/estimators.js';
 import { registerViCommand } from './commands/vi.js';
 import { registerPippsCommand } from './commands/pipps.js';
 import { builtinsModule, globalOptions } from './context.js';
+import { parseSeed } from './flags.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -22,7 +23,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .option('--json', 'machine-readable JSON on stdout', false)
     .addOption(new Option('--backend <name>', 'compute backend: cpu, wasm, webgl, webgpu or auto (measured)').default('auto'))
-    .option('--seed <n>', 'random seed', '0')
+    .option('--seed <n>', 'random seed, an integer in [0, 2^32)', (text: string) => parseSeed('--seed', text), 0)
     .option('--plugin <module>', 'import an ES module that registers algorithms, envs, estimators or models (a path or a package name; repeatable)', collect, [])
     .showHelpAfterError()
     // Built-in algorithm packages, then the user's plugins, are registered before any command runs.

@@ -13,6 +13,15 @@ const schema: ConfigSchema = {
 };
 const defaults = { lr: 1e-3, epochs: 10, normalize: true, activation: 'elu', hidden: [32, 32] };
 
+describe('ConfigError', () => {
+  it('names non-finite numbers as written, not as JSON null, at any depth', () => {
+    expect(new ConfigError('lr', Number.POSITIVE_INFINITY, 'a finite number').message).toBe(`Invalid config 'lr': got Infinity, expected a finite number.`);
+    expect(new ConfigError('x', [1, Number.NaN, { y: Number.NEGATIVE_INFINITY }], 'finite').message).toBe(`Invalid config 'x': got [1,NaN,{"y":-Infinity}], expected finite.`);
+    expect(new ConfigError('k', { a: 'b', n: null, u: undefined }, 'c').message).toBe(`Invalid config 'k': got {"a":"b","n":null}, expected c.`);
+    expect(new ConfigError('k', undefined, 'c').message).toBe(`Invalid config 'k': got undefined, expected c.`);
+  });
+});
+
 describe('resolveConfig', () => {
   it('keeps defaults for undefined overrides and names keys with the prefix in errors', () => {
     const schema: ConfigSchema = { steps: { type: 'integer', min: 0 } };

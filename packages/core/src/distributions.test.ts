@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from './tf.js';
 import { DiagGaussian } from './distributions.js';
 import { Rng } from './rng.js';
-import { ShapeError } from './errors.js';
+import { ConfigError, ShapeError } from './errors.js';
 import { gradCheck } from './gradcheck.js';
 import { useCpu, tensorCountAround } from './test-helpers.js';
 
@@ -155,6 +155,24 @@ describe('DiagGaussian', () => {
     expect(() => d.logProb(tf.zeros([3, 3]))).toThrow(/expected \[3,2\]/);
     expect(() => d.transform(tf.zeros([2]))).toThrow(ShapeError);
     expect(() => d.kl(new DiagGaussian(tf.zeros([1, 2]), tf.ones([1, 2])))).toThrow(ShapeError);
+  });
+
+  it('rejects a std that is not finite and > 0: a number always, a small tensor on the host backends', () => {
+    const mean = tf.zeros([3, 2]);
+    for (const std of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => new DiagGaussian(mean, std)).toThrow(ConfigError);
+    expect(() => new DiagGaussian(mean, Number.NaN)).toThrow(`Invalid config 'DiagGaussian std': got NaN, expected a finite number > 0.`);
+    expect(() => new DiagGaussian(mean, tf.tensor1d([1, 0]))).toThrow(`Invalid config 'DiagGaussian std[1]': got 0, expected finite and > 0 (a standard deviation).`);
+    expect(() => new DiagGaussian(mean, tf.tensor1d([Number.NaN, 1]))).toThrow(/std\[0\]': got NaN/);
+    expect(() => new DiagGaussian(mean, tf.scalar(-2))).toThrow(/'DiagGaussian std': got -2/);
+    // A number std is a scalar tensor; the log-density equals the tensor form's.
+    const x = tf.tensor2d([
+      [0.5, -1],
+      [1, 2],
+      [0, 0],
+    ]);
+    expect(Array.from(new DiagGaussian(mean, 0.7).logProb(x).dataSync())).toEqual(Array.from(new DiagGaussian(mean, tf.fill([3, 2], 0.7)).logProb(x).dataSync()));
+    // fromLogStd is positive by construction and not read back.
+    expect(DiagGaussian.fromLogStd(mean, tf.zeros([2])).std.shape).toEqual([2]);
   });
 
   it('leaks no tensors over 100 calls of every method', () => {

@@ -1,29 +1,61 @@
 import { tf } from './tf.js';
 import type { Rng } from './rng.js';
-import { ShapeError } from './errors.js';
+import { ConfigError, ShapeError } from './errors.js';
 import { stopGradient } from './tf.js';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** The largest `std` tensor the DiagGaussian constructor reads to check (on host backends). */
+export const STD_CHECK_MAX_SIZE = 1024;
+
+/** Set while `fromLogStd` constructs: its std is exp(·), positive by construction. */
+let fromLogStd = false;
+
+function checkStd(std: tf.Tensor): void {
+  const backend = tf.getBackend();
+  if (std.size > STD_CHECK_MAX_SIZE || (backend !== 'cpu' && backend !== 'wasm')) return;
+  const values = std.dataSync();
+  const bad = values.findIndex((v) => !Number.isFinite(v) || !(v > 0));
+  if (bad >= 0) throw new ConfigError(`DiagGaussian std${std.rank > 0 ? `[${bad}]` : ''}`, values[bad], 'finite and > 0 (a standard deviation)');
+}
 
 /**
  * A diagonal Gaussian over the last axis. `mean` is [..., D]; `std` broadcasts to it (for example a
  * state-independent [D] vector). Log-densities, entropies and KLs sum over the last axis.
  * It does not own its tensors: call it inside `tf.tidy` or dispose the results.
+ *
+ * `std` must be finite and > 0 (otherwise every log-density is NaN). The constructor checks it
+ * (ConfigError naming the first bad entry) where that is cheap: always for a number (it becomes a
+ * scalar tensor, created here), and for a tensor of at most {@link STD_CHECK_MAX_SIZE} entries on a
+ * backend whose data lives on the host (cpu, wasm), where reading it is a small copy. Larger
+ * tensors, and tensors on GPU backends (a read would stall the pipeline), are not read.
+ * `fromLogStd` is not checked: exp(logStd) is positive by construction.
  */
 export class DiagGaussian {
   readonly mean: tf.Tensor;
   readonly std: tf.Tensor;
 
-  constructor(mean: tf.Tensor, std: tf.Tensor) {
+  constructor(mean: tf.Tensor, std: tf.Tensor | number) {
     if (mean.rank < 1) throw new ShapeError(`DiagGaussian: mean must have rank >= 1 ([..., D]); got shape [${mean.shape}].`);
-    broadcastTo('DiagGaussian: std', std.shape, mean.shape);
+    if (typeof std === 'number') {
+      if (!Number.isFinite(std) || !(std > 0)) throw new ConfigError('DiagGaussian std', std, 'a finite number > 0');
+      std = tf.scalar(std);
+    } else {
+      broadcastTo('DiagGaussian: std', std.shape, mean.shape);
+      if (!fromLogStd) checkStd(std);
+    }
     this.mean = mean;
     this.std = std;
   }
 
   /** From a mean and a log standard deviation (the usual policy-head parametrisation). */
   static fromLogStd(mean: tf.Tensor, logStd: tf.Tensor): DiagGaussian {
-    return new DiagGaussian(mean, tf.exp(logStd));
+    fromLogStd = true;
+    try {
+      return new DiagGaussian(mean, tf.exp(logStd));
+    } finally {
+      fromLogStd = false;
+    }
   }
 
   /**

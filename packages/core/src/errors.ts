@@ -54,12 +54,31 @@ export class NonFiniteError extends PathwiseError {
   }
 }
 
+/**
+ * A value as the user wrote it: JSON, except that non-finite numbers (which JSON.stringify turns
+ * into `null`) read `Infinity`, `-Infinity` or `NaN`, at any depth.
+ */
 function formatValue(value: unknown): string {
   try {
-    return JSON.stringify(value) ?? String(value);
+    return format(value, new Set());
   } catch {
     return String(value);
   }
+}
+
+function format(value: unknown, seen: Set<object>): string {
+  if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : String(value);
+  if (typeof value !== 'object' || value === null || typeof (value as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(value) ?? String(value);
+  if (seen.has(value)) throw new TypeError('cyclic value');
+  seen.add(value);
+  const text = Array.isArray(value)
+    ? `[${value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : format(v, seen))).join(',')}]`
+    : `{${Object.entries(value)
+        .filter(([, v]) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol')
+        .map(([k, v]) => `${JSON.stringify(k)}:${format(v, seen)}`)
+        .join(',')}}`;
+  seen.delete(value);
+  return text;
 }
 
 /** A plugin lacks a capability its consumer needs (e.g. a stateful estimator inside the particle tape). */

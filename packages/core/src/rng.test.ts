@@ -76,6 +76,12 @@ describe('Rng', () => {
 
   it('rejects bad seeds, states and shapes clearly', () => {
     expect(() => new Rng(Number.NaN)).toThrow(ConfigError);
+    // seedWords keeps the integer part: 1.5 would silently be seed 1 (and recorded as 1.5).
+    expect(() => new Rng(1.5)).toThrow(/Invalid config 'seed': got 1.5, expected an integer in \[0, 9007199254740991\]/);
+    expect(() => new Rng(1e30)).toThrow(ConfigError);
+    expect(() => new Rng(-1)).toThrow(ConfigError);
+    expect(() => new Rng(Number.POSITIVE_INFINITY)).toThrow(/got Infinity/);
+    expect(new Rng(2 ** 32 + 5).nextUint32()).not.toBe(new Rng(5).nextUint32());
     expect(() => Rng.fromState({ algorithm: 'xoshiro128**', words: [0, 0, 0, 0] })).toThrow(/not all zero/);
     expect(() => Rng.fromState({ words: [1] } as never)).toThrow(ConfigError);
     expect(() => new Rng(0).normalTensor([2, -1])).toThrow(/non-negative integer/);

@@ -18,7 +18,8 @@ export class Rng {
 
   constructor(seed: number | RngState = 0) {
     if (typeof seed === 'number') {
-      if (!Number.isFinite(seed)) throw new ConfigError('seed', seed, 'a finite number');
+      // Integers only: seedWords keeps the integer part, so 1.5 would silently be seed 1.
+      if (!Number.isSafeInteger(seed) || seed < 0) throw new ConfigError('seed', seed, `an integer in [0, ${Number.MAX_SAFE_INTEGER}]`);
       this.s = seedWords(seed);
     } else {
       if (seed?.algorithm !== 'xoshiro128**' || !Array.isArray(seed.words) || seed.words.length !== 4) {
@@ -156,6 +157,13 @@ function mix32(h: number): number {
 }
 
 /** Expands a number seed into four non-zero words with splitmix32. */
+/** Throws ConfigError unless `value` is an Rng (checked by shape: a plugin may bundle its own copy). */
+export function checkRng(key: string, value: unknown): asserts value is Rng {
+  if (typeof (value as Rng | undefined)?.nextUint32 !== 'function' || typeof (value as Rng).normalTensor !== 'function') {
+    throw new ConfigError(key, value, 'an Rng, e.g. new Rng(seed) (parameters are initialised from it)');
+  }
+}
+
 function seedWords(seed: number): Uint32Array {
   const low = seed >>> 0;
   const high = Math.floor(seed / 4294967296) >>> 0;

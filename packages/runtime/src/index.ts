@@ -6,7 +6,7 @@ export { readConfigFile, type ConfigFile } from './config-file.js';
 export { resolveRun, defaultProblemOf, activateBackend, writeRunRecord, readRunRecord, hasRunRecord, type RunRecord, type RunRequest } from './run-record.js';
 export { runInDir, runColumns, STATE_FILE, PROGRESS_FILE, type EpochReport, type RunHooks, type RunResult } from './run.js';
 export { runPool, StopSignal, defaultConcurrency, type PoolOptions, type WorkerData, type WorkerMessage } from './pool.js';
-export { train, resume, trapStopSignals, runDirsIn, checkSeeds, parseSeeds, plannedEpochs, type TrainOptions, type TrainResult, type TrainProgress, type ExecutionOptions } from './train.js';
+export { train, resume, trapStopSignals, runDirsIn, checkSeeds, plannedEpochs, type TrainOptions, type TrainResult, type TrainProgress, type ExecutionOptions } from './train.js';
 export { runStatus, type RunStatus } from './status.js';
 export { sweep, readGrid, writeSweepTables, sweepRunDir, finishedRuns, hasGrid, GRID_JSON, SWEEP_TABLE_COLUMNS, type SweepGrid, type SweepOptions, type SweepResult } from './sweep.js';
 export { combineSummaries, meanCurve, rewardPlotSvg, seedDir } from './summaries.js';

@@ -190,16 +190,6 @@ export function checkSeeds(seeds: readonly number[]): number[] {
   return [...seeds];
 }
 
-/** Parses `--seeds 1,2,3` (duplicates dropped); `fallback` when absent. */
-export function parseSeeds(text: string | undefined, fallback: number): number[] {
-  if (text === undefined) return [fallback];
-  const seeds = text.split(',').map((s) => Number(s.trim()));
-  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0) || text.trim() === '') {
-    throw new ConfigError('--seeds', text, 'comma-separated non-negative integers, e.g. 1,2,3');
-  }
-  return [...new Set(seeds)];
-}
-
 /** The epochs the run in `dir` trains in all (its algorithm must be registered). */
 export function plannedEpochs(dir: string): number {
   const record = readRunRecord(dir);

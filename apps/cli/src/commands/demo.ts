@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Adam, DiagGaussian, Rng, tf } from '@pathwise/core';
 import { globalOptions, printJson, Progress, setupBackend } from '../context.js';
+import { countFlag, LIMITS } from '../flags.js';
 
 /**
  * A tiny end-to-end check: minimise E_{x~N(μ, σ²)}[(x − 3)²] over (μ, log σ) with reparameterised
@@ -10,14 +11,13 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('Tiny demo: reparameterised-gradient Adam on E[(x - 3)^2], x ~ N(mu, sigma^2)')
-    .option('--steps <n>', 'Adam steps', '300')
-    .option('--samples <n>', 'samples per gradient estimate', '64')
+    .option('--steps <n>', `Adam steps, 1 to ${LIMITS.steps.max}`, countFlag('--steps', 'steps'), 300)
+    .option('--samples <n>', `samples per gradient estimate, 1 to ${LIMITS.samples.max}`, countFlag('--samples', 'samples'), 64)
     .option('--json', 'print the result as JSON')
-    .action(async (options: { steps: string; samples: string }, command: Command) => {
+    .action(async (options: { steps: number; samples: number }, command: Command) => {
       const { json, backend, seed } = globalOptions(command);
       const active = await setupBackend(backend);
-      const steps = Number(options.steps);
-      const samples = Number(options.samples);
+      const { steps, samples } = options;
       const rng = new Rng(seed);
       const mu = tf.variable(tf.zeros([1, 1]));
       const logSigma = tf.variable(tf.zeros([1, 1]));

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { ConfigError, getBackend, PathwiseError } from '@pathwise/core';
+import { getBackend, PathwiseError } from '@pathwise/core';
 import { benchEnvs, listEnvs, stepReport, type EnvBenchResult } from '@pathwise/envs';
 import { globalOptions, printJson, Progress, setupBackend } from '../context.js';
 import { machine } from '../bench/machine.js';
+import { checkNumbers, countFlag, countListFlag, LIMITS, parseJsonFlag, parseNameList, parseSeed } from '../flags.js';
 
 /**
  * `pathwise envs [--json]`: the registered environments (docs/architecture.md §6 objects).
@@ -30,21 +31,17 @@ export function registerEnvsCommand(program: Command): void {
     .description('Step an env K times from a seeded reset; print rewards, per-env totals, d total / d action and done flags')
     .requiredOption('--env <name>', 'env name (see `pathwise envs`)')
     .requiredOption('--actions <json>', 'env actions in [-1, 1]: [batch][actDim] (repeated each step) or [steps][batch][actDim]')
-    .option('--steps <k>', 'number of steps (default 1, or the number of per-step batches)')
-    .option('--seed <n>', 'seed of the reset')
+    .option('--steps <k>', `number of steps, 1 to ${LIMITS.envSteps.max} (default 1, or the number of per-step batches)`, countFlag('--steps', 'envSteps'))
+    .option('--seed <n>', 'seed of the reset, an integer in [0, 2^32)', (text: string) => parseSeed('--seed', text))
     .option('--backend <name>', 'compute backend: cpu, wasm or auto')
     .option('--json', 'print {env, batch, steps, rewards, total, grad, done} as JSON')
-    .action(async (options: { env: string; actions: string; steps?: string }, command: Command) => {
+    .action(async (options: { env: string; actions: string; steps?: number }, command: Command) => {
       const { json, backend, seed } = globalOptions(command);
-      let actions: unknown;
-      try {
-        actions = JSON.parse(options.actions);
-      } catch {
-        throw new ConfigError('--actions', options.actions, 'a JSON array such as [[0.5]] or [[[0.1, -0.2]], [[0.3, 0]]]');
-      }
-      const steps = options.steps === undefined ? undefined : Number(options.steps);
-      if (steps !== undefined && !Number.isInteger(steps)) throw new ConfigError('--steps', options.steps, 'a positive integer');
-      if (!Number.isFinite(seed)) throw new ConfigError('--seed', seed, 'a number');
+      const actions = parseJsonFlag('--actions', options.actions, '[[0.5]] or [[[0.1, -0.2]], [[0.3, 0]]]');
+      // [batch][actDim] or [steps][batch][actDim]: every leaf a finite number (the env checks the shape).
+      const perStep = Array.isArray(actions) && Array.isArray(actions[0]) && Array.isArray(actions[0][0]);
+      checkNumbers('--actions', actions, perStep ? 3 : 2);
+      const { steps } = options;
       await setupBackend(backend);
       const report = await stepReport({ env: options.env, actions, seed, ...(steps !== undefined ? { steps } : {}) });
       if (json) return printJson(report);
@@ -63,19 +60,14 @@ export function benchEnvsCommand(bench: Command): void {
   bench
     .command('envs')
     .description('Env steps per second, without and with a backward pass through the rollout, per env and batch (cpu and wasm)')
-    .option('--envs <names>', 'comma-separated env names (default: all)')
-    .option('--batches <list>', 'comma-separated batch sizes', '64,256,1024')
-    .option('--steps <k>', 'steps per timed rollout', '20')
+    .option('--envs <names>', 'comma-separated env names (default: all)', (text: string) => parseNameList('--envs', text))
+    .option('--batches <list>', `comma-separated batch sizes, each 1 to ${LIMITS.batch.max}`, countListFlag('--batches', 'batch'), [64, 256, 1024])
+    .option('--steps <k>', `steps per timed rollout, 1 to ${LIMITS.envSteps.max}`, countFlag('--steps', 'envSteps'), 20)
     .option('--json', 'print {what, machine, results: [{backend, env, batch, steps_per_s, steps_per_s_backprop}]}')
-    .action(async (options: { envs?: string; batches: string; steps: string }, command: Command) => {
+    .action(async (options: { envs?: string[]; batches: number[]; steps: number }, command: Command) => {
       const { json, backend } = globalOptions(command);
-      const batches = options.batches.split(',').map((b) => Number(b.trim()));
-      const steps = Number(options.steps);
-      const names =
-        options.envs
-          ?.split(',')
-          .map((n) => n.trim())
-          .filter(Boolean) ?? listEnvs().map((e) => e.name);
+      const { batches, steps } = options;
+      const names = options.envs ?? listEnvs().map((e) => e.name);
       const backends = (backend === 'auto' ? ['cpu', 'wasm'] : [backend]).filter((name) => {
         try {
           return getBackend(name).availability().available;

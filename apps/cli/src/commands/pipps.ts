@@ -1,26 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError } from '@pathwise/core';
+import { ConfigError, NonFiniteError } from '@pathwise/core';
 import { csvHeader, csvRow, linePlotSvg, writeFileAtomic, writeJsonAtomic, writePlot } from '@pathwise/report/node';
 import { CHAOS_METHODS, CHAOS_SYSTEMS, chaosStudy, makePropagator, type ChaosRow, type ChaosSystemName } from '@pathwise/pipps';
 import { runStatus } from '@pathwise/runtime';
 import { globalOptions, printJson, Progress, setupBackend } from '../context.js';
-import { runTrainCommand } from './train.js';
+import { countFlag, countListFlag, LIMITS, parseFiniteNumber, parseNameList, parseSeedList } from '../flags.js';
+import { parseEpochs, runTrainCommand } from './train.js';
 
 const VARIANCE_COLUMNS = ['T', 'method', 'trace_var', 'spread', 'cosine', 'mean_k_lr', 'nonfinite'] as const;
-
-function parseIntegerList(name: string, text: string): number[] {
-  const values = text.split(',').map((v) => Number(v.trim()));
-  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < 1)) throw new ConfigError(name, text, 'comma-separated positive integers, e.g. 5,10,20,30');
-  return values;
-}
-
-function parsePositiveInteger(name: string, text: string, minimum = 1): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < minimum) throw new ConfigError(name, text, `an integer >= ${minimum}`);
-  return value;
-}
 
 /** `pathwise pipps chaos` (gradient variance against horizon, PIPPS §3) and `pathwise pipps train` (policy search, §4). */
 export function registerPippsCommand(program: Command): void {
@@ -31,27 +20,23 @@ export function registerPippsCommand(program: Command): void {
     .command('chaos')
     .description('Gradient variance vs horizon for RP, LR and TP (or any registered estimator) with a fixed policy and model; writes variance.csv, summary.json, variance.svg')
     .requiredOption('--system <name>', `${CHAOS_SYSTEMS.join('|')}`)
-    .option('--methods <list>', 'comma-separated estimators: rp, lr (lr-loo), tp, gr or any registered estimator', CHAOS_METHODS.join(','))
-    .option('--scale <s>', 'rnn: the gain β (default 2.4); cartpole/double-pendulum: policy weight scale s, w ~ U(-s, s) (default 1/√50)')
-    .option('--horizons <list>', 'comma-separated horizons', '5,10,20,30')
-    .option('--particles <n>', 'particles per gradient estimate', '100')
-    .option('--repeats <n>', 'independent gradient estimates per horizon and method', '20')
+    .option('--methods <list>', 'comma-separated estimators: rp, lr (lr-loo), tp, gr or any registered estimator', (text: string) => parseNameList('--methods', text), [...CHAOS_METHODS])
+    .option('--scale <s>', 'a finite number > 0. rnn: the gain β (default 2.4); cartpole/double-pendulum: policy weight scale s, w ~ U(-s, s) (default 1/√50)', (text: string) =>
+      parseFiniteNumber('--scale', text, { positive: true }),
+    )
+    .option('--horizons <list>', `comma-separated horizons, each 1 to ${LIMITS.horizon.max}`, countListFlag('--horizons', 'horizon'), [5, 10, 20, 30])
+    .option('--particles <n>', `particles per gradient estimate, 2 to ${LIMITS.particles.max}`, countFlag('--particles', 'particles', 2), 100)
+    .option('--repeats <n>', `independent gradient estimates per horizon and method, 2 to ${LIMITS.repeats.max}`, countFlag('--repeats', 'repeats', 2), 20)
     .requiredOption('--out <dir>', 'output directory')
     .option('--json', 'print the summary as JSON')
-    .action(async (flags: { system: string; scale?: string; methods: string; horizons: string; particles: string; repeats: string; out: string }, command: Command) => {
+    .action(async (flags: { system: string; scale?: number; methods: string[]; horizons: number[]; particles: number; repeats: number; out: string }, command: Command) => {
       const { json, backend, seed } = globalOptions(command);
       if (!CHAOS_SYSTEMS.includes(flags.system as ChaosSystemName)) throw new ConfigError('--system', flags.system, CHAOS_SYSTEMS.join(', '));
       const system = flags.system as ChaosSystemName;
-      const scale = flags.scale !== undefined ? Number(flags.scale) : undefined;
-      if (scale !== undefined && !(scale > 0)) throw new ConfigError('--scale', flags.scale, 'a positive number');
-      const horizons = parseIntegerList('--horizons', flags.horizons);
-      const particles = parsePositiveInteger('--particles', flags.particles, 2);
-      const repeats = parsePositiveInteger('--repeats', flags.repeats, 2);
-      const methods = flags.methods.split(',').map((m) => m.trim());
-      if (methods.some((m) => m.length === 0) || new Set(methods).size !== methods.length) throw new ConfigError('--methods', flags.methods, 'comma-separated distinct estimator names, e.g. rp,lr,tp');
+      const { scale, horizons, particles, repeats, methods } = flags;
+      if (new Set(methods).size !== methods.length) throw new ConfigError('--methods', methods.join(','), 'comma-separated distinct estimator names, e.g. rp,lr,tp');
       methods.forEach((m) => makePropagator(m)); // unknown names and estimators the tape cannot run fail here
       const active = await setupBackend(backend);
-      mkdirSync(flags.out, { recursive: true });
       const progress = new Progress(horizons.length * methods.length, `pipps chaos ${system}`, json);
       const start = performance.now();
       const rows = chaosStudy({
@@ -66,6 +51,12 @@ export function registerPippsCommand(program: Command): void {
       });
       progress.done();
       const wallSeconds = (performance.now() - start) / 1000;
+      // Some non-finite estimates at long horizons are what the study measures (the nonfinite
+      // column); a table with no finite variance at all measures nothing (e.g. an overflowing scale).
+      const finite = rows.filter((r) => Number.isFinite(r.trace_var));
+      if (finite.length === 0)
+        throw new NonFiniteError(`pipps chaos ${system}${scale !== undefined ? ` (scale ${scale})` : ''}: the gradient variance of every horizon and method`, rows.length, rows.length);
+      mkdirSync(flags.out, { recursive: true });
 
       writeFileAtomic(join(flags.out, 'variance.csv'), csvHeader(VARIANCE_COLUMNS) + rows.map((r) => csvRow(VARIANCE_COLUMNS, tableRow(r))).join(''));
       const summary = {
@@ -126,8 +117,8 @@ const PIPPS_FLAG_KEYS = {
 
 type PippsTrainFlags = { [K in keyof typeof PIPPS_FLAG_KEYS]?: string } & {
   method?: string;
-  trials?: string;
-  seeds?: string;
+  trials?: number;
+  seeds?: number[];
   config?: string;
   resume?: boolean;
   force?: boolean;
@@ -145,25 +136,20 @@ async function reportOnly(out: string, json: boolean): Promise<void> {
   }
 }
 
-/** A flag's text as the number the config key takes (the algorithm's schema checks its range). */
-function numberFlag(flag: string, text: string): number | string {
-  return /^\s*-?\d+(\.\d+)?\s*$/.test(text) ? Number(text) : text;
-}
-
 function registerPippsTrain(pipps: Command): void {
   pipps
     .command('train')
     .description('Model-based policy search on the noisy cart-pole swing-up (PIPPS §4): `pathwise train --algo pipps` with the PIPPS flags (one epoch is one trial)')
     .option('--method <name>', "particle gradient estimator (sets the config key 'estimator'): rp, lr, tp or gr")
     .option('--model <name>', 'dynamics model: gp, ensemble or true')
-    .option('--trials <n>', 'learned trials after the random one (sets the epochs)')
+    .option('--trials <n>', `learned trials after the random one, 1 to ${LIMITS.epochs.max} (sets the epochs)`, parseEpochs('--trials'))
     .option('--particles <n>', 'particles P per gradient')
     .option('--horizon <n>', 'model rollout horizon T')
     .option('--policy-steps <n>', 'policy gradient steps per trial')
     .option('--eval-episodes <n>', 'real evaluation episodes per trial')
     .option('--inducing-points <n>', 'gp: most data points the predictive mean uses (exact below, DTC above)')
     .option('--variance-points <n>', 'gp: most points the predictive variance conditions on (subset of data)')
-    .option('--seeds <list>', 'comma-separated seeds, run in parallel worker threads into DIR/seed-<n> (default: --seed)')
+    .option('--seeds <list>', 'comma-separated seeds in [0, 2^32), run in parallel worker threads into DIR/seed-<n> (default: --seed)', (text: string) => parseSeedList('--seeds', text))
     .option('--config <file>', 'JSON or YAML overrides of the pipps config (a plugins: list is imported first)')
     .option('--resume', 'continue the run(s) in --out from their checkpoints (settings come from DIR/config.json)')
     .option('--force', 'replace an existing run in --out')
@@ -177,7 +163,7 @@ function registerPippsTrain(pipps: Command): void {
       const overrides: Record<string, unknown> = {};
       for (const [flag, key] of Object.entries(PIPPS_FLAG_KEYS)) {
         const text = flags[flag as keyof typeof PIPPS_FLAG_KEYS];
-        if (text !== undefined) overrides[key] = key === 'model' ? text : numberFlag(`--${flag}`, text);
+        if (text !== undefined) overrides[key] = key === 'model' ? text : parseFiniteNumber(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, text);
       }
       await runTrainCommand(
         {

@@ -2,39 +2,34 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '@pathwise/core';
-import { finishedRuns, GRID_JSON, loadPlugins, parseSeeds, readGrid, sweep, writeSweepTables, type SweepGrid } from '@pathwise/runtime';
+import { finishedRuns, GRID_JSON, loadPlugins, readGrid, sweep, writeSweepTables, type SweepGrid } from '@pathwise/runtime';
 import { builtinsModule, globalOptions, printJson, Progress } from '../context.js';
-import { parsePositiveInteger } from './train.js';
+import { countFlag, LIMITS, parseNameList, parseSeedList } from '../flags.js';
+import { parseEpochs } from './train.js';
 
 interface SweepFlags {
   grid?: string;
-  algos?: string;
-  envs?: string;
-  seeds: string;
-  epochs?: string;
+  algos?: string[];
+  envs?: string[];
+  seeds: number[];
+  epochs?: number;
   estimator?: string;
-  workers?: string;
+  workers?: number;
   out: string;
   reportOnly?: boolean;
 }
-
-const list = (text: string) =>
-  text
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
 
 export function registerSweepCommand(program: Command): void {
   program
     .command('sweep')
     .description('Run algorithms × envs × seeds in a worker pool; resumable; writes table.csv, table.md and one <env>.svg per env')
     .option('--grid <file>', 'grid.json with {algos, envs, seeds, epochs?, estimator?, backend?, overrides?, plugins?}')
-    .option('--algos <list>', 'comma-separated algorithms or variants (pathwise algos lists them)')
-    .option('--envs <list>', 'comma-separated envs')
-    .option('--seeds <list>', 'comma-separated seeds', '1,2,3')
-    .option('--epochs <n>', "epochs per run (sets each algorithm's epochs key; default: each config's own)")
+    .option('--algos <list>', 'comma-separated algorithms or variants (pathwise algos lists them)', (text: string) => parseNameList('--algos', text))
+    .option('--envs <list>', 'comma-separated envs', (text: string) => parseNameList('--envs', text))
+    .option('--seeds <list>', 'comma-separated seeds in [0, 2^32)', (text: string) => parseSeedList('--seeds', text), [1, 2, 3])
+    .option('--epochs <n>', `epochs per run, 1 to ${LIMITS.epochs.max} (sets each algorithm's epochs key; default: each config's own)`, parseEpochs('--epochs'))
     .option('--estimator <name>', "sets the config key 'estimator' of every run")
-    .option('--workers <n>', 'parallel runs (default: one per core)')
+    .option('--workers <n>', `parallel runs, 1 to ${LIMITS.workers.max} (default: one per core)`, countFlag('--workers', 'workers'))
     .option('--report-only', 'write table.csv, table.md and the plots from the finished runs, run nothing')
     .requiredOption('--out <dir>', 'sweep directory')
     .option('--json', 'print the table as JSON')
@@ -47,11 +42,11 @@ export function registerSweepCommand(program: Command): void {
       else {
         if (!flags.algos || !flags.envs) throw new ConfigError('--algos/--envs', flags.algos ?? flags.envs, 'both lists (or --grid FILE, or an existing sweep directory)');
         grid = {
-          algos: list(flags.algos),
-          envs: list(flags.envs),
-          seeds: parseSeeds(flags.seeds, 1),
+          algos: flags.algos,
+          envs: flags.envs,
+          seeds: flags.seeds,
           backend,
-          ...(flags.epochs !== undefined ? { epochs: parsePositiveInteger('--epochs', flags.epochs) } : {}),
+          ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
           ...(flags.estimator !== undefined ? { estimator: flags.estimator } : {}),
         };
       }
@@ -74,7 +69,7 @@ export function registerSweepCommand(program: Command): void {
       let epochShare = '';
       const result = await sweep(flags.out, grid, {
         preload: [builtinsModule()],
-        ...(flags.workers !== undefined ? { concurrency: parsePositiveInteger('--workers', flags.workers) } : {}),
+        ...(flags.workers !== undefined ? { concurrency: flags.workers } : {}),
         onPlan: (plan) => {
           runsToDo = plan.toRun;
           process.stderr.write(`sweep: ${plan.runs} runs, ${plan.finished} already finished, ${plan.toRun} to run\n`);

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { algorithms, ConfigError } from '@pathwise/core';
-import { defaultProblemOf, loadPlugins, parseSeeds, readConfigFile, resume, train, type TrainResult } from '@pathwise/runtime';
+import { algorithms } from '@pathwise/core';
+import { defaultProblemOf, loadPlugins, readConfigFile, resume, train, type TrainResult } from '@pathwise/runtime';
 import { isMultiSeedSummary } from '@pathwise/report';
 import { builtinsModule, globalOptions, printJson, Progress } from '../context.js';
+import { countFlag, LIMITS, parseSeedList } from '../flags.js';
 
 /**
  * The env a run uses when --env is not given and the algorithm names none of its own
@@ -11,19 +12,17 @@ import { builtinsModule, globalOptions, printJson, Progress } from '../context.j
  */
 export const FALLBACK_ENV = 'dejong64';
 
-/** A positive integer flag (`--epochs`), as text from the command line or a number from an alias. */
-export function parsePositiveInteger(flag: string, value: string | number): number {
-  const number = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(number) || number < 1) throw new ConfigError(flag, value, 'a positive integer');
-  return number;
-}
+/** `--epochs N` of train, sweep and the aliases: a count bounded by LIMITS.epochs. */
+export const parseEpochs = (flag: string) => countFlag(flag, 'epochs');
 
 /** What `pathwise train` (and its aliases, e.g. `pipps train`) asks the runtime for. */
 export interface TrainCommandRequest {
   algo: string;
   env?: string;
-  epochs?: string | number;
-  seeds?: string;
+  /** Parsed (parseEpochs). */
+  epochs?: number;
+  /** Parsed (parseSeedList); default: the global --seed. */
+  seeds?: number[];
   /** A JSON or YAML config file (its `plugins:` are imported first). */
   config?: string;
   estimator?: string;
@@ -56,11 +55,11 @@ export async function runTrainCommand(request: TrainCommandRequest, command: Com
       result = await train({
         algo: request.algo,
         env,
-        seeds: parseSeeds(request.seeds, seed),
+        seeds: request.seeds ?? [seed],
         backend,
         out: request.out ?? join('runs', `${env}-${request.algo}`),
         overrides: { ...file.overrides, ...(request.overrides ?? {}) },
-        ...(request.epochs !== undefined ? { epochs: parsePositiveInteger('--epochs', request.epochs) } : {}),
+        ...(request.epochs !== undefined ? { epochs: request.epochs } : {}),
         ...(request.estimator !== undefined ? { estimator: request.estimator } : {}),
         plugins: records,
         ...(request.force ? { force: true } : {}),
@@ -92,8 +91,8 @@ export async function runTrainCommand(request: TrainCommandRequest, command: Com
 interface TrainFlags {
   algo: string;
   env?: string;
-  epochs?: string;
-  seeds?: string;
+  epochs?: number;
+  seeds?: number[];
   config?: string;
   estimator?: string;
   out?: string;
@@ -107,8 +106,8 @@ export function registerTrainCommand(program: Command): void {
     .description('Train any registered algorithm (pathwise algos) on an env; writes a run directory (config.json, metrics.csv, summary.json, reward.svg, checkpoint/)')
     .option('--algo <name>', 'algorithm or variant (pathwise algos lists them; --plugin adds more)', 'gippo')
     .option('--env <name>', `environment (pathwise envs lists them; default: the algorithm's own problem, else ${FALLBACK_ENV} where it accepts it)`)
-    .option('--epochs <n>', "epochs to train (sets the algorithm's epochs key; default: the config's own)")
-    .option('--seeds <list>', 'comma-separated seeds, run in parallel worker threads (default: --seed)')
+    .option('--epochs <n>', `epochs to train, 1 to ${LIMITS.epochs.max} (sets the algorithm's epochs key; default: the config's own)`, parseEpochs('--epochs'))
+    .option('--seeds <list>', 'comma-separated seeds in [0, 2^32), run in parallel worker threads (default: --seed)', (text: string) => parseSeedList('--seeds', text))
     .option('--config <file>', "JSON or YAML overrides (the algorithm's key aliases accepted; a plugins: list is imported first)")
     .option('--estimator <name>', "sets the config key 'estimator' (for algorithms that have one)")
     .option('--out <dir>', 'run directory (default runs/<env>-<algo>)')

@@ -6,6 +6,7 @@ import { csvHeader, csvRow, linePlotSvg, type TableRow } from '@pathwise/report'
 import { writeFileAtomic, writeJsonAtomic } from '@pathwise/report/node';
 import { closedFormReport, compareOnModel, COMPARED, mohamedStudy, MOHAMED_COSTS, resolveCompared, type ModelComparison, type MohamedStudy } from '@pathwise/vi-analysis';
 import { globalOptions, printJson, Progress, setupBackend } from '../context.js';
+import { countFlag, LIMITS, parseCount, parseFiniteNumber, parseNameList, parseNumberArray, parseNumberMatrix } from '../flags.js';
 
 /** `pathwise vi closed-form | compare | mohamed`: the analyses of @pathwise/vi-analysis. */
 export function registerViCommand(program: Command): void {
@@ -13,25 +14,29 @@ export function registerViCommand(program: Command): void {
 
   vi.command('closed-form')
     .description('Exact single-draw variances of RP, SF-joint and SF-elbo for a quadratic log joint (docs/algorithms/vi.md §2.10)')
-    .requiredOption('--mu <json>', 'variational mean, e.g. [0,0]')
-    .requiredOption('--sigma <json>', 'variational standard deviations')
-    .requiredOption('--grad <json>', 'gradient of the log joint at mu')
-    .requiredOption('--hessian <json>', 'Hessian of the log joint at mu (rows)')
-    .option('--baseline <b>', 'SF baseline: none, optimal or a number (applied to f for sf_joint, to f - log q for sf_elbo)', 'none')
-    .option('--samples <n>', 'divide the variances by S (default: single draw)')
-    .option('--c0 <number>', 'log joint at mu (only SF variances depend on it)', '0')
+    .requiredOption('--mu <json>', 'variational mean, e.g. [0,0]', (text: string) => parseNumberArray('--mu', text))
+    .requiredOption('--sigma <json>', 'variational standard deviations', (text: string) => parseNumberArray('--sigma', text))
+    .requiredOption('--grad <json>', 'gradient of the log joint at mu', (text: string) => parseNumberArray('--grad', text))
+    .requiredOption('--hessian <json>', 'Hessian of the log joint at mu (rows)', (text: string) => parseNumberMatrix('--hessian', text))
+    .option(
+      '--baseline <b>',
+      'SF baseline: none, optimal or a finite number (applied to f for sf_joint, to f - log q for sf_elbo)',
+      (text: string) => (text === 'none' || text === 'optimal' ? text : parseFiniteNumber('--baseline', text)),
+      'none' as const,
+    )
+    .option('--samples <n>', 'divide the variances by S, a positive integer (default: single draw)', (text: string) => parseCount('--samples', text, Number.MAX_SAFE_INTEGER))
+    .option('--c0 <number>', 'log joint at mu, a finite number (only SF variances depend on it)', (text: string) => parseFiniteNumber('--c0', text), 0)
     .option('--json', 'print the report as JSON')
-    .action((options: { mu: string; sigma: string; grad: string; hessian: string; baseline: string; samples?: string; c0: string }, command: Command) => {
+    .action((options: { mu: number[]; sigma: number[]; grad: number[]; hessian: number[][]; baseline: 'none' | 'optimal' | number; samples?: number; c0: number }, command: Command) => {
       const { json } = globalOptions(command);
-      const baseline = options.baseline === 'none' || options.baseline === 'optimal' ? options.baseline : parseNumber('baseline', options.baseline);
       const report = closedFormReport({
-        mu: parseJson('mu', options.mu),
-        sigma: parseJson('sigma', options.sigma),
-        grad: parseJson('grad', options.grad),
-        hessian: parseJson('hessian', options.hessian),
-        baseline,
-        c0: parseNumber('c0', options.c0),
-        ...(options.samples !== undefined ? { samples: parseNumber('samples', options.samples) } : {}),
+        mu: options.mu,
+        sigma: options.sigma,
+        grad: options.grad,
+        hessian: options.hessian,
+        baseline: options.baseline,
+        c0: options.c0,
+        ...(options.samples !== undefined ? { samples: options.samples } : {}),
       });
       if (json) return printJson(report);
       const line = (label: string, v: number[]) => process.stdout.write(`  ${label.padEnd(16)} ${v.map((x) => x.toPrecision(6)).join('  ')}\n`);
@@ -52,19 +57,17 @@ export function registerViCommand(program: Command): void {
     .option(
       '--estimators <list>',
       'comma-separated: the default columns, registered estimators (pathwise estimators), the presets sf-joint/sf-elbo, NAME@elbo for the elbo objective; the first is the reference of the ratios',
-      COMPARED.join(','),
+      (text: string) => parseNameList('--estimators', text),
+      [...COMPARED],
     )
-    .option('--samples <n>', 'single-draw estimates per estimator and point', '20000')
-    .option('--steps <n>', 'Adam steps of the VI fit', '2000')
+    .option('--samples <n>', `single-draw estimates per estimator and point, 1 to ${LIMITS.samples.max}`, countFlag('--samples', 'samples'), 20000)
+    .option('--steps <n>', `Adam steps of the VI fit, 1 to ${LIMITS.steps.max}`, countFlag('--steps', 'steps'), 2000)
     .option('--out <dir>', 'write summary.json, CSV tables and SVG plots here')
     .option('--json', 'print the summary as JSON')
-    .action(async (options: { model: string; data: string; estimators: string; samples: string; steps: string; out?: string }, command: Command) => {
+    .action(async (options: { model: string; data: string; estimators: string[]; samples: number; steps: number; out?: string }, command: Command) => {
       const { json, backend, seed } = globalOptions(command);
-      if (options.model !== 'logreg' && options.model !== 'bnn') throw new ConfigError('model', options.model, 'logreg or bnn');
-      const estimators = options.estimators
-        .split(',')
-        .map((name) => name.trim())
-        .filter((name) => name.length > 0);
+      if (options.model !== 'logreg' && options.model !== 'bnn') throw new ConfigError('--model', options.model, 'logreg or bnn');
+      const { estimators } = options;
       resolveCompared(estimators); // unknown names fail here, before any work, listing the registered estimators
       const active = await setupBackend(backend);
       const stages = ['fit', 'init', 'optimum'];
@@ -74,8 +77,8 @@ export function registerViCommand(program: Command): void {
         model: options.model,
         data: options.data,
         estimators,
-        samples: parseNumber('samples', options.samples),
-        fit: { steps: parseNumber('steps', options.steps) },
+        samples: options.samples,
+        fit: { steps: options.steps },
         rng: new Rng(seed),
         onProgress: (stage) => progress.tick(stages.indexOf(stage), stage),
       });
@@ -90,17 +93,17 @@ export function registerViCommand(program: Command): void {
 
   vi.command('mohamed')
     .description('Mohamed et al. (2020) test functions: variance vs k of SF, SF + optimal baseline and pathwise')
-    .option('--samples <n>', 'single-draw estimates per (cost, k)', '20000')
-    .option('--points <n>', 'grid points per cost', '25')
+    .option('--samples <n>', `single-draw estimates per (cost, k), 1 to ${LIMITS.samples.max}`, countFlag('--samples', 'samples'), 20000)
+    .option('--points <n>', `grid points per cost, 1 to ${LIMITS.points.max}`, countFlag('--points', 'points'), 25)
     .option('--out <dir>', 'write summary.json, mohamed.csv and one SVG per cost and parameter')
     .option('--json', 'print the summary as JSON')
-    .action(async (options: { samples: string; points: string; out?: string }, command: Command) => {
+    .action(async (options: { samples: number; points: number; out?: string }, command: Command) => {
       const { json, backend, seed } = globalOptions(command);
       const active = await setupBackend(backend);
-      const points = parseNumber('points', options.points);
+      const { points } = options;
       const lin = (a: number, b: number) => Array.from({ length: points }, (_, i) => a + ((b - a) * i) / Math.max(points - 1, 1));
       const log = (a: number, b: number) => lin(Math.log10(a), Math.log10(b)).map((v) => 10 ** v);
-      const study = await mohamedStudy({ ks: { square: lin(-3, 3), exp: log(0.1, 10), cos: log(0.5, 5) }, samples: parseNumber('samples', options.samples), rng: new Rng(seed) });
+      const study = await mohamedStudy({ ks: { square: lin(-3, 3), exp: log(0.1, 10), cos: log(0.5, 5) }, samples: options.samples, rng: new Rng(seed) });
       const summary = { backend: active, seed, mu: study.mu, sigma: study.sigma, samples: study.samples, pathwise_loses: study.pathwiseLoses, rows: study.rows.length };
       if (options.out) writeMohamed(options.out, study, summary);
       if (json) return printJson({ ...summary, table: study.rows });
@@ -110,20 +113,6 @@ export function registerViCommand(program: Command): void {
       }
       if (options.out) process.stdout.write(`wrote ${options.out}/summary.json, mohamed.csv, <cost>-<param>.svg\n`);
     });
-}
-
-function parseJson(key: string, text: string): any {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ConfigError(key, text, 'valid JSON, e.g. [0.5, 1]');
-  }
-}
-
-function parseNumber(key: string, text: string): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw new ConfigError(key, text, 'a finite number');
-  return value;
 }
 
 interface CompareSummary {

@@ -1,5 +1,5 @@
 import { tf } from '../tf.js';
-import type { Rng } from '../rng.js';
+import { checkRng, type Rng } from '../rng.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import { makeVariable, type Module } from './module.js';
 import { orthogonalInit, uniformInit } from './init.js';
@@ -33,6 +33,7 @@ export class Linear implements Module {
     if (init !== 'pytorch' && init !== 'orthogonal') throw new ConfigError('init', init, "'pytorch' or 'orthogonal'");
     this.name = options.name ?? 'linear';
     const { rng } = options;
+    checkRng(`${this.name}: rng`, rng);
     const [w, b] =
       init === 'pytorch'
         ? [uniformInit(rng, [inFeatures, outFeatures], 1 / Math.sqrt(inFeatures)), uniformInit(rng, [outFeatures], 1 / Math.sqrt(inFeatures))]

@@ -1,5 +1,5 @@
 import { tf } from '../tf.js';
-import type { Rng } from '../rng.js';
+import { checkRng, type Rng } from '../rng.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import { FUSABLE_ACTIVATIONS, canFuse, fusedMlp, type FusedActivation, type FusedBlock } from './fused-mlp.js';
 import type { Module } from './module.js';
@@ -48,6 +48,7 @@ export class MLP implements Module {
       throw new ConfigError('hidden', hidden, 'an array of positive integer widths');
     }
     this.name = options.name ?? 'mlp';
+    checkRng(`${this.name}: rng`, options.rng);
     this.activationName = options.activation ?? 'elu';
     const act: Activation = activationByName(this.activationName);
     const outAct: Activation = activationByName(options.outputActivation ?? 'identity');

@@ -14,6 +14,17 @@ import { useCpu, tensorCountAround } from '../test-helpers.js';
 
 beforeAll(useCpu);
 
+describe('constructors without an Rng', () => {
+  it('MLP and Linear name the missing rng instead of failing inside the initialiser', () => {
+    expect(() => new MLP({ inputDim: 2, hidden: [4], outputDim: 1 } as never)).toThrow(
+      `Invalid config 'mlp: rng': got undefined, expected an Rng, e.g. new Rng(seed) (parameters are initialised from it).`,
+    );
+    expect(() => new MLP({ inputDim: 2, hidden: [4], rng: 7, name: 'actor' } as never)).toThrow(/'actor: rng': got 7/);
+    expect(() => new Linear(2, 3, {} as never)).toThrow(/'linear: rng': got undefined/);
+    expect(() => new MLP({ inputDim: 2, hidden: [4], outputDim: 1, rng: new Rng(0) }).dispose()).not.toThrow();
+  });
+});
+
 describe('Linear', () => {
   it('PyTorch default init: weight and bias ~ U(±1/sqrt(fan_in))', () => {
     const layer = new Linear(50, 400, { rng: new Rng(0) });
