@@ -113,6 +113,18 @@ const CASES: Record<string, Case> = {
   // JSON inputs: non-finite numbers named as written, not "got null"
   'train --config with 1e999': { args: ['train', '--config', 'config.json', '--out', 'run'], files: { 'config.json': '{"epochs": 1e999}' }, names: "'epochs'", says: /got Infinity/ },
   'train --config (YAML) with .nan': { args: ['train', '--config', 'config.yaml', '--out', 'run'], files: { 'config.yaml': 'epochs: .nan\n' }, names: "'epochs'", says: /got NaN/ },
+  'sweep --grid with seeds [1e30] (ran, then failed in the worker)': {
+    args: ['sweep', '--grid', 'grid.json', '--out', 'sweep'],
+    files: { 'grid.json': '{"algos": ["gippo"], "envs": ["dejong64"], "seeds": [1e30], "epochs": 1}' },
+    names: "'seeds (in grid.json)'",
+    says: /got \[1e\+30\], expected distinct integers in \[0, 2\^32\)/,
+  },
+  // non-finite results from finite input: NonFiniteError naming what went non-finite, nothing written
+  'vi closed-form --sigma [1e200,1] (overflowed to a NaN table)': { args: closedForm({ '--sigma': '[1e200,1]' }), names: 'vi closed-form: rp mu has 1 non-finite value(s)' },
+  'pipps chaos --scale 1e300 (every variance non-finite)': {
+    args: ['pipps', 'chaos', '--system', 'cartpole', '--scale', '1e300', '--horizons', '5', '--particles', '2', '--repeats', '2', '--out', 'chaos'],
+    names: 'pipps chaos cartpole (scale 1e+300): the gradient variance of every horizon and method has 3 non-finite value(s)',
+  },
 };
 
 describe('hostile input: exit 1, one line naming the flag, no stack trace, nothing written', () => {

@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import '@pathwise/backend-cpu';
 import { loadPlugins } from './plugins.js';
-import { sweep } from './sweep.js';
+import { readGrid, sweep } from './sweep.js';
 import { BACKEND_CPU_URL, json, lines, tempDir, writeToyPlugin } from './test-support/toy.js';
 
 describe('sweep', () => {
@@ -39,5 +39,16 @@ describe('sweep', () => {
     const out = join(tempDir(), 'sweep');
     await expect(sweep(out, { algos: ['nope'], envs: ['dejong'], seeds: [1], backend: 'cpu' })).rejects.toThrow(/Unknown algorithm 'nope'/);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('checks the seeds (distinct integers in [0, 2^32)) before running anything, in a grid file too', async () => {
+    const out = join(tempDir(), 'sweep');
+    for (const seeds of [[1.5], [1e30], [-1], [1, 1]]) {
+      await expect(sweep(out, { algos: ['gippo'], envs: ['dejong64'], seeds, backend: 'cpu' })).rejects.toThrow(/Invalid config 'seeds'.*distinct integers in \[0, 2\^32\)/);
+    }
+    expect(existsSync(out)).toBe(false);
+    const file = join(tempDir(), 'grid.json');
+    writeFileSync(file, '{"algos": ["gippo"], "envs": ["dejong64"], "seeds": [1, 1e999]}');
+    expect(() => readGrid(file)).toThrow(`Invalid config 'seeds (in ${file})': got [1,Infinity], expected distinct integers in [0, 2^32), e.g. [1, 2, 3].`);
   });
 });

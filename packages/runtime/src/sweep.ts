@@ -10,7 +10,7 @@ import { loadPlugins } from './plugins.js';
 import { runPool, StopSignal } from './pool.js';
 import { activateBackend, hasRunRecord, resolveRun, writeRunRecord } from './run-record.js';
 import { combineSummaries, meanCurve, rewardPlotSvg } from './summaries.js';
-import { plannedEpochs, trapStopSignals, type ExecutionOptions } from './train.js';
+import { checkSeeds, plannedEpochs, trapStopSignals, type ExecutionOptions } from './train.js';
 
 /** grid.json: algorithms (or variants) × envs × seeds, with settings every run shares. */
 export interface SweepGrid {
@@ -45,6 +45,7 @@ export function readGrid(path: string): SweepGrid {
   for (const key of ['algos', 'envs', 'seeds'] as const) {
     if (!Array.isArray(grid[key]) || grid[key].length === 0) throw new ConfigError(`${key} (in ${path})`, grid[key], 'a non-empty list');
   }
+  checkSeeds(grid.seeds, `seeds (in ${path})`);
   return grid;
 }
 
@@ -68,6 +69,7 @@ export interface SweepResult {
  * (seed-major, so a partial sweep has every cell for its first seeds) and writes the tables.
  */
 export async function sweep(out: string, grid: SweepGrid, options: SweepOptions = {}): Promise<SweepResult> {
+  checkSeeds(grid.seeds, 'seeds');
   await loadPlugins(grid.plugins ?? []);
   for (const algo of grid.algos) algorithms.lookup(algo);
   for (const env of grid.envs) getEnv(env);

@@ -182,10 +182,10 @@ export function runDirsIn(dir: string): { single: boolean; seeds: number[] } {
   return { single, seeds };
 }
 
-/** Checks a seed list: non-empty, distinct integers >= 0. */
-export function checkSeeds(seeds: readonly number[]): number[] {
-  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0) || new Set(seeds).size !== seeds.length) {
-    throw new ConfigError('--seeds', seeds.join(','), 'distinct non-negative integers, e.g. 1,2,3');
+/** Checks a seed list: non-empty, distinct integers in [0, 2³²) (the CLI's seeds). `key` names it in the error. */
+export function checkSeeds(seeds: readonly number[], key = '--seeds'): number[] {
+  if (!Array.isArray(seeds) || seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0 || s > 2 ** 32 - 1) || new Set(seeds).size !== seeds.length) {
+    throw new ConfigError(key, seeds, 'distinct integers in [0, 2^32), e.g. [1, 2, 3]');
   }
   return [...seeds];
 }

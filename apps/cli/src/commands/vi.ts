@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError, Rng } from '@pathwise/core';
+import { assertFinite, ConfigError, Rng } from '@pathwise/core';
 import { csvHeader, csvRow, linePlotSvg, type TableRow } from '@pathwise/report';
 import { writeFileAtomic, writeJsonAtomic } from '@pathwise/report/node';
 import { closedFormReport, compareOnModel, COMPARED, mohamedStudy, MOHAMED_COSTS, resolveCompared, type ModelComparison, type MohamedStudy } from '@pathwise/vi-analysis';
@@ -38,6 +38,10 @@ export function registerViCommand(program: Command): void {
         c0: options.c0,
         ...(options.samples !== undefined ? { samples: options.samples } : {}),
       });
+      // Finite inputs can still overflow (e.g. sigma 1e200): an error naming the entry, not a NaN table.
+      for (const key of ['rp', 'sf_joint', 'sf_elbo', 'exact_gradient'] as const) {
+        for (const [label, v] of Object.entries(report[key])) assertFinite(v as number[], `vi closed-form: ${key} ${label}`);
+      }
       if (json) return printJson(report);
       const line = (label: string, v: number[]) => process.stdout.write(`  ${label.padEnd(16)} ${v.map((x) => x.toPrecision(6)).join('  ')}\n`);
       for (const key of ['rp', 'sf_joint', 'sf_elbo'] as const) {
