@@ -6,7 +6,7 @@ import { stopGradient } from './tf.js';
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** The largest `std` tensor the DiagGaussian constructor reads to check (on host backends). */
-export const STD_CHECK_MAX_SIZE = 1024;
+const STD_CHECK_MAX_SIZE = 1024;
 
 /** Set while `fromLogStd` constructs: its std is exp(·), positive by construction. */
 let fromLogStd = false;
@@ -26,7 +26,7 @@ function checkStd(std: tf.Tensor): void {
  *
  * `std` must be finite and > 0 (otherwise every log-density is NaN). The constructor checks it
  * (ConfigError naming the first bad entry) where that is cheap: always for a number (it becomes a
- * scalar tensor, created here), and for a tensor of at most {@link STD_CHECK_MAX_SIZE} entries on a
+ * scalar tensor, created here), and for a tensor of at most 1024 entries (STD_CHECK_MAX_SIZE) on a
  * backend whose data lives on the host (cpu, wasm), where reading it is a small copy. Larger
  * tensors, and tensors on GPU backends (a read would stall the pipeline), are not read.
  * `fromLogStd` is not checked: exp(logStd) is positive by construction.

@@ -157,9 +157,9 @@ function mix32(h: number): number {
 }
 
 /** Expands a number seed into four non-zero words with splitmix32. */
-/** Throws ConfigError unless `value` is an Rng (checked by shape: a plugin may bundle its own copy). */
+/** Throws ConfigError unless `value` is an Rng (checked by the methods the initialisers use: a plugin may bundle its own copy). */
 export function checkRng(key: string, value: unknown): asserts value is Rng {
-  if (typeof (value as Rng | undefined)?.nextUint32 !== 'function' || typeof (value as Rng).normalTensor !== 'function') {
+  if (typeof (value as Rng | undefined)?.uniformTensor !== 'function' || typeof (value as Rng).fillNormal !== 'function') {
     throw new ConfigError(key, value, 'an Rng, e.g. new Rng(seed) (parameters are initialised from it)');
   }
 }
