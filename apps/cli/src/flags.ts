@@ -1,3 +1,4 @@
+import { Option } from 'commander';
 import { ConfigError } from '@pathwise/core';
 
 /**
@@ -147,4 +148,9 @@ export function countFlag(flag: string, limit: keyof typeof LIMITS, min = 1): (t
 /** A commander argParser for a comma-separated list of counts bounded by `LIMITS[limit]`. */
 export function countListFlag(flag: string, limit: keyof typeof LIMITS, min = 1): (text: string) => number[] {
   return (text) => parseCountList(flag, text, LIMITS[limit].max, { min, why: LIMITS[limit].why });
+}
+
+/** An option whose value is a list, with its default shown in --help as it is typed (`1,2,3`). */
+export function listOption<T>(flags: string, description: string, parse: (text: string) => T[], defaults: readonly T[]): Option {
+  return new Option(flags, description).argParser(parse).default([...defaults], defaults.join(','));
 }

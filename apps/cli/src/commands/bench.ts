@@ -6,7 +6,7 @@ import { machine } from '../bench/machine.js';
 import { benchEnvsCommand } from './envs.js';
 import { benchTrain, type TrainBenchResult } from '../bench/train.js';
 import { REFERENCE_ALGORITHMS } from '@pathwise/gippo';
-import { countFlag, LIMITS, parseNameList } from '../flags.js';
+import { countFlag, LIMITS, listOption, parseNameList } from '../flags.js';
 
 /** Backends to benchmark: the one asked for, or every available one when `auto`. */
 export function benchBackends(requested: string): string[] {
@@ -51,7 +51,7 @@ export function registerBenchCommand(program: Command): void {
     .description('Milliseconds per training epoch for every algorithm on cpu and wasm (ratios side by side)')
     .option('--env <name>', 'environment', 'dejong64')
     .option('--epochs <n>', `timed epochs per algorithm (after 3 warm-up epochs), 1 to ${LIMITS.epochs.max}`, countFlag('--epochs', 'epochs'), 50)
-    .option('--algos <list>', 'comma-separated algorithms', (text: string) => parseNameList('--algos', text), [...REFERENCE_ALGORITHMS])
+    .addOption(listOption('--algos <list>', 'comma-separated algorithms', (text) => parseNameList('--algos', text), REFERENCE_ALGORITHMS))
     .option('--json', 'print {env, epochs, results: [{algo, backend, ms_per_epoch}]}')
     .action(async (flags: { env: string; epochs: number; algos: string[] }, command: Command) => {
       const { json, backend } = globalOptions(command);

@@ -3,7 +3,7 @@ import { getBackend, PathwiseError } from '@pathwise/core';
 import { benchEnvs, listEnvs, stepReport, type EnvBenchResult } from '@pathwise/envs';
 import { globalOptions, printJson, Progress, setupBackend } from '../context.js';
 import { machine } from '../bench/machine.js';
-import { checkNumbers, countFlag, countListFlag, LIMITS, parseJsonFlag, parseNameList, parseSeed } from '../flags.js';
+import { checkNumbers, countFlag, countListFlag, LIMITS, listOption, parseJsonFlag, parseNameList, parseSeed } from '../flags.js';
 
 /**
  * `pathwise envs [--json]`: the registered environments (docs/architecture.md §6 objects).
@@ -61,7 +61,7 @@ export function benchEnvsCommand(bench: Command): void {
     .command('envs')
     .description('Env steps per second, without and with a backward pass through the rollout, per env and batch (cpu and wasm)')
     .option('--envs <names>', 'comma-separated env names (default: all)', (text: string) => parseNameList('--envs', text))
-    .option('--batches <list>', `comma-separated batch sizes, each 1 to ${LIMITS.batch.max}`, countListFlag('--batches', 'batch'), [64, 256, 1024])
+    .addOption(listOption('--batches <list>', `comma-separated batch sizes, each 1 to ${LIMITS.batch.max}`, countListFlag('--batches', 'batch'), [64, 256, 1024]))
     .option('--steps <k>', `steps per timed rollout, 1 to ${LIMITS.envSteps.max}`, countFlag('--steps', 'envSteps'), 20)
     .option('--json', 'print {what, machine, results: [{backend, env, batch, steps_per_s, steps_per_s_backprop}]}')
     .action(async (options: { envs?: string[]; batches: number[]; steps: number }, command: Command) => {

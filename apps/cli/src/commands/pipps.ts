@@ -6,7 +6,7 @@ import { csvHeader, csvRow, linePlotSvg, writeFileAtomic, writeJsonAtomic, write
 import { CHAOS_METHODS, CHAOS_SYSTEMS, chaosStudy, makePropagator, type ChaosRow, type ChaosSystemName } from '@pathwise/pipps';
 import { runStatus } from '@pathwise/runtime';
 import { globalOptions, printJson, Progress, setupBackend } from '../context.js';
-import { countFlag, countListFlag, LIMITS, parseFiniteNumber, parseNameList, parseSeedList } from '../flags.js';
+import { countFlag, countListFlag, LIMITS, listOption, parseFiniteNumber, parseNameList, parseSeedList } from '../flags.js';
 import { parseEpochs, runTrainCommand } from './train.js';
 
 const VARIANCE_COLUMNS = ['T', 'method', 'trace_var', 'spread', 'cosine', 'mean_k_lr', 'nonfinite'] as const;
@@ -20,11 +20,11 @@ export function registerPippsCommand(program: Command): void {
     .command('chaos')
     .description('Gradient variance vs horizon for RP, LR and TP (or any registered estimator) with a fixed policy and model; writes variance.csv, summary.json, variance.svg')
     .requiredOption('--system <name>', `${CHAOS_SYSTEMS.join('|')}`)
-    .option('--methods <list>', 'comma-separated estimators: rp, lr (lr-loo), tp, gr or any registered estimator', (text: string) => parseNameList('--methods', text), [...CHAOS_METHODS])
+    .addOption(listOption('--methods <list>', 'comma-separated estimators: rp, lr (lr-loo), tp, gr or any registered estimator', (text) => parseNameList('--methods', text), CHAOS_METHODS))
     .option('--scale <s>', 'a finite number > 0. rnn: the gain β (default 2.4); cartpole/double-pendulum: policy weight scale s, w ~ U(-s, s) (default 1/√50)', (text: string) =>
       parseFiniteNumber('--scale', text, { positive: true }),
     )
-    .option('--horizons <list>', `comma-separated horizons, each 1 to ${LIMITS.horizon.max}`, countListFlag('--horizons', 'horizon'), [5, 10, 20, 30])
+    .addOption(listOption('--horizons <list>', `comma-separated horizons, each 1 to ${LIMITS.horizon.max}`, countListFlag('--horizons', 'horizon'), [5, 10, 20, 30]))
     .option('--particles <n>', `particles per gradient estimate, 2 to ${LIMITS.particles.max}`, countFlag('--particles', 'particles', 2), 100)
     .option('--repeats <n>', `independent gradient estimates per horizon and method, 2 to ${LIMITS.repeats.max}`, countFlag('--repeats', 'repeats', 2), 20)
     .requiredOption('--out <dir>', 'output directory')

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '@pathwise/core';
 import { finishedRuns, GRID_JSON, loadPlugins, readGrid, sweep, writeSweepTables, type SweepGrid } from '@pathwise/runtime';
 import { builtinsModule, globalOptions, printJson, Progress } from '../context.js';
-import { countFlag, LIMITS, parseNameList, parseSeedList } from '../flags.js';
+import { countFlag, LIMITS, listOption, parseNameList, parseSeedList } from '../flags.js';
 import { parseEpochs } from './train.js';
 
 interface SweepFlags {
@@ -26,7 +26,7 @@ export function registerSweepCommand(program: Command): void {
     .option('--grid <file>', 'grid.json with {algos, envs, seeds, epochs?, estimator?, backend?, overrides?, plugins?}')
     .option('--algos <list>', 'comma-separated algorithms or variants (pathwise algos lists them)', (text: string) => parseNameList('--algos', text))
     .option('--envs <list>', 'comma-separated envs', (text: string) => parseNameList('--envs', text))
-    .option('--seeds <list>', 'comma-separated seeds in [0, 2^32)', (text: string) => parseSeedList('--seeds', text), [1, 2, 3])
+    .addOption(listOption('--seeds <list>', 'comma-separated seeds in [0, 2^32)', (text) => parseSeedList('--seeds', text), [1, 2, 3]))
     .option('--epochs <n>', `epochs per run, 1 to ${LIMITS.epochs.max} (sets each algorithm's epochs key; default: each config's own)`, parseEpochs('--epochs'))
     .option('--estimator <name>', "sets the config key 'estimator' of every run")
     .option('--workers <n>', `parallel runs, 1 to ${LIMITS.workers.max} (default: one per core)`, countFlag('--workers', 'workers'))

@@ -6,7 +6,7 @@ import { csvHeader, csvRow, linePlotSvg, type TableRow } from '@pathwise/report'
 import { writeFileAtomic, writeJsonAtomic } from '@pathwise/report/node';
 import { closedFormReport, compareOnModel, COMPARED, mohamedStudy, MOHAMED_COSTS, resolveCompared, type ModelComparison, type MohamedStudy } from '@pathwise/vi-analysis';
 import { globalOptions, printJson, Progress, setupBackend } from '../context.js';
-import { countFlag, LIMITS, parseCount, parseFiniteNumber, parseNameList, parseNumberArray, parseNumberMatrix } from '../flags.js';
+import { countFlag, LIMITS, listOption, parseCount, parseFiniteNumber, parseNameList, parseNumberArray, parseNumberMatrix } from '../flags.js';
 
 /** `pathwise vi closed-form | compare | mohamed`: the analyses of @pathwise/vi-analysis. */
 export function registerViCommand(program: Command): void {
@@ -58,11 +58,13 @@ export function registerViCommand(program: Command): void {
     )
     .option('--model <name>', 'logreg (Bayesian logistic regression) or bnn (Bayesian neural network regression)', 'logreg')
     .option('--data <name>', 'breast-cancer or diabetes', 'breast-cancer')
-    .option(
-      '--estimators <list>',
-      'comma-separated: the default columns, registered estimators (pathwise estimators), the presets sf-joint/sf-elbo, NAME@elbo for the elbo objective; the first is the reference of the ratios',
-      (text: string) => parseNameList('--estimators', text),
-      [...COMPARED],
+    .addOption(
+      listOption(
+        '--estimators <list>',
+        'comma-separated: the default columns, registered estimators (pathwise estimators), the presets sf-joint/sf-elbo, NAME@elbo for the elbo objective; the first is the reference of the ratios',
+        (text) => parseNameList('--estimators', text),
+        COMPARED,
+      ),
     )
     .option('--samples <n>', `single-draw estimates per estimator and point, 1 to ${LIMITS.samples.max}`, countFlag('--samples', 'samples'), 20000)
     .option('--steps <n>', `Adam steps of the VI fit, 1 to ${LIMITS.steps.max}`, countFlag('--steps', 'steps'), 2000)
