@@ -13,18 +13,6 @@ import type { GpOptions } from './models/gp.js';
 import { getModel, hasModel, listModels } from './models/registry.js';
 import { concatTransitions, emptyTransitions, transitionsFromJSON, transitionsToJSON, type DynamicsModel, type TransitionData, type TransitionJSON } from './models/types.js';
 
-/**
- * @deprecated The built-in method names, for the `pathwise pipps train` command until the runtime
- * takes it over: any registered estimator (`makePropagator`) and model (`getModel`) is accepted.
- */
-export const PROPAGATOR_NAMES: readonly string[] = Object.keys(PIPPS_METHODS);
-/** @deprecated See PROPAGATOR_NAMES. */
-export type PropagatorName = string;
-/** @deprecated The built-in model names (see `listModels()` for every registered one). */
-export const MODEL_NAMES: readonly string[] = ['gp', 'ensemble', 'true'];
-/** @deprecated See MODEL_NAMES. */
-export type ModelName = string;
-
 /** Swing-up start (spec §4.1): hanging, at rest. */
 const START = [0, Math.PI, 0, 0] as const;
 const STATE_DIM = 4;
