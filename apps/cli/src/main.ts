@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { PathwiseError } from '@pathwise/core';
 import { loadPlugins } from '@pathwise/runtime';
 import { registerBackendsCommand } from './commands/backends.js';
 import { registerBenchCommand } from './commands/bench.js';
@@ -13,6 +12,7 @@ import { registerViCommand } from './commands/vi.js';
 import { registerPippsCommand } from './commands/pipps.js';
 import { builtinsModule, globalOptions } from './context.js';
 import { parseSeed } from './flags.js';
+import { reportError } from './outcome.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -24,6 +24,7 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable JSON on stdout', false)
     .addOption(new Option('--backend <name>', 'compute backend: cpu, wasm, webgl, webgpu or auto (measured)').default('auto'))
     .option('--seed <n>', 'random seed, an integer in [0, 2^32)', (text: string) => parseSeed('--seed', text), 0)
+    .option('--debug', 'print the stack trace of an error', false)
     .option('--plugin <module>', 'import an ES module that registers algorithms, envs, estimators or models (a path or a package name; repeatable)', collect, [])
     .showHelpAfterError()
     // Built-in algorithm packages, then the user's plugins, are registered before any command runs.
@@ -54,10 +55,6 @@ export async function main(argv: string[]): Promise<number> {
     const code = (error as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;
     if (code?.startsWith('commander.')) return 2;
-    if (error instanceof PathwiseError) {
-      process.stderr.write(`pathwise: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    return reportError(error, Boolean(program.opts().debug) || argv.includes('--debug') || Boolean(process.env.PATHWISE_DEBUG));
   }
 }

@@ -30,9 +30,19 @@ export interface AlgorithmContext<Config, Problem = unknown> {
 }
 
 /** A live training run. */
+/** What a run may poll inside a long epoch. */
+export interface EpochControl {
+  /** True once the user asked to stop (SIGINT/SIGTERM): the run may stop mid-epoch. */
+  shouldStop(): boolean;
+}
+
 export interface AlgorithmRun {
-  /** Trains one epoch and reports its metrics. */
-  epoch(): Promise<EpochMetrics>;
+  /**
+   * Trains one epoch and reports its metrics. An algorithm whose epochs are long may poll
+   * `control.shouldStop()` and return `undefined` to stop mid-epoch; its `state()` must then
+   * carry the partial epoch, so that after `load` the next `epoch()` finishes it exactly.
+   */
+  epoch(control?: EpochControl): Promise<EpochMetrics | undefined>;
   /** Everything resume needs, as JSON: parameters, optimiser moments, normalisers, RNG, counters. */
   state(): Promise<unknown>;
   /** Restores `state()`; the run continues exactly as it would have. */

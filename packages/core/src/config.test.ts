@@ -83,7 +83,7 @@ describe('Registry and defineAlgorithm', () => {
     expect(() => algo.resolve('big', { lr: -1 })).toThrow(/Invalid config 'lr'/);
     expect(() => algorithms.lookup('nope')).toThrow(/Unknown algorithm 'nope'\. Registered: .*noop, noop-fast/);
     const run = await algo.create({ config: algo.resolve('small'), rng: undefined as never, problem: undefined, seed: 1, backend: 'cpu' });
-    expect((await run.epoch()).loss).toBe(1);
+    expect((await run.epoch())!.loss).toBe(1);
   });
 
   it('epochsKey names the key --epochs sets: declared, else "epochs" when the schema has it, else the alias of epochs, else none; a key outside the schema is refused', () => {

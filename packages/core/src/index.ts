@@ -45,6 +45,7 @@ export {
   type AlgorithmLookup,
   type AlgorithmContext,
   type AlgorithmRun,
+  type EpochControl,
   type EpochMetrics,
 } from './algorithm.js';
 export { countNonFinite, assertFinite, assertFiniteTensor } from './checks.js';

@@ -41,17 +41,17 @@ describe('the pipps algorithm (defineAlgorithm plugin; one epoch = one trial)', 
     const before = tf.memory().numTensors;
     const full = await start(config, 5);
     const uninterrupted: EpochMetrics[] = [];
-    for (let i = 0; i < 3; i++) uninterrupted.push(await full.epoch());
+    for (let i = 0; i < 3; i++) uninterrupted.push((await full.epoch())!);
     full.dispose();
     expect(tf.memory().numTensors).toBe(before);
 
     const first = await start(config, 5);
-    const resumed: EpochMetrics[] = [await first.epoch(), await first.epoch()];
+    const resumed: EpochMetrics[] = [(await first.epoch())!, (await first.epoch())!];
     const state = JSON.parse(JSON.stringify(await first.state()));
     first.dispose();
     const second = await start(config, 5);
     second.load(state);
-    resumed.push(await second.epoch());
+    resumed.push((await second.epoch())!);
     second.dispose();
     expect(tf.memory().numTensors).toBe(before);
 
@@ -65,10 +65,33 @@ describe('the pipps algorithm (defineAlgorithm plugin; one epoch = one trial)', 
     expect(uninterrupted[2]!.best_reward).toBe(Math.max(...uninterrupted.map((m) => m.reward)));
   });
 
+  it('stopped between policy steps (SIGINT mid-trial), checkpointed and resumed in a fresh run: the trial ends exactly as the uninterrupted one', async () => {
+    const config = algorithm.resolve('cartpole-pilco', { ...overrides, policySteps: 4 });
+    const full = await start(config, 3);
+    const uninterrupted = [(await full.epoch())!, (await full.epoch())!];
+    full.dispose();
+
+    const before = tf.memory().numTensors;
+    const first = await start(config, 3);
+    const one = (await first.epoch())!;
+    let polls = 0;
+    // Stop after the second policy step of trial 2.
+    expect(await first.epoch({ shouldStop: () => ++polls >= 2 })).toBeUndefined();
+    const state = JSON.parse(JSON.stringify(await first.state()));
+    expect(state.partial).toMatchObject({ trial: 2, stepsDone: 2 });
+    first.dispose();
+    const second = await start(config, 3);
+    second.load(state);
+    const two = (await second.epoch({ shouldStop: () => false }))!;
+    second.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect([one, two].map(deterministic)).toEqual(uninterrupted.map(deterministic));
+  });
+
   it('equals trainPipps with the same settings and seed (the `pathwise pipps train` path)', async () => {
     const config = algorithm.resolve('cartpole-pilco', { ...overrides, epochs: 1 });
     const run = await start(config, 2);
-    const m = await run.epoch();
+    const m = (await run.epoch())!;
     run.dispose();
     const result = await trainPipps({ method: 'tp', model: 'gp', trials: 1, particles: 10, horizon: 5, policySteps: 2, evalEpisodes: 3, seed: 2, gp: { steps: 10 } });
     const row = result.rows[0]!;

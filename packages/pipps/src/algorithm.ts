@@ -125,8 +125,10 @@ export function pippsAlgorithm(): Algorithm<PippsAlgorithmConfig, Env> {
       const run = new PippsRun(pippsTrainOptions(config, seed));
       const best = () => run.metricsRows.reduce((b, r) => Math.max(b, -r.eval_cost_mean), -Infinity);
       return {
-        async epoch(): Promise<EpochMetrics> {
-          const { row, details } = await run.trial();
+        async epoch(control): Promise<EpochMetrics | undefined> {
+          const result = await run.trial(undefined, control ? () => control.shouldStop() : undefined);
+          if (!result) return undefined; // stopped between policy steps; state() carries the partial trial
+          const { row, details } = result;
           return {
             epoch: row.trial,
             steps: run.envSteps,

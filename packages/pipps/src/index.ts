@@ -50,6 +50,7 @@ export {
   type PippsMetricsRow,
   type PippsTrialDetails,
   type PippsCheckpoint,
+  type PippsPartialTrial,
   type PippsPolicyJSON,
   type PippsTrainResult,
   type PippsTrialResult,

@@ -94,6 +94,16 @@ export function gradientToHost(gradients: tf.Tensor[]): Float64Array {
 export class FiniteMean {
   private sum = 0;
   private count = 0;
+  /** Its running sum and count, for a checkpoint; `FiniteMean.from` restores it. */
+  toJSON(): { sum: number; count: number } {
+    return { sum: this.sum, count: this.count };
+  }
+  static from(state: { sum: number; count: number }): FiniteMean {
+    const mean = new FiniteMean();
+    mean.sum = state.sum;
+    mean.count = state.count;
+    return mean;
+  }
   add(values: Iterable<number>): void {
     for (const v of values) {
       if (Number.isFinite(v)) {

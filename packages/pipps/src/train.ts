@@ -1,7 +1,7 @@
 // One file: the PIPPS policy-search loop with the pieces only it uses (real episodes on the noisy
 // cart-pole, the model particle system, trajectory prediction, checkpoint types), kept together so
 // the stream keys and the checkpoint stay in one place.
-import { Adam, ConfigError, countNonFinite, makeVariable, Rng, tf, Welford, type RngState } from '@pathwise/core';
+import { Adam, ConfigError, countNonFinite, makeVariable, Rng, tf, Welford, type AdamState, type RngState } from '@pathwise/core';
 import { cartpolePilcoEnv, type Env } from '@pathwise/envs';
 import { makePropagator, PIPPS_METHODS } from './propagators.js';
 import { FiniteMean, gradientToHost, pippsGradient } from './rollout.js';
@@ -163,6 +163,21 @@ export interface PippsCheckpoint {
   details: PippsTrialDetails[];
   trajectory?: TrajectoryComparison;
   wallSeconds: number;
+  /** A trial stopped between policy steps (SIGINT/SIGTERM): the next `trial()` finishes it exactly. */
+  partial?: PippsPartialTrial;
+}
+
+/** A trial stopped after `stepsDone` policy steps; its new episode is already in `data`. */
+export interface PippsPartialTrial {
+  trial: number;
+  stepsDone: number;
+  adam: AdamState;
+  policyRng: RngState;
+  objectives: number[];
+  kLR: { sum: number; count: number };
+  applied: number;
+  nonfinite: number;
+  policySeconds: number;
 }
 
 export interface TrainPippsHooks {
@@ -349,6 +364,7 @@ export class PippsRun {
   private details: PippsTrialDetails[] = [];
   private trajectory: TrajectoryComparison | undefined;
   private trialsDoneCount = 0;
+  private partial: PippsPartialTrial | undefined;
   private wallBefore = 0;
   private start = performance.now();
   private readonly model: DynamicsModel;
@@ -406,6 +422,7 @@ export class PippsRun {
     this.details = [...checkpoint.details];
     this.trajectory = checkpoint.trajectory;
     this.trialsDoneCount = checkpoint.trialsDone;
+    this.partial = checkpoint.partial;
     this.wallBefore = checkpoint.wallSeconds;
     this.start = performance.now();
   }
@@ -426,11 +443,16 @@ export class PippsRun {
       details: [...this.details],
       ...(this.trajectory ? { trajectory: this.trajectory } : {}),
       wallSeconds: this.wall(),
+      ...(this.partial ? { partial: this.partial } : {}),
     };
   }
 
-  /** Trains the next trial. */
-  async trial(onPolicyStep?: (trial: number, step: number, steps: number) => void): Promise<PippsTrialResult> {
+  /**
+   * Trains the next trial. With `shouldStop`, it is polled after every policy step (the event loop
+   * runs in between, so signals are seen): when true, the trial stops there and `undefined` is
+   * returned; `checkpoint()` then carries the partial trial, which the next call finishes exactly.
+   */
+  async trial(onPolicyStep?: (trial: number, step: number, steps: number) => void, shouldStop?: () => boolean): Promise<PippsTrialResult | undefined> {
     const { config, root, policy, model } = this;
     if (this.finished) throw new ConfigError('trials', config.trials, `more than the ${this.trialsDoneCount} trials already done`);
     if (this.trialsDoneCount === 0 && this.data.count === 0) {
@@ -438,21 +460,24 @@ export class PippsRun {
     }
     const trial = this.trialsDoneCount + 1;
     const streams = root.fork(TRIAL_KEY + trial);
-    if (trial > 1) this.data = concatTransitions(this.data, realEpisodes(config.observationNoise, config.initStd, 1, streams.fork(PURPOSE.episode), policy).data);
+    const partial = this.partial?.trial === trial ? this.partial : undefined;
+    // A partial trial's episode is already in the data (and its model refit is deterministic).
+    if (trial > 1 && !partial) this.data = concatTransitions(this.data, realEpisodes(config.observationNoise, config.initStd, 1, streams.fork(PURPOSE.episode), policy).data);
     const data = this.data;
 
     const fit = model.fit(data, streams.fork(PURPOSE.fit));
 
     const system = modelParticleSystem(model, policy.variables, config.initStd);
     const optimiser = new Adam(policy.variables, { lr: config.policyLr, eps: config.policyEps });
-    const policyRng = streams.fork(PURPOSE.policy);
-    const policyStart = performance.now();
-    let applied = 0;
-    let nonfinite = 0;
-    const objectives: number[] = [];
-    const kLR = new FiniteMean();
+    if (partial) optimiser.load(partial.adam);
+    const policyRng = partial ? Rng.fromState(partial.policyRng) : streams.fork(PURPOSE.policy);
+    const policyStart = performance.now() - (partial?.policySeconds ?? 0) * 1000;
+    let applied = partial?.applied ?? 0;
+    let nonfinite = partial?.nonfinite ?? 0;
+    const objectives: number[] = [...(partial?.objectives ?? [])];
+    const kLR = partial ? FiniteMean.from(partial.kLR) : new FiniteMean();
     try {
-      for (let step = 1; step <= config.policySteps; step++) {
+      for (let step = (partial?.stepsDone ?? 0) + 1; step <= config.policySteps; step++) {
         const result = pippsGradient(system, { particles: config.particles, horizon: config.horizon, rng: policyRng, propagator: this.propagator });
         const values = gradientToHost(result.gradients);
         // A NaN/Inf gradient would poison the policy and Adam's moments: skip the step, count it.
@@ -466,10 +491,28 @@ export class PippsRun {
         objectives.push(result.objective);
         kLR.add(result.kLR);
         onPolicyStep?.(trial, step, config.policySteps);
+        if (shouldStop && step < config.policySteps) {
+          await new Promise((resolve) => setImmediate(resolve));
+          if (shouldStop()) {
+            this.partial = {
+              trial,
+              stepsDone: step,
+              adam: await optimiser.state(),
+              policyRng: policyRng.state(),
+              objectives,
+              kLR: kLR.toJSON(),
+              applied,
+              nonfinite,
+              policySeconds: (performance.now() - policyStart) / 1000,
+            };
+            return undefined;
+          }
+        }
       }
     } finally {
       optimiser.dispose();
     }
+    this.partial = undefined;
     const policySeconds = (performance.now() - policyStart) / 1000;
 
     const evalStart = performance.now();
@@ -517,7 +560,7 @@ export async function trainPipps(options: TrainPippsOptions = {}, hooks: TrainPi
   const run = new PippsRun(options, hooks.resume);
   try {
     while (!run.finished) {
-      const { row } = await run.trial(hooks.onPolicyStep);
+      const { row } = (await run.trial(hooks.onPolicyStep))!;
       await hooks.onTrial?.(row, run.checkpoint());
       if (!run.finished && hooks.shouldStop?.(run.trialsDone)) break;
     }

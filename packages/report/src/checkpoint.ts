@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncDirectory, writeFileDurably } from './atomic-write.js';
+import { ensureDirectory, fsyncDirectory, writeFileDurably } from './atomic-write.js';
 
 /** The files of one checkpoint, by name. Strings are stored as UTF-8 and read back as strings. */
 export type CheckpointFiles = Record<string, string | Uint8Array>;
@@ -42,7 +42,7 @@ let tempCounter = 0;
 export function writeCheckpoint(runDir: string, files: Readonly<CheckpointFiles>): void {
   const names = Object.keys(files);
   for (const name of names) assertFileName(name);
-  mkdirSync(runDir, { recursive: true });
+  ensureDirectory(runDir);
   removeAbandonedTempDirs(runDir);
 
   const tempDir = join(runDir, `${TEMP_PREFIX}${process.pid}-${tempCounter++}`);

@@ -1,6 +1,6 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAll, writeFileAtomic } from './atomic-write.js';
+import { ensureDirectory, writeAll, writeFileAtomic } from './atomic-write.js';
 import { assertValidColumns } from './columns.js';
 import { csvHeader, csvRow, parseCsv, recordToRow, splitCsvRecords, type ParsedRow, type TableRow } from './csv.js';
 import { decodeNonFinite, jsonlLine } from './jsonl.js';
@@ -36,7 +36,7 @@ export class MetricsWriter {
    */
   static create(dir: string, columns: readonly string[], options: { overwrite?: boolean } = {}): MetricsWriter {
     assertMetricsColumns(columns);
-    mkdirSync(dir, { recursive: true });
+    ensureDirectory(dir);
     const existing = [METRICS_CSV, METRICS_JSONL].filter((name) => existsSync(join(dir, name)));
     if (existing.length > 0 && options.overwrite !== true) {
       throw new Error(`${join(dir, existing[0] as string)} already exists: resume the run (MetricsWriter.resume) or pass { overwrite: true } to start over.`);

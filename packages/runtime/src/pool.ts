@@ -33,15 +33,22 @@ export interface PoolOptions {
 /** A stop request shared by the runs of one command (SIGINT/SIGTERM set it). */
 export class StopSignal {
   private requested = false;
+  private by: NodeJS.Signals | undefined;
   private readonly listeners = new Set<() => void>();
 
   get stopped(): boolean {
     return this.requested;
   }
 
-  request(): void {
+  /** The signal that asked for the stop, when one did (the exit code follows it: 130, 143). */
+  get signal(): NodeJS.Signals | undefined {
+    return this.by;
+  }
+
+  request(signal?: NodeJS.Signals): void {
     if (this.requested) return;
     this.requested = true;
+    this.by = signal;
     for (const listener of this.listeners) listener();
   }
 

@@ -1,9 +1,10 @@
 // config.json of a run directory: everything a run (or its resume, in any process) needs.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { algorithms, ConfigError, epochsKeyOf, PathwiseError, tf, useBackend, type Algorithm, type AlgorithmLookup } from '@pathwise/core';
 import { getEnv, listEnvs } from '@pathwise/envs';
-import { CONFIG_JSON, decodeNonFinite, writeJsonAtomic } from '@pathwise/report/node';
+import { CHECKPOINT_DIR, CHECKPOINT_OLD_DIR, CONFIG_JSON, decodeNonFinite, ensureDirectory, METRICS_CSV, METRICS_JSONL, SUMMARY_JSON, writeJsonAtomic } from '@pathwise/report/node';
+import { LOCK_FILE } from './lock.js';
 
 /** DIR/config.json (docs/architecture.md §6). */
 export interface RunRecord<Config = Record<string, unknown>> {
@@ -91,7 +92,7 @@ export function hasRunRecord(dir: string): boolean {
 /** Starts a run directory by writing its config.json (atomically). Refuses to replace a run. */
 export function writeRunRecord(dir: string, record: RunRecord): void {
   if (hasRunRecord(dir)) throw new PathwiseError(`${dir} already holds a run: pass --resume to continue it, --force to replace it, or choose another --out.`);
-  mkdirSync(dir, { recursive: true });
+  ensureDirectory(dir);
   writeJsonAtomic(join(dir, CONFIG_JSON), record);
 }
 
@@ -102,8 +103,10 @@ export function readRunRecord(dir: string): RunRecord {
   try {
     record = JSON.parse(readFileSync(path, 'utf8'), decodeNonFinite) as RunRecord;
   } catch (error) {
-    throw new PathwiseError(`${path} is not valid JSON (${(error as Error).message}).`);
+    if ((error as NodeJS.ErrnoException).code !== undefined) throw error; // a file-system error, reported with its path
+    throw new PathwiseError(`${path} is not valid JSON (${(error as Error).message}): the run record is damaged; restore it or start the run again with --force.`);
   }
+  if (typeof record !== 'object' || record === null) throw new PathwiseError(`${path} is not a run record (not a JSON object).`);
   for (const key of ['algo', 'env', 'backend'] as const) {
     if (typeof record[key] !== 'string') throw new PathwiseError(`${path} is not a run record: '${key}' is missing.`);
   }
@@ -112,4 +115,44 @@ export function readRunRecord(dir: string): RunRecord {
   }
   record.plugins ??= []; // records written before plugins existed
   return record;
+}
+
+// What a run directory holds (docs/architecture.md §6): the files the runtime writes, their
+// atomic-write temporaries, and, for several seeds, seed-<n>/ run directories.
+const RUN_FILES = new Set([CONFIG_JSON, METRICS_CSV, METRICS_JSONL, CHECKPOINT_DIR, CHECKPOINT_OLD_DIR, SUMMARY_JSON, 'reward.svg', LOCK_FILE]);
+const RUN_TEMPORARIES = [/^\..+\.tmp-\d+-\d+$/, /^checkpoint\.tmp-\d+-\d+$/, /^lock\.json\.(new|stale|beat)-/];
+
+/** Entries of `dir` that a pathwise run would not have written (empty for a run directory). */
+export function foreignEntries(dir: string): string[] {
+  const foreign: string[] = [];
+  for (const name of readdirSync(dir)) {
+    if (RUN_FILES.has(name) || RUN_TEMPORARIES.some((pattern) => pattern.test(name))) continue;
+    const path = join(dir, name);
+    if (/^seed-\d+$/.test(name) && statSync(path).isDirectory() && hasRunRecord(path) && foreignEntries(path).length === 0) continue;
+    foreign.push(statSync(path).isDirectory() ? `${name}/` : name);
+  }
+  return foreign;
+}
+
+/**
+ * Empties a run directory for `--force`, keeping its lock (the caller holds it). Refuses, deleting
+ * nothing, when `dir` is not recognisably a pathwise run: no config.json (its own or its seeds'),
+ * or any entry a run would not have written.
+ */
+export function clearRunDirectory(dir: string): void {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) throw new PathwiseError(`--force refused: ${dir} is a file, not a run directory; choose another --out.`);
+  const entries = readdirSync(dir).filter((name) => name !== LOCK_FILE);
+  if (entries.length === 0) return;
+  const foreign = foreignEntries(dir);
+  const isRun = hasRunRecord(dir) || entries.some((name) => /^seed-\d+$/.test(name) && hasRunRecord(join(dir, name)));
+  if (!isRun || foreign.length > 0) {
+    const listed = (foreign.length > 0 ? foreign : entries).slice(0, 6);
+    const more = (foreign.length > 0 ? foreign : entries).length - listed.length;
+    throw new PathwiseError(
+      `--force refused: ${dir} is not a pathwise run directory, so nothing was deleted. It holds ${listed.join(', ')}${more > 0 ? ` and ${more} more` : ''}` +
+        `${isRun ? ', which a run does not write' : ' and no config.json of a run'}. --force only replaces run directories; choose another --out or remove those files yourself.`,
+    );
+  }
+  for (const name of entries) rmSync(join(dir, name), { recursive: true, force: true });
 }

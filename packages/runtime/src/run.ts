@@ -18,6 +18,7 @@ import {
   writeSummary,
   type RunSummary,
 } from '@pathwise/report/node';
+import { acquireRunLock } from './lock.js';
 import { loadPlugins } from './plugins.js';
 import { activateBackend, readRunRecord, type RunRecord } from './run-record.js';
 import { rewardPlotSvg } from './summaries.js';
@@ -41,7 +42,7 @@ export interface EpochReport {
 export interface RunHooks {
   /** After every epoch's row is written. */
   onEpoch?: (report: EpochReport) => void;
-  /** Polled after every epoch: true checkpoints and stops the run (SIGINT/SIGTERM). */
+  /** Polled after every epoch (and within long epochs): true checkpoints and stops the run (SIGINT/SIGTERM). */
   shouldStop?: () => boolean;
 }
 
@@ -66,6 +67,16 @@ export function runColumns(record: Pick<RunRecord, 'algo' | 'config'>): string[]
  * checkpointing every `checkpointEvery` epochs and when stopped.
  */
 export async function runInDir(dir: string, hooks: RunHooks = {}): Promise<RunResult> {
+  const lock = acquireRunLock(dir, 'run');
+  try {
+    return await trainInDir(dir, hooks, () => lock.verify());
+  } finally {
+    lock.release();
+  }
+}
+
+/** runInDir's body; `verify` throws when this process no longer holds the run's lock, and runs before every write. */
+async function trainInDir(dir: string, hooks: RunHooks, verify: () => void): Promise<RunResult> {
   const record = readRunRecord(dir);
   if (isRunFinished(dir)) return { dir, summary: readSummary(dir) as RunSummary, interrupted: false };
   await loadPlugins(record.plugins);
@@ -91,8 +102,13 @@ export async function runInDir(dir: string, hooks: RunHooks = {}): Promise<RunRe
       const state = checkpoint[STATE_FILE];
       const progress = checkpoint[PROGRESS_FILE];
       if (typeof state !== 'string' || typeof progress !== 'string') throw new PathwiseError(`${join(dir, 'checkpoint')} lacks ${STATE_FILE} or ${PROGRESS_FILE}.`);
-      run.load(JSON.parse(state, decodeNonFinite));
-      ({ epoch, wall_s: wallBefore } = JSON.parse(progress) as { epoch: number; wall_s: number });
+      try {
+        run.load(JSON.parse(state, decodeNonFinite));
+        ({ epoch, wall_s: wallBefore } = JSON.parse(progress) as { epoch: number; wall_s: number });
+      } catch (error) {
+        if (error instanceof PathwiseError) throw error;
+        throw new PathwiseError(`The checkpoint in ${join(dir, 'checkpoint')} cannot be restored (${(error as Error).message}).`);
+      }
       writer = MetricsWriter.resume(dir, columns, epoch);
     } else {
       // No checkpoint yet: whatever rows an earlier attempt wrote are recomputed from the start.
@@ -102,17 +118,26 @@ export async function runInDir(dir: string, hooks: RunHooks = {}): Promise<RunRe
     const wall = () => wallBefore + (performance.now() - start) / 1000;
     let saved = checkpoint ? epoch : -1;
     const save = async () => {
+      verify();
       writeCheckpoint(dir, { [STATE_FILE]: stringifyWithNonFinite(await run.state()), [PROGRESS_FILE]: JSON.stringify({ epoch, wall_s: wall() }) });
       saved = epoch;
     };
     let interrupted = false;
+    const control = { shouldStop: () => hooks.shouldStop?.() ?? false };
     while (epoch < total) {
-      const metrics = await run.epoch();
+      const metrics = await run.epoch(control);
+      if (metrics === undefined && control.shouldStop()) {
+        // Stopped mid-epoch: the checkpoint carries the partial epoch (AlgorithmRun.epoch).
+        interrupted = true;
+        saved = -1;
+        break;
+      }
       if (metrics?.epoch !== epoch + 1) {
         throw new PathwiseError(`Algorithm '${record.algo}' reported epoch ${String(metrics?.epoch)} after epoch ${epoch}; epochs count 1, 2, 3, ...`);
       }
       epoch = metrics.epoch;
       // The row goes out before any checkpoint of its epoch (resume cuts the files back to the checkpoint).
+      verify();
       writer.append(metricsRow(record.algo, columns, metrics, wall()));
       hooks.onEpoch?.({ dir, algo: record.algo, seed: record.seed, epoch, epochs: total, reward: metrics.reward, best_reward: metrics.best_reward });
       // Let signal handlers and worker messages run: backends that answer reads at once would
@@ -127,6 +152,7 @@ export async function runInDir(dir: string, hooks: RunHooks = {}): Promise<RunRe
     if (saved !== epoch) await save();
     writer.close();
     if (interrupted) return { dir, interrupted: true };
+    verify();
     const summary = finish(dir, record, backend, wall());
     return { dir, summary, interrupted: false };
   } finally {

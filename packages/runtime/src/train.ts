@@ -1,14 +1,16 @@
 // Training runs as a command sees them: one seed in this process, several seeds in worker threads
 // (one run directory each under seed-<n>/ and a combined summary), resume of either, and
 // SIGINT/SIGTERM (every run checkpoints and stops; the result says `interrupted`).
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { algorithms, ConfigError, PathwiseError } from '@pathwise/core';
 import { isRunFinished, readSummary, writePlot, writeSummary, type RunSummary, type Summary } from '@pathwise/report/node';
 import { loadPlugins } from './plugins.js';
+import { acquireRunLock, withRunLock } from './lock.js';
 import { runPool, StopSignal } from './pool.js';
 import { runInDir, type EpochReport, type RunResult } from './run.js';
-import { activateBackend, hasRunRecord, readRunRecord, resolveRun, writeRunRecord, type RunRequest } from './run-record.js';
+import { activateBackend, clearRunDirectory, hasRunRecord, readRunRecord, resolveRun, writeRunRecord, type RunRequest } from './run-record.js';
 import { combineSummaries, meanCurve, rewardPlotSvg, seedDir } from './summaries.js';
 
 /** How far a command's runs are: epochs done and to do over all its runs (totals grow as runs report). */
@@ -52,46 +54,57 @@ export interface TrainResult {
   interrupted: boolean;
 }
 
-/** Starts a training run (one or several seeds) in `options.out`. */
+/**
+ * Starts a training run (one or several seeds) in `options.out`. Everything is validated (names,
+ * config, backend) before the directory is touched; then its lock is taken, and only then does
+ * `force` empty it, and only if it is recognisably a run directory.
+ */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const seeds = checkSeeds(options.seeds);
   // Bad names and values fail before anything on disk changes.
   const { lookup, config } = resolveRun(options);
-  if (options.force) rmSync(options.out, { recursive: true, force: true });
-  const existing = runDirsIn(options.out);
-  if (existing.single || existing.seeds.length > 0 || existsSync(join(options.out, 'summary.json'))) {
-    throw new PathwiseError(`${options.out} already holds a run: pass --resume to continue it, --force to replace it, or choose another --out.`);
-  }
   const backend = await activateBackend(options.backend);
   const plugins = options.plugins ?? [];
-  const record = (seed: number) => ({ algo: lookup.name, env: options.env, seed, backend, plugins, config });
-  if (seeds.length === 1) {
-    writeRunRecord(options.out, record(seeds[0]!));
-  } else {
-    for (const seed of seeds) writeRunRecord(seedDir(options.out, seed), record(seed));
-  }
-  return execute(options.out, seeds.length === 1 ? undefined : seeds, options);
+  return withRunLock(options.out, 'train', async () => {
+    if (options.force) clearRunDirectory(options.out);
+    const existing = runDirsIn(options.out);
+    if (existing.single || existing.seeds.length > 0 || existsSync(join(options.out, 'summary.json'))) {
+      throw new PathwiseError(`${options.out} already holds a run: pass --resume to continue it, --force to replace it, or choose another --out.`);
+    }
+    const record = (seed: number) => ({ algo: lookup.name, env: options.env, seed, backend, plugins, config });
+    if (seeds.length === 1) {
+      writeRunRecord(options.out, record(seeds[0]!));
+    } else {
+      for (const seed of seeds) writeRunRecord(seedDir(options.out, seed), record(seed));
+    }
+    return execute(options.out, seeds.length === 1 ? undefined : seeds, options);
+  });
 }
 
 /**
  * Continues the run in `dir` (one seed, or the seed-<n>/ runs of several) from its checkpoints; a
  * finished run just gives its summary back. `backend`, when given and not `auto`, must be the one
- * the run was made on.
+ * the run was made on. `epochs`, when given, must be the run's own: a finished run is not extended.
  */
 export async function resume(dir: string, options: ExecutionOptions & { backend?: string } = {}): Promise<TrainResult> {
   const { single, seeds } = runDirsIn(dir);
   if (!single && seeds.length === 0) {
     throw new PathwiseError(`Cannot resume: ${dir} holds no run (neither ${join(dir, 'config.json')} nor seed-<n>/config.json).`);
   }
-  const records = single ? [readRunRecord(dir)] : seeds.map((s) => readRunRecord(seedDir(dir, s)));
-  for (const record of records) {
-    if (options.backend !== undefined && options.backend !== 'auto' && options.backend !== record.backend) {
-      throw new PathwiseError(`This run was made on '${record.backend}'; resume it on the same backend (--backend ${record.backend}) to continue it exactly.`);
+  const lock = acquireRunLock(dir, 'resume');
+  try {
+    const records = single ? [readRunRecord(dir)] : seeds.map((s) => readRunRecord(seedDir(dir, s)));
+    for (const record of records) {
+      if (options.backend !== undefined && options.backend !== 'auto' && options.backend !== record.backend) {
+        throw new PathwiseError(`This run was made on '${record.backend}'; resume it on the same backend (--backend ${record.backend}) to continue it exactly.`);
+      }
     }
+    // Imported here too, so a missing plugin fails before any worker starts.
+    await loadPlugins(records[0]!.plugins);
+    return await execute(dir, single ? undefined : seeds, options);
+  } finally {
+    lock.release();
   }
-  // Imported here too, so a missing plugin fails before any worker starts.
-  await loadPlugins(records[0]!.plugins);
-  return execute(dir, single ? undefined : seeds, options);
 }
 
 /** Runs the prepared run directory `dir` (seeds undefined) or its seed-<n>/ directories. */
@@ -147,18 +160,23 @@ async function execute(dir: string, seeds: number[] | undefined, options: Execut
   }
 }
 
+/** The exit code of a process stopped by `signal`: 128 + its number (SIGINT 130, SIGTERM 143). */
+export function signalExitCode(signal: NodeJS.Signals | undefined): number {
+  return 128 + (signal ? (os.constants.signals[signal] ?? 2) : 2);
+}
+
 /**
  * While installed, SIGINT and SIGTERM request `stop` (runs checkpoint and stop) instead of killing
- * the process; a second one exits at once with code 130 (checkpoints are atomic, so the last
- * complete one stays usable).
+ * the process; a second one exits at once with 128 + its number (checkpoints are atomic, so the
+ * last complete one stays usable).
  */
 export function trapStopSignals(stop: StopSignal): () => void {
-  const onSignal = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     if (stop.stopped) {
-      process.stderr.write('second interrupt: exiting without waiting for the checkpoint\n');
-      process.exit(130);
+      process.stderr.write(`second ${signal}: exiting without waiting for the checkpoint\n`);
+      process.exit(signalExitCode(signal));
     }
-    stop.request();
+    stop.request(signal);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

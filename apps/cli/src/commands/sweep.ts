@@ -6,6 +6,7 @@ import { finishedRuns, GRID_JSON, loadPlugins, readGrid, sweep, writeSweepTables
 import { builtinsModule, globalOptions, printJson, Progress } from '../context.js';
 import { countFlag, LIMITS, listOption, parseNameList, parseSeedList } from '../flags.js';
 import { parseEpochs } from './train.js';
+import { commandStop, reportInterrupted } from '../outcome.js';
 
 interface SweepFlags {
   grid?: string;
@@ -67,8 +68,10 @@ export function registerSweepCommand(program: Command): void {
       let runsDone = 0;
       let runsToDo = 0;
       let epochShare = '';
+      const stop = commandStop();
       const result = await sweep(flags.out, grid, {
         preload: [builtinsModule()],
+        stop,
         ...(flags.workers !== undefined ? { concurrency: flags.workers } : {}),
         onPlan: (plan) => {
           runsToDo = plan.toRun;
@@ -86,10 +89,10 @@ export function registerSweepCommand(program: Command): void {
       });
       progress?.done();
       if (result.interrupted) {
-        process.stderr.write(
-          `interrupted: every run wrote a checkpoint. Run \`pathwise sweep --out ${flags.out}\` again to continue: finished runs are skipped, interrupted ones resume from their checkpoints.\n`,
+        reportInterrupted(
+          stop,
+          `every run wrote a checkpoint. Run \`pathwise sweep --out ${flags.out}\` again to continue: finished runs are skipped, interrupted ones resume from their checkpoints.`,
         );
-        process.exitCode = 130;
         return;
       }
       if (json) return printJson(result.rows);

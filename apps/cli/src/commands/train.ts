@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { algorithms } from '@pathwise/core';
+import { algorithms, ConfigError } from '@pathwise/core';
 import { defaultProblemOf, loadPlugins, readConfigFile, resume, train, type TrainResult } from '@pathwise/runtime';
 import { isMultiSeedSummary } from '@pathwise/report';
 import { builtinsModule, globalOptions, printJson, Progress } from '../context.js';
 import { countFlag, LIMITS, parseSeedList } from '../flags.js';
+import { commandStop, reportInterrupted } from '../outcome.js';
 
 /**
  * The env a run uses when --env is not given and the algorithm names none of its own
@@ -42,7 +43,8 @@ export async function runTrainCommand(request: TrainCommandRequest, command: Com
     progress ??= new Progress(at.total, report.algo, json);
     progress.update(at.done, at.total, `reward ${report.reward.toPrecision(4)}`);
   };
-  const execution = { preload: [builtinsModule()], onEpoch };
+  const stop = commandStop();
+  const execution = { preload: [builtinsModule()], onEpoch, stop };
   let result: TrainResult;
   try {
     if (request.resume !== undefined) {
@@ -70,8 +72,7 @@ export async function runTrainCommand(request: TrainCommandRequest, command: Com
     progress?.done();
   }
   if (result.interrupted) {
-    process.stderr.write(`interrupted: checkpoint written; continue with  pathwise train --resume ${result.dir}\n`);
-    process.exitCode = 130;
+    reportInterrupted(stop, `checkpoint written; continue with  pathwise train --resume ${result.dir}`);
     return;
   }
   const summary = result.summary!;
@@ -100,6 +101,21 @@ interface TrainFlags {
   force?: boolean;
 }
 
+/**
+ * `--resume DIR` continues DIR exactly as it was started (its config.json): a flag that would
+ * change the run (more epochs, another env, --force) is refused rather than ignored.
+ */
+export function refuseWithResume(command: Command, keys: readonly string[]): void {
+  const given = keys.filter((key) => command.getOptionValueSource(key) === 'cli');
+  if (given.length === 0) return;
+  const flags = given.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  throw new ConfigError(
+    flags.join(', '),
+    flags.map((f) => String(command.getOptionValue(f.slice(2).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())))).join(' '),
+    `nothing with --resume: a resumed run keeps the settings in its config.json (a finished run is not extended; train a new run with more --epochs instead)`,
+  );
+}
+
 export function registerTrainCommand(program: Command): void {
   program
     .command('train')
@@ -115,6 +131,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--force', 'replace an existing run in --out')
     .option('--json', 'print summary.json to stdout')
     .action(async (flags: TrainFlags, command: Command) => {
+      if (flags.resume !== undefined) refuseWithResume(command, ['algo', 'env', 'epochs', 'seeds', 'config', 'estimator', 'out', 'force']);
       await runTrainCommand(
         {
           algo: flags.algo,
