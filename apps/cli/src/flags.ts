@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import { Option } from 'commander';
 import { ConfigError } from '@pathwise/core';
 
@@ -85,12 +86,38 @@ export function parseNameList(flag: string, text: string): string[] {
   return parseList(flag, text, 'comma-separated names with no empty elements, e.g. a,b', (item) => item);
 }
 
-/** Parses JSON text, or a ConfigError naming the flag. */
+/** The largest JSON input read from a file or stdin (`@file`, `-`). */
+export const MAX_JSON_INPUT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Parses a JSON flag, or a ConfigError naming the flag. `@path` reads the JSON from a file and `-`
+ * from stdin, for inputs beyond the OS limit on the command line's length (about 2 MiB on Linux).
+ */
 export function parseJsonFlag(flag: string, text: string, example: string): unknown {
+  const source = text === '-' ? 'stdin' : text.startsWith('@') ? text.slice(1) : undefined;
+  let json = text;
+  if (source !== undefined) {
+    if (source === '') throw new ConfigError(flag, text, 'JSON, @FILE or - (stdin); @ needs a file name');
+    try {
+      const size = source === 'stdin' ? 0 : statSync(source).size;
+      if (size > MAX_JSON_INPUT_BYTES) throw new ConfigError(flag, text, `a file of at most ${MAX_JSON_INPUT_BYTES / 2 ** 20} MiB (it has ${(size / 2 ** 20).toFixed(0)} MiB)`);
+      json = readFileSync(source === 'stdin' ? 0 : source, 'utf8');
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      const { code } = error as NodeJS.ErrnoException;
+      throw new ConfigError(
+        flag,
+        text,
+        `a readable ${source === 'stdin' ? 'stdin' : 'JSON file'} (${code ?? (error as Error).message}${code === 'ENOENT' ? ': no such file' : code === 'EISDIR' ? ': a directory' : ''})`,
+      );
+    }
+    if (json.length > MAX_JSON_INPUT_BYTES) throw new ConfigError(flag, text, `at most ${MAX_JSON_INPUT_BYTES / 2 ** 20} MiB of JSON`);
+  }
   try {
-    return JSON.parse(text);
-  } catch {
-    throw new ConfigError(flag, text, `valid JSON, e.g. ${example}`);
+    return JSON.parse(json);
+  } catch (error) {
+    // The text itself when it was typed; the source (not megabytes of JSON) when it was read.
+    throw new ConfigError(flag, text, `valid JSON, e.g. ${example}${source !== undefined ? ` (${(error as Error).message})` : ''}`);
   }
 }
 
@@ -138,6 +165,7 @@ export const LIMITS = {
   particles: { max: 10_000, why: 'the tape holds particles x horizon states; with the horizon bound this fits in 24 GiB' },
   repeats: { max: 100_000, why: 'a bound on run time' },
   batch: { max: 1_000_000, why: 'envs stepped at once; more would not fit in 24 GiB' },
+  trials: { max: 1_000, why: "every PIPPS trial adds an episode the model refits on (the pipps algorithm's own bound)" },
 } as const satisfies Record<string, { max: number; why: string }>;
 
 /** A commander argParser for a count bounded by `LIMITS[limit]` (min defaults to 1). */

@@ -2,23 +2,14 @@
 // CLI's code for a PathwiseError; 2 is commander's own usage errors), one line on stderr naming the
 // flag, no stack trace, and nothing written (each case runs in an empty directory, which stays so).
 // Runs the built `pathwise` binary (npm test builds first), several cases at a time.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { pathwise } from './test-support/cli.js';
 
-const bin = join(__dirname, '..', 'dist', 'bin.js');
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-function pathwise(cwd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
-    });
-  });
-}
 
 interface Case {
   /** The command line. */

@@ -7,27 +7,31 @@ import { RunLockedError, signalExitCode, StopSignal } from '@pathwise/runtime';
 
 export const EXIT_LOCKED = 75;
 
-// The stop of the run command now running. SIGINT/SIGTERM request it (the runs checkpoint and
-// stop); with none, or on a second signal, the process exits at once with 128 + the signal number.
+// The stop of the run command now running. Run commands install the handlers: SIGINT/SIGTERM
+// request the stop (the runs checkpoint and stop, then the command exits with 128 + the signal's
+// number); a second signal exits at once with that code. Other commands keep Node's default, which
+// ends the process at once even inside a long synchronous computation; a shell reports it as 130
+// or 143 all the same, and they write their outputs atomically at the end, so nothing is half-written.
 let current: StopSignal | undefined;
+let installed = false;
 
-/** Installs the CLI's SIGINT/SIGTERM handling (once, from bin.ts). */
-export function installSignalHandlers(): void {
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (current && !current.stopped) {
-      process.stderr.write(`\n${signal}: checkpointing, then stopping (send it again to exit at once)\n`);
-      current.request(signal);
-      return;
-    }
-    process.exit(signalExitCode(signal));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+function onSignal(signal: NodeJS.Signals): void {
+  if (current && !current.stopped) {
+    process.stderr.write(`\n${signal}: checkpointing, then stopping (send it again to exit at once)\n`);
+    current.request(signal);
+    return;
+  }
+  process.exit(signalExitCode(signal));
 }
 
-/** A stop for a run command; the signal handlers request it. */
+/** A stop for a run command, which SIGINT and SIGTERM request from now on. */
 export function commandStop(): StopSignal {
   current = new StopSignal();
+  if (!installed) {
+    installed = true;
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
   return current;
 }
 

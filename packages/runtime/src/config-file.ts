@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { ConfigError } from '@pathwise/core';
 
 /** A config file: the algorithm's config overrides, and the plugins its runs need. */
@@ -14,6 +14,7 @@ export interface ConfigFile {
  */
 export async function readConfigFile(path: string): Promise<ConfigFile> {
   if (!existsSync(path)) throw new ConfigError('--config', path, 'an existing .json, .yaml or .yml file');
+  if (!statSync(path).isFile()) throw new ConfigError('--config', path, 'a .json, .yaml or .yml file (it is a directory or a special file)');
   const text = readFileSync(path, 'utf8');
   let parsed: unknown;
   try {

@@ -1,11 +1,12 @@
 // Sweeps: algorithms × envs × seeds, each cell a self-contained run directory under
 // runs/<env>/<algo>/seed-<n>/ (finished ones are skipped, interrupted ones resumed), run in worker
 // threads; then table.csv, table.md and one <env>.svg per env from the finished runs.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { algorithms, ConfigError } from '@pathwise/core';
 import { getEnv } from '@pathwise/envs';
 import { csvHeader, csvRow, formatMeanStd, isRunFinished, markdownTable, readSummary, writeFileAtomic, writeJsonAtomic, writePlot, type RunSummary } from '@pathwise/report/node';
+import { withRunLock } from './lock.js';
 import { loadPlugins } from './plugins.js';
 import { runPool, StopSignal } from './pool.js';
 import { activateBackend, hasRunRecord, resolveRun, writeRunRecord } from './run-record.js';
@@ -73,7 +74,11 @@ export async function sweep(out: string, grid: SweepGrid, options: SweepOptions 
   await loadPlugins(grid.plugins ?? []);
   for (const algo of grid.algos) algorithms.lookup(algo);
   for (const env of grid.envs) getEnv(env);
-  mkdirSync(out, { recursive: true });
+  // One sweep process per directory (its runs are locked one by one as they train).
+  return withRunLock(out, 'sweep', () => runSweep(out, grid, options));
+}
+
+async function runSweep(out: string, grid: SweepGrid, options: SweepOptions): Promise<SweepResult> {
   writeJsonAtomic(join(out, GRID_JSON), grid);
   const dirs: string[] = [];
   let backend: string | undefined;

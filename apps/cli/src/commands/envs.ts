@@ -30,7 +30,7 @@ export function registerEnvsCommand(program: Command): void {
     .command('step')
     .description('Step an env K times from a seeded reset; print rewards, per-env totals, d total / d action and done flags')
     .requiredOption('--env <name>', 'env name (see `pathwise envs`)')
-    .requiredOption('--actions <json>', 'env actions in [-1, 1]: [batch][actDim] (repeated each step) or [steps][batch][actDim]')
+    .requiredOption('--actions <json>', 'env actions in [-1, 1]: [batch][actDim] (repeated each step) or [steps][batch][actDim]; @FILE reads them from a JSON file, - from stdin')
     .option('--steps <k>', `number of steps, 1 to ${LIMITS.envSteps.max} (default 1, or the number of per-step batches)`, countFlag('--steps', 'envSteps'))
     .option('--seed <n>', 'seed of the reset, an integer in [0, 2^32)', (text: string) => parseSeed('--seed', text))
     .option('--backend <name>', 'compute backend: cpu, wasm or auto')

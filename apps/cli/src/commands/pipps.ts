@@ -1,13 +1,12 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, NonFiniteError } from '@pathwise/core';
-import { csvHeader, csvRow, linePlotSvg, writeFileAtomic, writeJsonAtomic, writePlot } from '@pathwise/report/node';
+import { csvHeader, csvRow, ensureDirectory, linePlotSvg, writeFileAtomic, writeJsonAtomic, writePlot } from '@pathwise/report/node';
 import { CHAOS_METHODS, CHAOS_SYSTEMS, chaosStudy, makePropagator, type ChaosRow, type ChaosSystemName } from '@pathwise/pipps';
 import { runStatus } from '@pathwise/runtime';
 import { globalOptions, printJson, Progress, setupBackend } from '../context.js';
 import { countFlag, countListFlag, LIMITS, listOption, parseFiniteNumber, parseNameList, parseSeedList } from '../flags.js';
-import { parseEpochs, runTrainCommand } from './train.js';
+import { refuseWithResume, runTrainCommand } from './train.js';
 
 const VARIANCE_COLUMNS = ['T', 'method', 'trace_var', 'spread', 'cosine', 'mean_k_lr', 'nonfinite'] as const;
 
@@ -56,7 +55,7 @@ export function registerPippsCommand(program: Command): void {
       const finite = rows.filter((r) => Number.isFinite(r.trace_var));
       if (finite.length === 0)
         throw new NonFiniteError(`pipps chaos ${system}${scale !== undefined ? ` (scale ${scale})` : ''}: the gradient variance of every horizon and method`, rows.length, rows.length);
-      mkdirSync(flags.out, { recursive: true });
+      ensureDirectory(flags.out);
 
       writeFileAtomic(join(flags.out, 'variance.csv'), csvHeader(VARIANCE_COLUMNS) + rows.map((r) => csvRow(VARIANCE_COLUMNS, tableRow(r))).join(''));
       const summary = {
@@ -142,7 +141,7 @@ function registerPippsTrain(pipps: Command): void {
     .description('Model-based policy search on the noisy cart-pole swing-up (PIPPS §4): `pathwise train --algo pipps` with the PIPPS flags (one epoch is one trial)')
     .option('--method <name>', "particle gradient estimator (sets the config key 'estimator'): rp, lr, tp or gr")
     .option('--model <name>', 'dynamics model: gp, ensemble or true')
-    .option('--trials <n>', `learned trials after the random one, 1 to ${LIMITS.epochs.max} (sets the epochs)`, parseEpochs('--trials'))
+    .option('--trials <n>', `learned trials after the random one, 1 to ${LIMITS.trials.max} (sets the epochs)`, countFlag('--trials', 'trials'))
     .option('--particles <n>', 'particles P per gradient')
     .option('--horizon <n>', 'model rollout horizon T')
     .option('--policy-steps <n>', 'policy gradient steps per trial')
@@ -159,7 +158,10 @@ function registerPippsTrain(pipps: Command): void {
     .addHelpText('after', "\nDefaults are the pipps algorithm's (pathwise algos --json). Same as: pathwise train --algo pipps --env cartpole-pilco ...")
     .action(async (flags: PippsTrainFlags, command: Command) => {
       if (flags.reportOnly) return reportOnly(flags.out, globalOptions(command).json);
-      if (flags.resume) return runTrainCommand({ algo: 'pipps', resume: flags.out }, command);
+      if (flags.resume) {
+        refuseWithResume(command, [...Object.keys(PIPPS_FLAG_KEYS), 'method', 'trials', 'seeds', 'config', 'force']);
+        return runTrainCommand({ algo: 'pipps', resume: flags.out }, command);
+      }
       const overrides: Record<string, unknown> = {};
       for (const [flag, key] of Object.entries(PIPPS_FLAG_KEYS)) {
         const text = flags[flag as keyof typeof PIPPS_FLAG_KEYS];

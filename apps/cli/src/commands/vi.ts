@@ -1,9 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { assertFinite, ConfigError, Rng } from '@pathwise/core';
 import { csvHeader, csvRow, linePlotSvg, type TableRow } from '@pathwise/report';
-import { writeFileAtomic, writeJsonAtomic } from '@pathwise/report/node';
+import { ensureDirectory, writeFileAtomic, writeJsonAtomic } from '@pathwise/report/node';
 import { closedFormReport, compareOnModel, COMPARED, mohamedStudy, MOHAMED_COSTS, resolveCompared, type ModelComparison, type MohamedStudy } from '@pathwise/vi-analysis';
 import { globalOptions, printJson, Progress, setupBackend } from '../context.js';
 import { countFlag, LIMITS, listOption, parseCount, parseFiniteNumber, parseNameList, parseNumberArray, parseNumberMatrix } from '../flags.js';
@@ -189,7 +188,7 @@ function cell(value: number | null | undefined): number | string {
 }
 
 function writeCompare(dir: string, result: ModelComparison, summary: CompareSummary): void {
-  mkdirSync(dir, { recursive: true });
+  ensureDirectory(dir);
   writeJsonAtomic(join(dir, 'summary.json'), summary);
   const compared = result.estimators.map((e) => e.column);
   const coordColumns = ['point', 'param', 'index', 'name', 'group', ...compared.flatMap((n) => [`${n}_empirical`, `${n}_se`, `${n}_predicted`])];
@@ -245,7 +244,7 @@ function writeCompare(dir: string, result: ModelComparison, summary: CompareSumm
 }
 
 function writeMohamed(dir: string, study: MohamedStudy, summary: object): void {
-  mkdirSync(dir, { recursive: true });
+  ensureDirectory(dir);
   writeJsonAtomic(join(dir, 'summary.json'), summary);
   const columns = ['cost', 'k', 'param', 'sf', 'sf_optimal', 'pathwise', 'sf_empirical', 'sf_se', 'sf_optimal_empirical', 'sf_optimal_se', 'pathwise_empirical', 'pathwise_se', 'best'];
   writeFileAtomic(join(dir, 'mohamed.csv'), csvHeader(columns) + study.rows.map((r) => csvRow(columns, r as unknown as TableRow)).join(''));

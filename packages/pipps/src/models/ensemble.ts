@@ -28,11 +28,11 @@ export const ENSEMBLE_DEFAULTS: Required<EnsembleOptions> = {
   minLogVariance: -10,
 };
 export const ENSEMBLE_SCHEMA: ConfigSchema = {
-  members: { type: 'integer', min: 1 },
+  members: { type: 'integer', min: 1, max: 1_000 },
   hidden: { type: 'number[]' },
   activation: { type: 'string' },
-  steps: { type: 'integer', min: 0 },
-  batchSize: { type: 'integer', min: 1 },
+  steps: { type: 'integer', min: 0, max: 1_000_000 },
+  batchSize: { type: 'integer', min: 1, max: 1_000_000 },
   lr: { type: 'number', min: Number.MIN_VALUE },
   maxLogVariance: { type: 'number' },
   minLogVariance: { type: 'number' },

@@ -38,12 +38,12 @@ export interface GpOptions {
 
 export const GP_DEFAULTS: Required<GpOptions> = { steps: 100, lr: 0.1, noiseFloor: 1e-6, varianceJitter: 1e-6, inducingPoints: 100, variancePoints: 50 };
 export const GP_SCHEMA: ConfigSchema = {
-  steps: { type: 'integer', min: 0 },
+  steps: { type: 'integer', min: 0, max: 1_000_000 },
   lr: { type: 'number', min: Number.MIN_VALUE },
   noiseFloor: { type: 'number', min: Number.MIN_VALUE },
   varianceJitter: { type: 'number', min: 0 },
-  inducingPoints: { type: 'integer', min: 1 },
-  variancePoints: { type: 'integer', min: 1 },
+  inducingPoints: { type: 'integer', min: 1, max: 100_000 },
+  variancePoints: { type: 'integer', min: 1, max: 100_000 },
 };
 
 /** Log-hyperparameters of one output: θ = [log ℓ_1..log ℓ_Q, log σ_f², log σ_n²]. */
