@@ -70,12 +70,28 @@ function expectContiguous(dir: string, epochs: number): void {
   expect(epochColumn, dir).toEqual(Array.from({ length: epochs }, (_, i) => i + 1));
 }
 
-/** A grid file: short dejong runs on wasm that checkpoint every 5 epochs. */
-function gridFile(root: string, epochs: number, seeds: number[]): string {
+/** A grid file: short dejong runs on wasm that checkpoint every 5 epochs (by default). */
+function gridFile(root: string, epochs: number, seeds: number[], { algos = ['ppo', 'rp'], checkpointEvery = 5 } = {}): string {
   const file = join(root, 'grid.json');
-  writeFileSync(file, JSON.stringify({ algos: ['ppo', 'rp'], envs: ['dejong'], seeds, epochs, backend: 'wasm', overrides: { checkpointEvery: 5 } }));
+  writeFileSync(file, JSON.stringify({ algos, envs: ['dejong'], seeds, epochs, backend: 'wasm', overrides: { checkpointEvery } }));
   return file;
 }
+
+/** The pid of the one child process of `pid` (a worker's run). */
+function childOf(pid: number): number {
+  const child = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout.trim();
+  expect(child).toMatch(/^\d+$/);
+  return Number(child);
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 function status(url: string, out: string): { total: number; waiting: number; active: number; completed: number; failed: number } {
   const result = spawnSync(process.execPath, [bin, 'sweep', '--queue', url, '--status', '--out', out, '--json'], { encoding: 'utf8' });
@@ -112,9 +128,7 @@ describe('pathwise sweep --queue with pathwise worker', () => {
       }
       return undefined;
     });
-    const child = spawnSync('ps', ['-o', 'pid=', '--ppid', String(victim.worker.process.pid)], { encoding: 'utf8' }).stdout.trim();
-    expect(child).toMatch(/^\d+$/);
-    process.kill(Number(child), 'SIGKILL');
+    process.kill(childOf(victim.worker.process.pid!), 'SIGKILL');
     victim.worker.process.kill('SIGKILL');
     await exited(victim.worker.process);
     const checkpointed = checkpointEpoch(victim.dir);
@@ -171,6 +185,25 @@ describe('pathwise sweep --queue with pathwise worker', () => {
     expect(logs).toContain('Redis is back');
     for (const worker of workers) worker.process.kill('SIGTERM');
     expect(await Promise.all(workers.map((w) => exited(w.process)))).toEqual([0, 0]);
+    expectNoLeftovers(root, redis.port);
+  });
+
+  it('a worker killed with kill -9 leaves no orphan: its run checkpoints where it is and exits', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pathwise-queue-e2e-'));
+    const out = join(root, 'sweep');
+    const url = `${redis.url}/5`;
+    // No periodic checkpoint before epoch 1000: the only one is the run's own on stopping.
+    const grid = gridFile(root, 500, [1], { algos: ['rp'], checkpointEvery: 1000 });
+    expect(spawnSync(process.execPath, [bin, 'sweep', '--grid', grid, '--queue', url, '--out', out, '--detach']).status).toBe(0);
+    const worker = startWorker(url);
+    const dir = runDir(out, 'rp', 1);
+    await until('a few epochs', () => (metricLines(dir).length > 5 ? true : undefined));
+    const child = childOf(worker.process.pid!);
+    worker.process.kill('SIGKILL');
+    await until('the orphaned run to stop', () => (alive(child) ? undefined : true), 30_000);
+    const rows = metricLines(dir).length - 1;
+    expect(rows).toBeLessThan(500);
+    expect(checkpointEpoch(dir)).toBe(rows);
     expectNoLeftovers(root, redis.port);
   });
 });

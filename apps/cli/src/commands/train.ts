@@ -42,8 +42,10 @@ export async function runTrainCommand(request: TrainCommandRequest, command: Com
   const onEpoch = (report: EpochReport, at: { done: number; total: number }) => {
     progress ??= new Progress(at.total, report.algo, json);
     progress.update(at.done, at.total, `reward ${report.reward.toPrecision(4)}`);
-    // A queue worker runs us with an IPC channel and shows this as the job's progress.
-    process.send?.({ type: 'epoch', epoch: report.epoch, epochs: report.epochs } satisfies RunChildMessage);
+    // A queue worker runs us with an IPC channel and shows this as the job's progress. When the worker
+    // dies (bin.ts then stops the run) a send fails: the callback takes the error, which would
+    // otherwise be an 'error' event that ends the process before its checkpoint.
+    if (process.send && process.connected) process.send({ type: 'epoch', epoch: report.epoch, epochs: report.epochs } satisfies RunChildMessage, undefined, {}, () => {});
   };
   const execution = { preload: [builtinsModule()], onEpoch };
   let result: TrainResult;
