@@ -2,11 +2,12 @@
 // them (or --detach), or say where the sweep stands (--status). @pathwise/queue (BullMQ, ioredis) is
 // imported only here, so commands without --queue never load it.
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, PathwiseError } from '@pathwise/core';
 import { writeSweepTables, type SweepGrid } from '@pathwise/runtime';
 import type { BuildInfo, SweepQueue, SweepStatus } from '@pathwise/queue';
+import cliPackage from '../../package.json';
 import { printJson, Progress } from '../context.js';
 
 /** --detach and --status only mean something with --queue. */
@@ -20,12 +21,19 @@ export function checkQueueFlags(flags: { queue?: string; detach?: boolean; statu
   }
 }
 
-/** The version in apps/cli/package.json and the commit of the checkout dist/bin.js runs from (jobs carry it; workers compare). */
+/**
+ * The version of this CLI (inlined at build time) and the git commit of the checkout it runs from:
+ * jobs carry it, workers compare.
+ */
 export async function pathwiseBuild(): Promise<BuildInfo> {
   const { buildInfo } = await import('@pathwise/queue');
-  const here = new URL('.', import.meta.url); // dist/, beside bin.js
-  const { version } = JSON.parse(readFileSync(new URL('../package.json', here), 'utf8')) as { version: string };
-  return buildInfo(version, fileURLToPath(here));
+  return buildInfo(cliPackage.version, dirname(cliEntry()));
+}
+
+/** The file this CLI was started from (dist/bin.js, or a bundle of it): what a worker runs its runs with. */
+export function cliEntry(): string {
+  const bin = fileURLToPath(new URL('./bin.js', import.meta.url));
+  return existsSync(bin) ? bin : process.argv[1]!;
 }
 
 export interface QueuedSweepRequest {

@@ -1,11 +1,10 @@
 // `pathwise worker --queue redis://…`: serves the sweep queue on this machine. Each run goes to a
 // child process, `pathwise train --resume DIR` (the same code path as a user's resume), started with
 // an IPC channel: it reports its epochs, and it checkpoints and stops when this worker dies.
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { globalOptions } from '../context.js';
 import { countFlag, LIMITS, parseCount, parseRedisUrl } from '../flags.js';
-import { pathwiseBuild } from './sweep-queue.js';
+import { cliEntry, pathwiseBuild } from './sweep-queue.js';
 
 interface WorkerFlags {
   queue: string;
@@ -31,7 +30,7 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (flags: WorkerFlags, command: Command) => {
       const { backend } = globalOptions(command);
       const { startQueueWorker } = await import('@pathwise/queue');
-      const bin = fileURLToPath(new URL('./bin.js', import.meta.url)); // dist/bin.js: this very CLI
+      const bin = cliEntry();
       const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
       const worker = await startQueueWorker({
         url: flags.queue,
