@@ -2,7 +2,7 @@
 // missing redis-server fails with what to install): `pathwise worker` processes, one killed with
 // kill -9 together with its run mid-run, and a Redis restart mid-sweep.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -149,6 +149,10 @@ describe('pathwise sweep --queue with pathwise worker', () => {
       expect(finished, `${algo} seed ${seed}`).toHaveLength(1);
     }
     expect(readFileSync(join(out, 'table.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
+    // --status writes a table that is missing once the sweep is complete.
+    rmSync(join(out, 'table.md'));
+    status(url, out);
+    expect(existsSync(join(out, 'table.md'))).toBe(true);
 
     for (const worker of survivors) worker.process.kill('SIGTERM');
     expect(await Promise.all(survivors.map((w) => exited(w.process)))).toEqual([0, 0]);

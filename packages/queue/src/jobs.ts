@@ -19,6 +19,8 @@ export interface RunJobData {
   seed: number;
   /** From the run record: it wins over `pathwise worker --backend`. */
   backend: string;
+  /** Epochs the run trains in all. */
+  epochs: number;
   build: BuildInfo;
 }
 

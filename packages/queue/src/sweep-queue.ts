@@ -79,7 +79,7 @@ export class SweepQueue {
     let queued = 0;
     for (const dir of dirs) {
       const record = readRunRecord(dir);
-      const data: RunJobData = { sweep, dir, env: record.env, algo: record.algo, seed: record.seed, backend: record.backend, build };
+      const data: RunJobData = { sweep, dir, env: record.env, algo: record.algo, seed: record.seed, backend: record.backend, epochs: plannedEpochs(dir), build };
       const id = runJobId(sweep, record.env, record.algo, record.seed);
       const job = await this.queue.getJob(id);
       const state = job ? await job.getState() : 'unknown';

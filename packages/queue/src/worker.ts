@@ -74,6 +74,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const children = new Set<ChildProcess>();
   let stopping = false;
   const stallMs = (options.stallTimeoutS ?? 30) * 1000;
+  const lockedRetryMs = options.lockedRetryMs ?? 30_000;
 
   const processJob = async (job: Job<RunJobData, RunJobResult>, token?: string, signal?: AbortSignal): Promise<RunJobResult> => {
     const { data } = job;
@@ -84,20 +85,11 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       throw new Error(message);
     }
     if (stopping) return putBack(job, token, () => job.moveToWait(token), new WaitingError());
-    log(`took ${id} (attempt ${job.attemptsStarted}): ${data.dir} on ${data.backend}`);
-    const { command, args } = options.runCommand(data.dir, data.backend);
-    const run = await runChild(
-      command,
-      args,
-      children,
-      signal,
-      (message) => {
-        void job.updateProgress({ epoch: message.epoch, epochs: message.epochs, worker: name } satisfies RunJobProgress).catch(() => {});
-      },
-      () => {
-        void job.updateProgress({ epoch: checkpointEpoch(data.dir), epochs: 0, worker: name } satisfies RunJobProgress).catch(() => {});
-      },
-    );
+    const from = checkpointEpoch(data.dir);
+    log(`took ${id} (attempt ${job.attemptsStarted}): ${data.dir} on ${data.backend}${from > 0 ? `, from its checkpoint at epoch ${from}` : ''}`);
+    const report = (epoch: number, epochs: number) => void job.updateProgress({ epoch, epochs, worker: name } satisfies RunJobProgress).catch(() => {});
+    report(from, data.epochs);
+    const run = await runChild({ ...options.runCommand(data.dir, data.backend), children, signal, onEpoch: (message) => report(message.epoch, message.epochs) });
     const outcome = childOutcome(run.code, run.signal);
     if (outcome === 'done') {
       if (!isRunFinished(data.dir)) throw new Error(`the run exited 0 but ${data.dir} has no summary.json`);
@@ -106,8 +98,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       return { epochs: run.epochs, worker: name };
     }
     if (outcome === 'locked') {
-      log(`${id} is held by another process (${run.lastLine || `exit ${EXIT_LOCKED}`}); trying again in ${Math.round((options.lockedRetryMs ?? 30_000) / 1000)} s`);
-      return putBack(job, token, () => job.moveToDelayed(Date.now() + (options.lockedRetryMs ?? 30_000), token), new DelayedError());
+      log(`${id} is held by another process (${run.lastLine || `exit ${EXIT_LOCKED}`}); trying again in ${Math.round(lockedRetryMs / 1000)} s`);
+      return putBack(job, token, () => job.moveToDelayed(Date.now() + lockedRetryMs, token), new DelayedError());
     }
     if (outcome === 'interrupted' && stopping) {
       log(`${id} checkpointed at epoch ${checkpointEpoch(data.dir)}; back in the queue`);
@@ -169,16 +161,26 @@ interface ChildRun {
   epochs: number;
 }
 
+interface ChildRequest {
+  command: string;
+  args: string[];
+  /** The worker's running children (SIGTERM on stop). */
+  children: Set<ChildProcess>;
+  /** BullMQ's cancellation of the job. */
+  signal: AbortSignal | undefined;
+  /** Throttled to one call a second, plus the last epoch. */
+  onEpoch: (message: RunChildMessage) => void;
+}
+
 /**
  * Runs the child with an IPC channel: it reports epochs (throttled to one progress update a second
  * here) and exits on its own when this process dies (the channel closes). Stderr is kept for the
  * failure message.
  */
-function runChild(command: string, args: string[], children: Set<ChildProcess>, signal: AbortSignal | undefined, onEpoch: (message: RunChildMessage) => void, onStart: () => void): Promise<ChildRun> {
+function runChild({ command, args, children, signal, onEpoch }: ChildRequest): Promise<ChildRun> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     children.add(child);
-    onStart();
     let stderr = '';
     let epochs = 0;
     let last = 0;
