@@ -8,19 +8,6 @@ export { runInDir, runColumns, STATE_FILE, PROGRESS_FILE, type EpochReport, type
 export { runPool, StopSignal, defaultConcurrency, type PoolOptions, type WorkerData, type WorkerMessage } from './pool.js';
 export { train, resume, trapStopSignals, runDirsIn, checkSeeds, plannedEpochs, type TrainOptions, type TrainResult, type TrainProgress, type ExecutionOptions } from './train.js';
 export { runStatus, type RunStatus } from './status.js';
-export {
-  sweep,
-  prepareSweep,
-  readGrid,
-  writeSweepTables,
-  sweepRunDir,
-  finishedRuns,
-  hasGrid,
-  GRID_JSON,
-  SWEEP_TABLE_COLUMNS,
-  type SweepGrid,
-  type SweepOptions,
-  type SweepResult,
-  type PreparedSweep,
-} from './sweep.js';
+export { sweep, readGrid, writeSweepTables, sweepRunDir, finishedRuns, hasGrid, GRID_JSON, SWEEP_TABLE_COLUMNS, type SweepGrid, type SweepOptions, type SweepResult } from './sweep.js';
+export { prepareSweep, type PreparedSweep } from './sweep.js';
 export { combineSummaries, meanCurve, rewardPlotSvg, seedDir } from './summaries.js';
