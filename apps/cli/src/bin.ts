@@ -1,5 +1,9 @@
 import { main } from './main.js';
 
+// Started with an IPC channel (a `pathwise worker` runs each run this way): when that worker dies the
+// channel closes, and the run checkpoints and stops (SIGTERM) instead of writing on as an orphan.
+if (process.send) process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+
 // main reports every error itself; a command may set process.exitCode (130/143 after an interrupt)
 // and still return normally. Exit once stdout has drained: a large --json output to a pipe is
 // written asynchronously, and process.exit would cut it short.

@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@pathwise/core';
-import { countFlag, LIMITS, parseCount, parseCountList, parseFiniteNumber, parseInteger, parseNameList, parseNumberArray, parseNumberMatrix, parseSeed, parseSeedList, SEED_MAX } from './flags.js';
+import {
+  countFlag,
+  LIMITS,
+  parseCount,
+  parseCountList,
+  parseFiniteNumber,
+  parseInteger,
+  parseNameList,
+  parseNumberArray,
+  parseNumberMatrix,
+  parseRedisUrl,
+  parseSeed,
+  parseSeedList,
+  SEED_MAX,
+} from './flags.js';
 
 /** The ConfigError a parser throws (fails the test when it returns). */
 function errorOf(parse: () => unknown): ConfigError {
@@ -84,5 +98,28 @@ describe('flag parsers', () => {
     expect(errorOf(() => parseNumberArray('--mu', '[[1]]')).key).toBe('--mu[0]');
     expect(errorOf(() => parseNumberMatrix('--hessian', '[[1, 0], [0, -1e999]]')).message).toBe(`Invalid config '--hessian[1][1]': got -Infinity, expected a finite number.`);
     expect(errorOf(() => parseNumberMatrix('--hessian', '[1, 0]')).key).toBe('--hessian[0]');
+  });
+
+  it('Redis URL: redis://HOST[:PORT][/DB] or rediss://, a port in [1, 65535], a decimal DB', () => {
+    for (const good of ['redis://127.0.0.1:6379', 'redis://localhost:6380/2', 'rediss://user:secret@cache.example:6380/0', 'redis://[::1]:6379', 'redis://queue-host']) {
+      expect(parseRedisUrl('--queue', ` ${good} `)).toBe(good);
+    }
+    for (const bad of [
+      '',
+      '127.0.0.1:6379',
+      'http://127.0.0.1:6379',
+      'redis://',
+      'redis://host:0x10',
+      'redis://host:70000',
+      'redis://host:6379/x',
+      'redis://host:6379/1.5',
+      'redis://host:6379/-1',
+      'redis://host:6379/0?db=1',
+    ]) {
+      expect(errorOf(() => parseRedisUrl('--queue', bad)).key, bad).toBe('--queue');
+    }
+    expect(errorOf(() => parseRedisUrl('--queue', 'http://h:1')).message).toBe(
+      `Invalid config '--queue': got "http://h:1", expected a Redis URL redis://HOST:PORT[/DB], e.g. redis://127.0.0.1:6379/0.`,
+    );
   });
 });

@@ -86,6 +86,26 @@ export function parseNameList(flag: string, text: string): string[] {
   return parseList(flag, text, 'comma-separated names with no empty elements, e.g. a,b', (item) => item);
 }
 
+/**
+ * A Redis URL for the sweep queue: `redis://HOST[:PORT][/DB]` (`rediss://` for TLS; a user and
+ * password may precede the host), PORT in [1, 65535] (default 6379), DB a decimal integer >= 0.
+ * Returns the URL as given, trimmed.
+ */
+export function parseRedisUrl(flag: string, text: string): string {
+  const expected = 'a Redis URL redis://HOST:PORT[/DB], e.g. redis://127.0.0.1:6379/0';
+  const trimmed = nonEmpty(flag, text, expected);
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    throw new ConfigError(flag, text, expected);
+  }
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '' || url.search !== '' || url.hash !== '') throw new ConfigError(flag, text, expected);
+  const db = url.pathname.replace(/^\//, '');
+  if (db !== '') parseInteger(flag, db, { min: 0, expected: `${expected} (DB a decimal integer >= 0)` });
+  return trimmed;
+}
+
 /** The largest JSON input read from a file or stdin (`@file`, `-`). */
 export const MAX_JSON_INPUT_BYTES = 256 * 1024 * 1024;
 

@@ -116,6 +116,16 @@ const CASES: Record<string, Case> = {
     names: "'seeds (in grid.json)'",
     says: /got \[1e\+30\], expected distinct integers in \[0, 2\^32\)/,
   },
+  // the sweep queue: URLs, counts, flags that need --queue, an unreachable Redis (nothing written before it answers)
+  'sweep --queue http://h:6379': { args: sweep('--queue', 'http://h:6379'), names: "'--queue'", says: /redis:\/\/HOST:PORT\[\/DB\]/ },
+  'sweep --queue redis://h:70000': { args: sweep('--queue', 'redis://h:70000'), names: "'--queue'" },
+  'worker --queue redis://h:6379/x': { args: ['worker', '--queue', 'redis://h:6379/x'], names: "'--queue'", says: /DB a decimal integer/ },
+  'worker --concurrency 0': { args: ['worker', '--queue', 'redis://127.0.0.1:1', '--concurrency', '0'], names: "'--concurrency'", says: /\[1, 64\]/ },
+  'worker --stall-timeout 1e3': { args: ['worker', '--queue', 'redis://127.0.0.1:1', '--stall-timeout', '1e3'], names: "'--stall-timeout'", says: /\[1, 3600\]/ },
+  'sweep --detach without --queue': { args: sweep('--detach'), names: "'--detach'", says: /--queue/ },
+  'sweep --queue with --workers': { args: sweep('--queue', 'redis://127.0.0.1:1', '--workers', '2'), names: "'--workers'" },
+  'sweep --queue to a Redis nobody runs': { args: sweep('--queue', 'redis://127.0.0.1:1'), names: 'Cannot reach Redis at redis://127.0.0.1:1' },
+  'worker --queue to a Redis nobody runs': { args: ['worker', '--queue', 'redis://127.0.0.1:1'], names: 'Cannot reach Redis at redis://127.0.0.1:1' },
   // non-finite results from finite input: NonFiniteError naming what went non-finite, nothing written
   'vi closed-form --sigma [1e200,1] (overflowed to a NaN table)': { args: closedForm({ '--sigma': '[1e200,1]' }), names: 'vi closed-form: rp mu has 1 non-finite value(s)' },
   'pipps chaos --scale 1e300 (every variance non-finite)': {

@@ -7,6 +7,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerAlgosCommand } from './commands/algos.js';
 import { registerSweepCommand } from './commands/sweep.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { registerEnvsCommand } from './commands/envs.js';
 import { registerEstimatorsCommand } from './commands/estimators.js';
 import { registerViCommand } from './commands/vi.js';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerAlgosCommand(program);
   registerSweepCommand(program);
+  registerWorkerCommand(program);
   registerEnvsCommand(program);
   registerEstimatorsCommand(program);
   registerViCommand(program);

@@ -64,21 +64,36 @@ export interface SweepResult {
   interrupted: boolean;
 }
 
+/** A sweep directory made ready to run: the unfinished runs (seed-major) and the grid's size. */
+export interface PreparedSweep {
+  /** Run directories still to train, each with its config.json. */
+  dirs: string[];
+  /** Runs in the grid. */
+  runs: number;
+  /** Runs that already have a summary.json. */
+  finished: number;
+}
+
 /**
- * Runs a sweep into `out` (writing grid.json): imports the grid's plugins, checks every name,
- * prepares the run directories that do not exist yet, trains the unfinished ones in worker threads
- * (seed-major, so a partial sweep has every cell for its first seeds) and writes the tables.
+ * Prepares a sweep in `out` without training: imports the grid's plugins, checks every name, writes
+ * grid.json and the config.json of every unfinished run that has none (seed-major, so a partial
+ * sweep has every cell for its first seeds). The embedded pool and the queue share it.
  */
-export async function sweep(out: string, grid: SweepGrid, options: SweepOptions = {}): Promise<SweepResult> {
+export async function prepareSweep(out: string, grid: SweepGrid): Promise<PreparedSweep> {
+  await checkGrid(grid);
+  // The sweep directory's lock while its records are written (the embedded sweep holds it throughout).
+  return withRunLock(out, 'sweep', () => writeSweepRecords(out, grid));
+}
+
+/** Imports the grid's plugins and checks its seeds and every name, before anything is written. */
+async function checkGrid(grid: SweepGrid): Promise<void> {
   checkSeeds(grid.seeds, 'seeds');
   await loadPlugins(grid.plugins ?? []);
   for (const algo of grid.algos) algorithms.lookup(algo);
   for (const env of grid.envs) getEnv(env);
-  // One sweep process per directory (its runs are locked one by one as they train).
-  return withRunLock(out, 'sweep', () => runSweep(out, grid, options));
 }
 
-async function runSweep(out: string, grid: SweepGrid, options: SweepOptions): Promise<SweepResult> {
+async function writeSweepRecords(out: string, grid: SweepGrid): Promise<PreparedSweep> {
   writeJsonAtomic(join(out, GRID_JSON), grid);
   const dirs: string[] = [];
   let backend: string | undefined;
@@ -103,6 +118,21 @@ async function runSweep(out: string, grid: SweepGrid, options: SweepOptions): Pr
     }
   }
   const runs = grid.envs.length * grid.algos.length * grid.seeds.length;
+  return { dirs, runs, finished: runs - dirs.length };
+}
+
+/**
+ * Runs a sweep into `out` (prepareSweep), trains the unfinished runs in worker threads and writes
+ * the tables.
+ */
+export async function sweep(out: string, grid: SweepGrid, options: SweepOptions = {}): Promise<SweepResult> {
+  await checkGrid(grid);
+  // One sweep process per directory (its runs are locked one by one as they train).
+  return withRunLock(out, 'sweep', () => runSweep(out, grid, options));
+}
+
+async function runSweep(out: string, grid: SweepGrid, options: SweepOptions): Promise<SweepResult> {
+  const { dirs, runs } = await prepareSweep(out, grid);
   options.onPlan?.({ runs, finished: runs - dirs.length, toRun: dirs.length });
   const stop = options.stop ?? new StopSignal();
   const untrap = options.stop ? () => {} : trapStopSignals(stop);

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { ConfigError } from '@pathwise/core';
 import { finishedRuns, GRID_JSON, loadPlugins, readGrid, sweep, writeSweepTables, type SweepGrid } from '@pathwise/runtime';
 import { builtinsModule, globalOptions, printJson, Progress } from '../context.js';
-import { countFlag, LIMITS, listOption, parseNameList, parseSeedList } from '../flags.js';
+import { countFlag, LIMITS, listOption, parseNameList, parseRedisUrl, parseSeedList } from '../flags.js';
+import { checkQueueFlags, runQueuedSweep } from './sweep-queue.js';
 import { parseEpochs } from './train.js';
 import { commandStop, reportInterrupted } from '../outcome.js';
 
@@ -18,6 +19,9 @@ interface SweepFlags {
   workers?: number;
   out: string;
   reportOnly?: boolean;
+  queue?: string;
+  detach?: boolean;
+  status?: boolean;
 }
 
 export function registerSweepCommand(program: Command): void {
@@ -32,10 +36,16 @@ export function registerSweepCommand(program: Command): void {
     .option('--estimator <name>', "sets the config key 'estimator' of every run")
     .option('--workers <n>', `parallel runs, 1 to ${LIMITS.workers.max} (default: one per core)`, countFlag('--workers', 'workers'))
     .option('--report-only', 'write table.csv, table.md and the plots from the finished runs, run nothing')
+    .option('--queue <url>', 'enqueue the runs in this Redis (redis://HOST:PORT[/DB]) for `pathwise worker`s on any machine, then follow them; --out must be a shared directory', (text: string) =>
+      parseRedisUrl('--queue', text),
+    )
+    .option('--detach', 'with --queue: return once the runs are enqueued (the worker that finishes the last run writes the tables)')
+    .option('--status', 'with --queue: say where the sweep in --out stands, and write its tables once it is complete')
     .requiredOption('--out <dir>', 'sweep directory')
     .option('--json', 'print the table as JSON')
     .action(async (flags: SweepFlags, command: Command) => {
       const { json, backend, plugins } = globalOptions(command);
+      checkQueueFlags(flags);
       const gridPath = join(flags.out, GRID_JSON);
       let grid: SweepGrid;
       if (flags.grid) grid = readGrid(flags.grid);
@@ -64,6 +74,7 @@ export function registerSweepCommand(program: Command): void {
         process.stdout.write(readFileSync(join(flags.out, 'table.md'), 'utf8'));
         return;
       }
+      if (flags.queue) return runQueuedSweep({ url: flags.queue, out: flags.out, grid, json, detach: Boolean(flags.detach), status: Boolean(flags.status) });
       let progress: Progress | undefined;
       let runsDone = 0;
       let runsToDo = 0;

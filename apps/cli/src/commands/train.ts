@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { algorithms, ConfigError } from '@pathwise/core';
-import { defaultProblemOf, loadPlugins, readConfigFile, resume, train, type TrainResult } from '@pathwise/runtime';
+import { defaultProblemOf, loadPlugins, readConfigFile, resume, train, type EpochReport, type TrainResult } from '@pathwise/runtime';
+import type { RunChildMessage } from '@pathwise/queue';
 import { isMultiSeedSummary } from '@pathwise/report';
 import { builtinsModule, globalOptions, printJson, Progress } from '../context.js';
 import { countFlag, LIMITS, parseSeedList } from '../flags.js';
@@ -39,9 +40,13 @@ export interface TrainCommandRequest {
 export async function runTrainCommand(request: TrainCommandRequest, command: Command): Promise<void> {
   const { json, backend, seed, plugins } = globalOptions(command);
   let progress: Progress | undefined;
-  const onEpoch = (report: { algo: string; reward: number }, at: { done: number; total: number }) => {
+  const onEpoch = (report: EpochReport, at: { done: number; total: number }) => {
     progress ??= new Progress(at.total, report.algo, json);
     progress.update(at.done, at.total, `reward ${report.reward.toPrecision(4)}`);
+    // A queue worker runs us with an IPC channel and shows this as the job's progress. When the worker
+    // dies (bin.ts then stops the run) a send fails: the callback takes the error, which would
+    // otherwise be an 'error' event that ends the process before its checkpoint.
+    if (process.send && process.connected) process.send({ type: 'epoch', epoch: report.epoch, epochs: report.epochs } satisfies RunChildMessage, undefined, {}, () => {});
   };
   const stop = commandStop();
   const execution = { preload: [builtinsModule()], onEpoch, stop };
