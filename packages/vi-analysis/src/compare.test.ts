@@ -44,6 +44,8 @@ describe('compareOnModel (Bayesian logistic regression on diabetes, cpu)', () =>
   });
 });
 
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+
 describe('compareOnModel on vi.md §3.3 synthetic logistic regression (cpu)', () => {
   beforeAll(async () => {
     await useBackend('cpu');
@@ -79,6 +81,11 @@ describe('compareOnModel on vi.md §3.3 synthetic logistic regression (cpu)', ()
       expect(g.ratioEmpiricalMaxSe).toBeGreaterThan(0);
       expect(g.rpPredictionErrorSe).toBeGreaterThan(0);
     }
+    // 'all' summarises every coordinate: its mean ratio is the mean over bias and weights.
+    const all = map.summary.find((s) => s.param === 'mu' && s.group === 'all' && s.estimator === 'sf_joint')!;
+    expect(all.coordinates).toBe(3);
+    expect(all.ratioEmpiricalMean).toBeCloseTo(mean(mu.map((r) => r.ratio.sf_joint)), 9);
+    expect(all.ratioEmpiricalMax).toBe(Math.max(...mu.map((r) => r.ratio.sf_joint)));
   });
 
   it("refuses 'synthetic' with a model other than logreg, and 'map' without a closed-form Hessian", async () => {

@@ -44,6 +44,9 @@ export interface CoordinateRow<K extends string = string> {
   ratioSe: Record<K, number>;
 }
 
+/** The summary group of every coordinate of a parameter block, after the model's own groups. */
+export const ALL_COORDINATES = 'all';
+
 /** Ratios Var_estimator / Var_reference over a coordinate group (the reference is the first column: RP by default). */
 export interface GroupSummary<K extends string = string> {
   param: 'mu' | 'logsigma';
@@ -393,8 +396,9 @@ async function comparePoint(model: Model, settings: Setting[], point: ComparePoi
   const rpPredicted = predicted.rp !== undefined && predicted.rp !== null;
   const summary: GroupSummary[] = [];
   for (const param of ['mu', 'logsigma'] as const) {
-    for (const group of Object.keys(model.groups)) {
-      const inGroup = rows.filter((r) => r.param === param && r.group === group);
+    // The model's groups, then every coordinate together ('all').
+    for (const group of [...Object.keys(model.groups), ALL_COORDINATES]) {
+      const inGroup = rows.filter((r) => r.param === param && (group === ALL_COORDINATES || r.group === group));
       if (inGroup.length === 0) continue;
       const rpError = rpPredicted ? mean(inGroup.map((r) => Math.abs(r.empirical.rp! - r.predicted.rp!) / r.predicted.rp!)) : null;
       const rpErrorSe = rpPredicted ? mean(inGroup.map((r) => r.se.rp! / r.predicted.rp!)) : null;

@@ -48,6 +48,7 @@ export {
   compareOnModel,
   resolveModel,
   SYNTHETIC_DATA,
+  ALL_COORDINATES,
   COMPARE_POINTS,
   type ComparePoint,
   COMPARED,
