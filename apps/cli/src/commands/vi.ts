@@ -163,7 +163,17 @@ interface CompareSummary {
   seed: number;
   wall_s: number;
   fit: ModelComparison['fit'];
-  points: { point: string; elbo: number; f_mu: number; grad_norm: number; sigma_min: number; sigma_max: number; groups: ModelComparison['points'][number]['summary'] }[];
+  points: {
+    point: string;
+    elbo: number;
+    f_mu: number;
+    grad_norm: number;
+    sigma_min: number;
+    sigma_max: number;
+    mu: number[];
+    sigma: number[];
+    groups: ModelComparison['points'][number]['summary'];
+  }[];
   reference: string;
   estimators: ModelComparison['estimators'];
   description: string;
@@ -186,6 +196,8 @@ function compareSummary(result: ModelComparison, backend: string, seed: number, 
       grad_norm: p.quadratic.gradNorm,
       sigma_min: Math.min(...p.sigma),
       sigma_max: Math.max(...p.sigma),
+      mu: p.mu,
+      sigma: p.sigma,
       groups: p.summary,
     })),
     reference: result.reference,
