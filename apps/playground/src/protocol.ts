@@ -158,6 +158,8 @@ export interface EstimatorRow {
   variance: number[];
   snr: number[];
   bias: number[];
+  /** Standard error of each coordinate's mean over the R repeats: the Monte Carlo noise in `bias`. */
+  biasSe: number[];
   /** R estimates of each coordinate (for the histograms), coordinate-major. */
   estimates: number[][];
   ms: number;
