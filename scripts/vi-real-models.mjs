@@ -64,12 +64,13 @@ function run(study) {
   mkdirSync(dir, { recursive: true });
   const cli = ['vi', 'compare', '--model', study.model, '--data', study.data, '--at', study.at, '--samples', String(study.samples), '--backend', backend, '--seed', String(SEED), '--out', dir];
   process.stderr.write(`${study.name}: pathwise ${cli.join(' ')}\n`);
+  // The code version the run uses (the CLI as built now), recorded before it starts.
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
   const start = performance.now();
   const result = spawnSync(process.execPath, ['apps/cli/dist/bin.js', ...cli], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`${study.name} failed with status ${result.status}`);
   const wall = (performance.now() - start) / 1000;
   writeFileSync(join(dir, 'table.txt'), result.stdout);
-  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
   writeFileSync(join(dir, 'run.json'), `${JSON.stringify({ command: `pathwise ${cli.join(' ')}`, wall_s: Math.round(wall * 10) / 10, commit, date: new Date().toISOString() }, null, 2)}\n`);
   process.stderr.write(`${study.name}: ${wall.toFixed(1)} s\n`);
 }
