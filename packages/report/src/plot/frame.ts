@@ -13,6 +13,44 @@ export interface Frame {
 
 export const CHAR_WIDTH = 7; // rough width of a 12px sans-serif character, for layout only
 
+/** Throws unless the image leaves room for axes and legend. */
+export function checkSize(plot: string, width: number, height: number): void {
+  if (!(Number.isFinite(width) && width >= 240 && Number.isFinite(height) && height >= 160)) {
+    throw new Error(`${plot} needs width >= 240 and height >= 160 (room for axes and legend); got ${width} x ${height}.`);
+  }
+}
+
+/**
+ * The whole SVG: header, title and description, white background, grid and axis titles, `body`
+ * (what the plot draws), then "no data" when `empty` and the notes (points that could not be drawn).
+ */
+export function svgDocument(parts: {
+  width: number;
+  height: number;
+  labels: { title: string; xLabel: string; yLabel: string };
+  description: string;
+  frame: Frame;
+  grid: string;
+  body: readonly string[];
+  empty: boolean;
+  notes: readonly string[];
+}): string {
+  const { width, height, frame, notes } = parts;
+  const lines = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" role="img">`,
+    `<title>${escapeXml(parts.labels.title)}</title>`,
+    `<desc>${escapeXml(parts.description)}</desc>`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    parts.grid,
+    axisTitles(parts.labels, frame, width),
+    ...parts.body,
+  ];
+  if (parts.empty) lines.push(centredText('no data', frame));
+  if (notes.length > 0) lines.push(`<text class="note" x="${frame.left}" y="${height - 6}" font-size="10" fill="#666666">${escapeXml(notes.join('; '))}</text>`);
+  lines.push('</svg>');
+  return `${lines.join('\n')}\n`;
+}
+
 /** The plot area for a width × height image with a legend of these names on the right. */
 export function layout(width: number, height: number, names: readonly string[]): { frame: Frame; legendWidth: number } {
   const legendWidth = names.length === 0 ? 0 : Math.min(width * 0.35, 36 + CHAR_WIDTH * Math.max(...names.map((name) => name.length)));

@@ -1,5 +1,4 @@
-import { escapeXml } from './escape.js';
-import { axisFor, axisTitles, centredText, coordinate, gridAndTicks, layout, legend, projector, xy, type Project } from './frame.js';
+import { axisFor, checkSize, coordinate, gridAndTicks, layout, legend, projector, svgDocument, xy, type Project } from './frame.js';
 import { seriesStyle } from './palette.js';
 
 export interface LineSeries {
@@ -49,9 +48,7 @@ export function linePlotSvg(options: LinePlotOptions): string {
   const width = options.width ?? 640;
   const height = options.height ?? 400;
   const logY = options.logY ?? false;
-  if (!(Number.isFinite(width) && width >= 240 && Number.isFinite(height) && height >= 160)) {
-    throw new Error(`linePlotSvg needs width >= 240 and height >= 160 (room for axes and legend); got ${width} x ${height}.`);
-  }
+  checkSize('linePlotSvg', width, height);
   const notes: string[] = [];
   const prepared = options.series.map((series) => prepareSeries(series, logY, notes));
   const points = prepared.flatMap((series) => series.runs.flat());
@@ -69,20 +66,17 @@ export function linePlotSvg(options: LinePlotOptions): string {
   );
   const project = projector(frame, xAxis, yAxis, { logY });
 
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" role="img">`,
-    `<title>${escapeXml(options.title)}</title>`,
-    `<desc>${escapeXml(describe(options, prepared, notes))}</desc>`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    gridAndTicks(frame, xAxis, yAxis, project),
-    axisTitles(options, frame, width),
-    ...prepared.map((series, index) => seriesMarkup(series, index, project, yAxis.min)),
-    legend(options.series, frame, legendWidth, 'line'),
-  ];
-  if (points.length === 0) parts.push(centredText('no data', frame));
-  if (notes.length > 0) parts.push(`<text class="note" x="${frame.left}" y="${height - 6}" font-size="10" fill="#666666">${escapeXml(notes.join('; '))}</text>`);
-  parts.push('</svg>');
-  return `${parts.join('\n')}\n`;
+  return svgDocument({
+    width,
+    height,
+    labels: options,
+    description: describe(options, prepared, notes),
+    frame,
+    grid: gridAndTicks(frame, xAxis, yAxis, project),
+    body: [...prepared.map((series, index) => seriesMarkup(series, index, project, yAxis.min)), legend(options.series, frame, legendWidth, 'line')],
+    empty: points.length === 0,
+    notes,
+  });
 }
 
 function prepareSeries(series: LineSeries, logY: boolean, notes: string[]): PreparedSeries {

@@ -1,5 +1,4 @@
-import { escapeXml } from './escape.js';
-import { axisFor, axisTitles, centredText, coordinate, gridAndTicks, layout, legend, markerMarkup, projector, xy, type Project } from './frame.js';
+import { axisFor, checkSize, coordinate, gridAndTicks, layout, legend, markerMarkup, projector, svgDocument, xy, type Project } from './frame.js';
 import { seriesStyle } from './palette.js';
 import type { AxisTicks } from './ticks.js';
 
@@ -42,9 +41,7 @@ export function scatterPlotSvg(options: ScatterPlotOptions): string {
   const height = options.height ?? 400;
   const logX = options.logX ?? false;
   const logY = options.logY ?? false;
-  if (!(Number.isFinite(width) && width >= 240 && Number.isFinite(height) && height >= 160)) {
-    throw new Error(`scatterPlotSvg needs width >= 240 and height >= 160 (room for axes and legend); got ${width} x ${height}.`);
-  }
+  checkSize('scatterPlotSvg', width, height);
   const notes: string[] = [];
   const prepared = options.series.map((series) => preparePoints(series, logX, logY, notes));
   const points = prepared.flat();
@@ -64,20 +61,21 @@ export function scatterPlotSvg(options: ScatterPlotOptions): string {
     options.series.map((s) => s.name),
   );
   const project = projector(frame, xAxis, yAxis, { logX, logY });
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" role="img">`,
-    `<title>${escapeXml(options.title)}</title>`,
-    `<desc>${escapeXml(describe(options, prepared, notes))}</desc>`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    gridAndTicks(frame, xAxis, yAxis, project),
-    axisTitles(options, frame, width),
-  ];
-  if (options.identityLine && points.length > 0) parts.push(identityMarkup(xAxis, yAxis, project));
-  parts.push(...prepared.map((series, index) => seriesMarkup(series, index, project, yAxis.min)), legend(options.series, frame, legendWidth, 'marker'));
-  if (points.length === 0) parts.push(centredText('no data', frame));
-  if (notes.length > 0) parts.push(`<text class="note" x="${frame.left}" y="${height - 6}" font-size="10" fill="#666666">${escapeXml(notes.join('; '))}</text>`);
-  parts.push('</svg>');
-  return `${parts.join('\n')}\n`;
+  return svgDocument({
+    width,
+    height,
+    labels: options,
+    description: describe(options, prepared, notes),
+    frame,
+    grid: gridAndTicks(frame, xAxis, yAxis, project),
+    body: [
+      ...(options.identityLine && points.length > 0 ? [identityMarkup(xAxis, yAxis, project)] : []),
+      ...prepared.map((series, index) => seriesMarkup(series, index, project, yAxis.min)),
+      legend(options.series, frame, legendWidth, 'marker'),
+    ],
+    empty: points.length === 0,
+    notes,
+  });
 }
 
 function preparePoints(series: ScatterSeries, logX: boolean, logY: boolean, notes: string[]): ScatterPoint[] {
