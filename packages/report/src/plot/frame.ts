@@ -21,29 +21,38 @@ export function checkSize(plot: string, width: number, height: number): void {
 }
 
 /**
- * The whole SVG: header, title and description, white background, grid and axis titles, `body`
- * (what the plot draws), then "no data" when `empty` and the notes (points that could not be drawn).
+ * The whole SVG: header, title and description, white background, the frame laid out for the
+ * legend, grid and tick labels, axis titles, what `draw` returns (given the projection), the legend,
+ * then "no data" when `empty` and the notes (points that could not be drawn).
  */
 export function svgDocument(parts: {
   width: number;
   height: number;
   labels: { title: string; xLabel: string; yLabel: string };
   description: string;
-  frame: Frame;
-  grid: string;
-  body: readonly string[];
+  axes: { x: AxisTicks; y: AxisTicks; logX?: boolean; logY?: boolean };
+  series: readonly { name: string }[];
+  legendSample: 'line' | 'marker';
+  draw: (project: Project) => string[];
   empty: boolean;
   notes: readonly string[];
 }): string {
-  const { width, height, frame, notes } = parts;
+  const { width, height, axes, notes } = parts;
+  const { frame, legendWidth } = layout(
+    width,
+    height,
+    parts.series.map((s) => s.name),
+  );
+  const project = projector(frame, axes.x, axes.y, axes);
   const lines = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" role="img">`,
     `<title>${escapeXml(parts.labels.title)}</title>`,
     `<desc>${escapeXml(parts.description)}</desc>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    parts.grid,
+    gridAndTicks(frame, axes.x, axes.y, project),
     axisTitles(parts.labels, frame, width),
-    ...parts.body,
+    ...parts.draw(project),
+    legend(parts.series, frame, legendWidth, parts.legendSample),
   ];
   if (parts.empty) lines.push(centredText('no data', frame));
   if (notes.length > 0) lines.push(`<text class="note" x="${frame.left}" y="${height - 6}" font-size="10" fill="#666666">${escapeXml(notes.join('; '))}</text>`);

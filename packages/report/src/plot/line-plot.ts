@@ -1,4 +1,4 @@
-import { axisFor, checkSize, coordinate, gridAndTicks, layout, legend, projector, svgDocument, xy, type Project } from './frame.js';
+import { axisFor, checkSize, coordinate, svgDocument, xy, type Project } from './frame.js';
 import { seriesStyle } from './palette.js';
 
 export interface LineSeries {
@@ -59,21 +59,15 @@ export function linePlotSvg(options: LinePlotOptions): string {
   const yValues = points.flatMap((point) => [point.y, point.low, point.high]).filter((value): value is number => value !== undefined && Number.isFinite(value) && (!logY || value > 0));
   const yAxis = axisFor(yValues, logY);
 
-  const { frame, legendWidth } = layout(
-    width,
-    height,
-    options.series.map((s) => s.name),
-  );
-  const project = projector(frame, xAxis, yAxis, { logY });
-
   return svgDocument({
     width,
     height,
     labels: options,
     description: describe(options, prepared, notes),
-    frame,
-    grid: gridAndTicks(frame, xAxis, yAxis, project),
-    body: [...prepared.map((series, index) => seriesMarkup(series, index, project, yAxis.min)), legend(options.series, frame, legendWidth, 'line')],
+    axes: { x: xAxis, y: yAxis, logY },
+    series: options.series,
+    legendSample: 'line',
+    draw: (project) => prepared.map((series, index) => seriesMarkup(series, index, project, yAxis.min)),
     empty: points.length === 0,
     notes,
   });

@@ -1,4 +1,4 @@
-import { axisFor, checkSize, coordinate, gridAndTicks, layout, legend, markerMarkup, projector, svgDocument, xy, type Project } from './frame.js';
+import { axisFor, checkSize, coordinate, markerMarkup, svgDocument, xy, type Project } from './frame.js';
 import { seriesStyle } from './palette.js';
 import type { AxisTicks } from './ticks.js';
 
@@ -55,23 +55,17 @@ export function scatterPlotSvg(options: ScatterPlotOptions): string {
     xAxis = shared;
     yAxis = shared;
   }
-  const { frame, legendWidth } = layout(
-    width,
-    height,
-    options.series.map((s) => s.name),
-  );
-  const project = projector(frame, xAxis, yAxis, { logX, logY });
   return svgDocument({
     width,
     height,
     labels: options,
     description: describe(options, prepared, notes),
-    frame,
-    grid: gridAndTicks(frame, xAxis, yAxis, project),
-    body: [
+    axes: { x: xAxis, y: yAxis, logX, logY },
+    series: options.series,
+    legendSample: 'marker',
+    draw: (project) => [
       ...(options.identityLine && points.length > 0 ? [identityMarkup(xAxis, yAxis, project)] : []),
       ...prepared.map((series, index) => seriesMarkup(series, index, project, yAxis.min)),
-      legend(options.series, frame, legendWidth, 'marker'),
     ],
     empty: points.length === 0,
     notes,
