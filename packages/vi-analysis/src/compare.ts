@@ -44,7 +44,7 @@ export interface CoordinateRow<K extends string = string> {
   ratioSe: Record<K, number>;
 }
 
-/** The summary group of every coordinate of a parameter block, after the model's own groups. */
+/** The summary group of every coordinate of a parameter block, after the model's own groups (a model's own group of this name wins). */
 export const ALL_COORDINATES = 'all';
 
 /** Ratios Var_estimator / Var_reference over a coordinate group (the reference is the first column: RP by default). */
@@ -396,16 +396,19 @@ async function comparePoint(model: Model, settings: Setting[], point: ComparePoi
   const rpPredicted = predicted.rp !== undefined && predicted.rp !== null;
   const summary: GroupSummary[] = [];
   for (const param of ['mu', 'logsigma'] as const) {
-    // The model's groups, then every coordinate together ('all').
-    for (const group of [...Object.keys(model.groups), ALL_COORDINATES]) {
-      const inGroup = rows.filter((r) => r.param === param && (group === ALL_COORDINATES || r.group === group));
+    // The model's groups, then every coordinate together ('all'), unless the model has a group of that name.
+    const own = Object.keys(model.groups);
+    for (const group of own.includes(ALL_COORDINATES) ? own : [...own, ALL_COORDINATES]) {
+      const inGroup = rows.filter((r) => r.param === param && (r.group === group || (group === ALL_COORDINATES && !own.includes(ALL_COORDINATES))));
       if (inGroup.length === 0) continue;
       const rpError = rpPredicted ? mean(inGroup.map((r) => Math.abs(r.empirical.rp! - r.predicted.rp!) / r.predicted.rp!)) : null;
       const rpErrorSe = rpPredicted ? mean(inGroup.map((r) => r.se.rp! / r.predicted.rp!)) : null;
       for (const estimator of columns.filter((n) => n !== reference)) {
         const groupRatios = inGroup.map((r) => r.ratio[estimator]!);
         const both = predicted[estimator] !== null && predicted[reference] !== null;
-        const top = inGroup[groupRatios.indexOf(Math.max(...groupRatios))]!;
+        // The maximising coordinate; a 0/0 ratio (a reference with zero variance) is NaN and makes the max NaN, as it should.
+        const max = Math.max(...groupRatios);
+        const top = inGroup.find((r) => r.ratio[estimator] === max);
         const meanRatio = ratios[estimator]![param].group(inGroup.map((r) => r.index));
         summary.push({
           param,
@@ -415,8 +418,8 @@ async function comparePoint(model: Model, settings: Setting[], point: ComparePoi
           ratioEmpiricalMean: meanRatio.ratio,
           ratioEmpiricalMeanSe: meanRatio.se,
           ratioEmpiricalMin: Math.min(...groupRatios),
-          ratioEmpiricalMax: top.ratio[estimator]!,
-          ratioEmpiricalMaxSe: top.ratioSe[estimator]!,
+          ratioEmpiricalMax: max,
+          ratioEmpiricalMaxSe: top ? top.ratioSe[estimator]! : Number.NaN,
           ratioPredictedMean: both ? mean(inGroup.map((r) => r.predicted[estimator]! / r.predicted[reference]!)) : null,
           rpPredictionError: rpError,
           rpPredictionErrorSe: rpErrorSe,

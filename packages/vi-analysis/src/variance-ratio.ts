@@ -35,9 +35,14 @@ export function varianceRatioMean(draws: PairedDraws, columns: readonly number[]
   const meanB = new Array<number>(k).fill(0);
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < k; c++) {
-      meanA[c] = meanA[c]! + a[r * d + columns[c]!]! / n;
-      meanB[c] = meanB[c]! + b[r * d + columns[c]!]! / n;
+      meanA[c] = meanA[c]! + a[r * d + columns[c]!]!;
+      meanB[c] = meanB[c]! + b[r * d + columns[c]!]!;
     }
+  }
+  // Sum, then divide (as columnMoments): a constant column then has variance exactly 0.
+  for (let c = 0; c < k; c++) {
+    meanA[c] = meanA[c]! / n;
+    meanB[c] = meanB[c]! / n;
   }
   const varA = new Array<number>(k).fill(0);
   const varB = new Array<number>(k).fill(0);
