@@ -2,8 +2,8 @@
 // compare` on vi.md §3.3's synthetic logistic regression, Bayesian logistic regression on breast-cancer
 // and diabetes, and the BNN on diabetes, each into docs/reproduction/vi-real-models/<study>/ (small
 // files: summary.json, coordinates.csv, groups.csv, SVGs, run.json with the command and wall time),
-// skipping studies already there (resumable; --force reruns), then writes tables.md and the combined
-// predicted-vs-empirical plot from those files. Build first (`node -e "import('./scripts/lib.mjs')…"`).
+// skipping studies already there (resumable; --force reruns), then writes tables.md and the
+// predicted-vs-empirical plots (one per point, every model) from those files. Build first (`node -e "import('./scripts/lib.mjs')…"`).
 // Usage: node scripts/vi-real-models.mjs [--report-only] [--force] [--backend wasm] [--only name,name]
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -187,32 +187,33 @@ sections.push(
 );
 writeFileSync(join(outRoot, 'tables.md'), `${sections.join('\n\n')}\n`);
 
-// Every coordinate of every model and point, RP and SF with the optimal baseline: measured against predicted.
-const series = [];
-for (const { name, rows } of results) {
-  for (const [column, label] of [
-    ['rp', 'RP'],
-    ['sf_joint_opt', 'SF b̂*'],
-  ]) {
-    for (const point of ['init', 'optimum']) {
-      const block = rows.filter((r) => r.point === point);
-      if (block.length === 0) continue;
-      series.push({ name: `${name} ${point} ${label}`, x: block.map((r) => r[`${column}_predicted`]), y: block.map((r) => r[`${column}_empirical`]), yError: block.map((r) => r[`${column}_se`]) });
-    }
-  }
+// Every coordinate of every model, RP and SF with the optimal baseline, measured against predicted: one plot per point.
+for (const point of ['init', 'optimum']) {
+  const series = results.flatMap(({ name, rows }) => {
+    const block = rows.filter((r) => r.point === point);
+    return [
+      ['rp', 'RP'],
+      ['sf_joint_opt', 'SF b̂*'],
+    ].map(([column, label]) => ({
+      name: `${name} ${label}`,
+      x: block.map((r) => r[`${column}_predicted`]),
+      y: block.map((r) => r[`${column}_empirical`]),
+      yError: block.map((r) => r[`${column}_se`]),
+    }));
+  });
+  writeFileSync(
+    join(outRoot, `predicted-vs-empirical-${point}.svg`),
+    scatterPlotSvg({
+      title: `At ${point === 'init' ? 'the initial point' : 'the VI optimum'}: single-draw variances (μ and log σ), measured vs quadratic prediction`,
+      xLabel: 'predicted (quadratic approximation at μ)',
+      yLabel: 'empirical (± SE)',
+      logX: true,
+      logY: true,
+      identityLine: true,
+      width: 900,
+      height: 600,
+      series,
+    }),
+  );
 }
-writeFileSync(
-  join(outRoot, 'predicted-vs-empirical.svg'),
-  scatterPlotSvg({
-    title: 'Single-draw gradient variances (μ and log σ): measured vs quadratic prediction',
-    xLabel: 'predicted',
-    yLabel: 'empirical (± SE)',
-    logX: true,
-    logY: true,
-    identityLine: true,
-    width: 900,
-    height: 620,
-    series,
-  }),
-);
-process.stderr.write(`wrote ${outRoot}/tables.md and predicted-vs-empirical.svg\n`);
+process.stderr.write(`wrote ${outRoot}/tables.md and predicted-vs-empirical-{init,optimum}.svg\n`);
