@@ -162,7 +162,7 @@ export const SYNTHETIC_DATA = 'synthetic';
 
 /** Builds the named model on the named data set ('synthetic': vi.md §3.3, with its prior N(0, 10·I)). */
 export function resolveModel(model: CompareOptions['model'], data: string | Dataset): { model: Model; data: Dataset } {
-  if (data === SYNTHETIC_DATA && model !== 'logreg') throw new ConfigError('data', data, "a model of its own: 'synthetic' is vi.md §3.3's logistic regression (model 'logreg')");
+  if (data === SYNTHETIC_DATA && model !== 'logreg') throw new ConfigError('data', data, "a data set for this model: 'synthetic' is vi.md §3.3's logistic regression and needs model 'logreg'");
   if (typeof model !== 'string') return { model, data: typeof data === 'string' ? classificationData(data) : data };
   if (model === 'logreg') {
     if (data === SYNTHETIC_DATA) {

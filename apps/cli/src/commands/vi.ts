@@ -94,7 +94,7 @@ export function registerViCommand(program: Command): void {
         throw new ConfigError(
           options.data === SYNTHETIC_DATA ? '--data' : '--at',
           options.data === SYNTHETIC_DATA ? options.data : 'map',
-          'logreg (it needs the closed-form Hessian of the logistic model)',
+          'a choice for --model logreg only (synthetic is its data set, and map needs its closed-form Hessian)',
         );
       }
       const { estimators } = options;
