@@ -113,6 +113,33 @@ describe('vi', () => {
     expect(unknown.stderr).toMatch(/Unknown estimator 'no-such-estimator'\. Registered: .*lr-loo.*rp.*sf-elbo, sf-joint, tp/);
   });
 
+  it('compare --data synthetic --at map: vi.md §3.3 at μ = MAP; ratios with standard errors in the JSON, the CSVs and the table; a predicted-vs-empirical plot', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'pathwise-vi-')), 'synthetic');
+    const out = json('vi', 'compare', '--model', 'logreg', '--data', 'synthetic', '--at', 'map', '--samples', '2000', '--backend', 'cpu', '--out', dir, '--json');
+    expect([out.data, out.dim, out.fit, out.points.map((p: { point: string }) => p.point)]).toEqual(['synthetic-logistic', 3, null, ['map']]);
+    expect(out.points[0].f_mu).toBeCloseTo(-123.69822636, 4);
+    for (const g of out.points[0].groups) {
+      expect(g.ratioEmpiricalMeanSe).toBeGreaterThan(0);
+      expect(g.ratioEmpiricalMaxSe).toBeGreaterThan(0);
+    }
+    const [header, first] = readFileSync(join(dir, 'coordinates.csv'), 'utf8').split('\n') as [string, string];
+    const cells = Object.fromEntries(header.split(',').map((column, i) => [column, Number(first.split(',')[i])]));
+    expect(cells.sf_joint_opt_ratio).toBeCloseTo(cells.sf_joint_opt_empirical! / cells.rp_empirical!, 9);
+    expect(cells.sf_joint_opt_ratio_se).toBeGreaterThan(0);
+    expect(readFileSync(join(dir, 'groups.csv'), 'utf8').split('\n')[0]).toContain('ratio_empirical_mean_se');
+    expect(readFileSync(join(dir, 'predicted-vs-empirical-map.svg'), 'utf8')).toContain('class="error-bar"');
+    const table = run('vi', 'compare', '--data', 'synthetic', '--at', 'map', '--samples', '500', '--estimators', 'rp,sf_joint_opt', '--backend', 'cpu');
+    expect(table.status, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/mu +all +sf_joint_opt +\d\.\d+ ± \d/);
+
+    const badPoint = run('vi', 'compare', '--at', 'init,nowhere');
+    expect(badPoint.status).toBe(1);
+    expect(badPoint.stderr).toMatch(/'--at'.*init, optimum, map; 'nowhere' is not one/);
+    const bnn = run('vi', 'compare', '--model', 'bnn', '--data', 'synthetic');
+    expect(bnn.status).toBe(1);
+    expect(bnn.stderr).toMatch(/'--data'.*logreg/);
+  });
+
   it('mohamed writes its summary, tables and plots', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'pathwise-vi-')), 'mohamed');
     const r = run('vi', 'mohamed', '--out', dir, '--backend', 'cpu');

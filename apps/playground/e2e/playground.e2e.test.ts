@@ -92,6 +92,22 @@ describe('the playground page', () => {
     await page.close();
   });
 
+  it('the estimator lab shows each bias as a z-score with the |z| < 5 band: RP inside it (noise), lr-optimal outside (bias)', async () => {
+    const scene = SCENES.find((s) => s.panel === 'estimators')!;
+    const { page, errors } = await openApp(browser, server.url, `${scene.query}&run=1`);
+    await waitForRun(page);
+    expect(await page.locator('rect.z-band').count()).toBe(1);
+    // Six estimators × two coordinates (∂μ, ∂logσ) of E[x²].
+    const dots = await page.$$eval('circle.z-dot', (els) => els.map((el) => ({ outside: el.classList.contains('outside'), title: el.querySelector('title')?.textContent ?? '' })));
+    expect(dots).toHaveLength(12);
+    for (const dot of dots) expect(dot.title).toMatch(/^[a-z+-]+ · ∂(μ|logσ): bias -?[\d.e+-]+ ± [\d.e+-]+ \(z = -?[\d.]+\)$/);
+    const outside = (name: string) => dots.filter((d) => d.title.startsWith(`${name} · `) && d.outside).length;
+    for (const unbiased of ['rp', 'lr', 'lr-loo']) expect(outside(unbiased), unbiased).toBe(0);
+    expect(outside('lr-optimal')).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('pausing and switching backends moves the run through a checkpoint; switching while running is refused', async () => {
     const query = 'tab=function&backend=wasm&function.env=dejong&function.algos=gippo&function.seed=1&function.epochs=400&function.actors=8&function.hidden=8&function.criticIterations=1&run=1';
     const { page } = await openApp(browser, server.url, query);

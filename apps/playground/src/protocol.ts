@@ -158,6 +158,8 @@ export interface EstimatorRow {
   variance: number[];
   snr: number[];
   bias: number[];
+  /** Standard error of each coordinate's mean over the R repeats: the Monte Carlo noise in `bias`. */
+  biasSe: number[];
   /** R estimates of each coordinate (for the histograms), coordinate-major. */
   estimates: number[][];
   ms: number;
@@ -192,7 +194,8 @@ export interface ViLogregResult {
   points: Array<{
     point: string;
     elbo: number;
-    summary: Array<{ param: string; group: string; estimator: string; empirical: number; predicted: number }>;
+    /** SF/RP variance ratios over a coordinate group: empirical ± its delta-method SE, and predicted. */
+    summary: Array<{ param: string; group: string; estimator: string; empirical: number; empiricalSe: number; predicted: number }>;
     /** Per coordinate: empirical and predicted single-draw variances of RP and SF-elbo. */
     coordinates: Array<{ param: string; name: string; rp: [number, number]; sfElbo: [number, number] }>;
   }>;

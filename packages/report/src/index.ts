@@ -6,5 +6,6 @@ export { seedStats, type SeedStats } from './seed-stats.js';
 export { markdownTable, formatMeanStd } from './markdown-table.js';
 export { isMultiSeedSummary, seedDirName, type RunSummary, type MultiSeedSummary, type Summary } from './summary.js';
 export { linePlotSvg, type LinePlotOptions, type LineSeries } from './plot/line-plot.js';
+export { scatterPlotSvg, type ScatterPlotOptions, type ScatterSeries } from './plot/scatter-plot.js';
 export { SERIES_PALETTE } from './plot/palette.js';
 export { escapeXml } from './plot/escape.js';

@@ -7,9 +7,10 @@
 import { ConfigError, type Rng } from '@pathwise/core';
 import { isBuiltinEstimator, type Estimator } from '@pathwise/estimators';
 import { rpVariances, sfVariances, type ComponentVariances, type Quadratic } from './closed-form.js';
-import { classificationData, regressionData, type Dataset } from './datasets.js';
+import { classificationData, regressionData, syntheticLogisticData, type Dataset } from './datasets.js';
 import { fitMeanField, estimateElbo, type FitResult } from './fit.js';
-import { bayesianNeuralNetwork, logisticRegression, quadraticApproximation, type Model } from './models.js';
+import { bayesianNeuralNetwork, logisticRegression, newtonMap, quadraticApproximation, type Model } from './models.js';
+import { varianceRatioMean, varianceRatios } from './variance-ratio.js';
 import { columnMoments, estimateOptimalBaselines, getViEstimator, viGradientDraws, type ViEstimator, type ViObjective } from './vi-gradients.js';
 
 /** The default comparison: RP, SF-joint and SF-elbo, each SF without (b = 0) and with the optimal baseline. */
@@ -38,7 +39,13 @@ export interface CoordinateRow<K extends string = string> {
   empirical: Record<K, number>;
   se: Record<K, number>;
   predicted: Record<K, Predicted<K>>;
+  /** Empirical Var_column / Var_reference for this coordinate, and its delta-method SE (1 and 0 for the reference). */
+  ratio: Record<K, number>;
+  ratioSe: Record<K, number>;
 }
+
+/** The summary group of every coordinate of a parameter block, after the model's own groups (a model's own group of this name wins). */
+export const ALL_COORDINATES = 'all';
 
 /** Ratios Var_estimator / Var_reference over a coordinate group (the reference is the first column: RP by default). */
 export interface GroupSummary<K extends string = string> {
@@ -47,12 +54,18 @@ export interface GroupSummary<K extends string = string> {
   coordinates: number;
   estimator: K;
   ratioEmpiricalMean: number;
+  /** Delta-method SE of the mean ratio, with the cross-moments between estimators (common draws) and coordinates. */
+  ratioEmpiricalMeanSe: number;
   ratioEmpiricalMin: number;
   ratioEmpiricalMax: number;
+  /** SE of the ratio of the coordinate that attains the max (the max itself is biased upwards by noise). */
+  ratioEmpiricalMaxSe: number;
   /** null when the estimator or the reference has no prediction. */
   ratioPredictedMean: Predicted<K>;
   /** Mean over the group of |empirical − predicted| / predicted for RP: how good the quadratic picture is (null without a predicted `rp` column). */
   rpPredictionError: Predicted<K>;
+  /** Its SE, conservatively: the mean of SE(empirical)/predicted over the group (the SE if the coordinates' errors were perfectly correlated). */
+  rpPredictionErrorSe: Predicted<K>;
 }
 
 /** What a column holds. */
@@ -72,8 +85,16 @@ export interface ComparedInfo {
   stateful: boolean;
 }
 
+/**
+ * Where the variances are compared: `init` (the model's initial q), `optimum` (the VI fit) or `map`
+ * (μ = MAP, σ_j = 1/√(−H_jj(MAP)): the mean-field optimum of the quadratic at the MAP, vi.md §2.2 and
+ * §3.3's "near the optimum"; models with a closed-form Hessian only).
+ */
+export type ComparePoint = 'init' | 'optimum' | 'map';
+export const COMPARE_POINTS: readonly ComparePoint[] = ['init', 'optimum', 'map'];
+
 export interface PointComparison<K extends string = string> {
-  point: 'init' | 'optimum';
+  point: ComparePoint;
   mu: number[];
   sigma: number[];
   elbo: number;
@@ -89,7 +110,8 @@ export interface ModelComparison<K extends string = string> {
   data: string;
   dim: number;
   draws: number;
-  fit: Omit<FitResult, 'mu' | 'sigma'>;
+  /** The VI fit (null when the `optimum` point was not asked for). */
+  fit: Omit<FitResult, 'mu' | 'sigma'> | null;
   points: PointComparison<K>[];
   /** The columns, in order. */
   estimators: ComparedInfo[];
@@ -112,13 +134,17 @@ export const COMPARE_DESCRIPTION =
   'an estimator that returns pair-averaged contributions shows the variance of the pair average; its se is optimistic either way. ' +
   'predicted: the closed form at the quadratic approximation of the log joint at mu (vi.md §2: Prop. A for RP, Prop. B for the constant-baseline score function, §2.8 on the elbo objective), ' +
   'null (an empty cell) for an estimator without a closed form. Group ratios divide by the reference column (the first listed); ' +
-  'rp_prediction_error is the mean relative error of the rp prediction (null without a predicted rp column). A stateful estimator starts each chunk of draws from its initial state.';
+  'rp_prediction_error is the mean relative error of the rp prediction (null without a predicted rp column). ' +
+  'ratio_se: the delta-method standard error of an empirical variance ratio, computed from the draws with every cross-moment (the estimators share their draws, so their variance estimates are dependent); ' +
+  'for the max over a group it is the SE of the maximising coordinate (the max itself is biased upwards by noise). A stateful estimator starts each chunk of draws from its initial state.';
 
 export interface CompareOptions {
   /** 'logreg' (Bayesian logistic regression) or 'bnn' (Bayesian neural network regression), or a Model. */
   model: 'logreg' | 'bnn' | Model;
-  /** A shipped data set name ('breast-cancer', 'diabetes') or a prepared Dataset. */
+  /** A shipped data set name ('breast-cancer', 'diabetes'), 'synthetic' (vi.md §3.3, logreg only) or a prepared Dataset. */
   data: string | Dataset;
+  /** Where to compare (default init and optimum). */
+  points?: readonly ComparePoint[];
   /** What to compare (default COMPARED); the first is the reference of the group ratios. */
   estimators?: readonly CompareEntry[];
   /** Single-draw estimates per estimator and point (default 20000). */
@@ -131,10 +157,18 @@ export interface CompareOptions {
   onProgress?: (stage: string) => void;
 }
 
-/** Builds the named model on the named data set. */
+/** The data set name of vi.md §3.3's deterministic synthetic logistic regression. */
+export const SYNTHETIC_DATA = 'synthetic';
+
+/** Builds the named model on the named data set ('synthetic': vi.md §3.3, with its prior N(0, 10·I)). */
 export function resolveModel(model: CompareOptions['model'], data: string | Dataset): { model: Model; data: Dataset } {
+  if (data === SYNTHETIC_DATA && model !== 'logreg') throw new ConfigError('data', data, "a data set for this model: 'synthetic' is vi.md §3.3's logistic regression and needs model 'logreg'");
   if (typeof model !== 'string') return { model, data: typeof data === 'string' ? classificationData(data) : data };
   if (model === 'logreg') {
+    if (data === SYNTHETIC_DATA) {
+      const dataset = syntheticLogisticData();
+      return { model: logisticRegression(dataset, { priorVariance: 10 }), data: dataset };
+    }
     const dataset = typeof data === 'string' ? classificationData(data) : data;
     return { model: logisticRegression(dataset), data: dataset };
   }
@@ -260,25 +294,35 @@ export async function compareOnModel(options: CompareOptions): Promise<ModelComp
   const samples = options.samples ?? 20000;
   const pilot = options.pilotSamples ?? Math.max(1000, Math.floor(samples / 4));
   const rng = options.rng;
-  options.onProgress?.('fit');
-  const fit = await fitMeanField({
-    logJoint: model.logJoint,
-    init: model.init,
-    estimator: 'rp',
-    steps: options.fit?.steps ?? 2000,
-    samples: options.fit?.samples ?? 16,
-    lr: options.fit?.lr ?? 0.05,
-    rng: rng.fork(1),
-  });
-  const points: PointComparison[] = [];
-  for (const [label, at] of [
-    ['init', model.init],
-    ['optimum', { mu: fit.mu, sigma: fit.sigma }],
-  ] as const) {
-    options.onProgress?.(label);
-    points.push(await comparePoint(model, settings, label, at.mu, at.sigma, samples, pilot, rng.fork(label === 'init' ? 2 : 3)));
+  const wanted = options.points ?? ['init', 'optimum'];
+  if (wanted.length === 0 || wanted.some((p) => !COMPARE_POINTS.includes(p))) throw new ConfigError('points', wanted, `one or more of ${COMPARE_POINTS.join(', ')}`);
+  if (wanted.includes('map') && !model.quadraticAt) throw new ConfigError('points', 'map', `a model with a closed-form Hessian ('${model.name}' has none)`);
+  let fit: FitResult | undefined;
+  if (wanted.includes('optimum')) {
+    options.onProgress?.('fit');
+    fit = await fitMeanField({
+      logJoint: model.logJoint,
+      init: model.init,
+      estimator: 'rp',
+      steps: options.fit?.steps ?? 2000,
+      samples: options.fit?.samples ?? 16,
+      lr: options.fit?.lr ?? 0.05,
+      rng: rng.fork(1),
+    });
   }
-  const { mu: _mu, sigma: _sigma, ...fitInfo } = fit;
+  // Fork keys per point are fixed (init 2, optimum 3, map 4), so a point's numbers do not depend on which others run.
+  const keys: Record<ComparePoint, number> = { init: 2, optimum: 3, map: 4 };
+  const points: PointComparison[] = [];
+  for (const label of wanted) {
+    const at = label === 'init' ? model.init : label === 'optimum' ? { mu: fit!.mu, sigma: fit!.sigma } : mapPoint(model);
+    options.onProgress?.(label);
+    points.push(await comparePoint(model, settings, label, at.mu, at.sigma, samples, pilot, rng.fork(keys[label])));
+  }
+  let fitInfo: ModelComparison['fit'] = null;
+  if (fit) {
+    const { mu: _mu, sigma: _sigma, ...rest } = fit;
+    fitInfo = rest;
+  }
   return {
     model: model.name,
     data: data.name,
@@ -292,7 +336,14 @@ export async function compareOnModel(options: CompareOptions): Promise<ModelComp
   };
 }
 
-async function comparePoint(model: Model, settings: Setting[], point: 'init' | 'optimum', mu: number[], sigma: number[], samples: number, pilot: number, rng: Rng): Promise<PointComparison> {
+/** μ = MAP (Newton), σ_j = 1/√(−H_jj(MAP)). */
+function mapPoint(model: Model): { mu: number[]; sigma: number[] } {
+  const mu = newtonMap(model);
+  const { H } = model.quadraticAt!(mu);
+  return { mu, sigma: H.map((row, j) => 1 / Math.sqrt(-row[j]!)) };
+}
+
+async function comparePoint(model: Model, settings: Setting[], point: ComparePoint, mu: number[], sigma: number[], samples: number, pilot: number, rng: Rng): Promise<PointComparison> {
   const q: Quadratic = model.quadraticAt ? model.quadraticAt(mu) : await quadraticApproximation(model.logJoint, mu);
   const logJoint = model.logJoint;
   const joint = await estimateOptimalBaselines({ logJoint, mu, sigma, variant: 'joint', draws: pilot, rng: rng.fork(10) });
@@ -302,6 +353,9 @@ async function comparePoint(model: Model, settings: Setting[], point: 'init' | '
   const columns = settings.map((s) => s.info.column);
   const empirical: Record<string, Record<'mu' | 'logsigma', { variance: number[]; se: number[] }>> = {};
   const predicted: Record<string, ComponentVariances | null> = {};
+  // The reference column's draws are kept to give every other column's ratios their standard errors.
+  let referenceDraws: Record<'mu' | 'logsigma', Float64Array> | undefined;
+  const ratios: Record<string, Record<'mu' | 'logsigma', { ratio: number[]; se: number[]; group: (columns: number[]) => { ratio: number; se: number } }>> = {};
   for (const s of settings) {
     const { column, objective, baseline } = s.info;
     const b = baseline === 'optimal' ? baselines[objective] : baseline === 'zero' ? 0 : undefined;
@@ -312,6 +366,12 @@ async function comparePoint(model: Model, settings: Setting[], point: 'init' | '
       return { variance: c.variance, se: c.seVariance };
     };
     empirical[column] = { mu: m(draws.mu), logsigma: m(draws.logsigma) };
+    referenceDraws ??= { mu: draws.mu, logsigma: draws.logsigma };
+    const paired = (param: 'mu' | 'logsigma') => {
+      const pair = { a: draws[param], b: referenceDraws![param], n: samples, d };
+      return { ...varianceRatios(pair), group: (columns: number[]) => varianceRatioMean(pair, columns) };
+    };
+    ratios[column] = { mu: paired('mu'), logsigma: paired('logsigma') };
     predicted[column] = s.predict ? s.predict(q, sigma, baselines) : null;
   }
   const groupOf = (i: number) => Object.entries(model.groups).find(([, idx]) => idx.includes(i))?.[0] ?? 'all';
@@ -327,6 +387,8 @@ async function comparePoint(model: Model, settings: Setting[], point: 'init' | '
         empirical: pick((n) => empirical[n]![param].variance[i]!),
         se: pick((n) => empirical[n]![param].se[i]!),
         predicted: pick((n) => predicted[n]?.[param][i] ?? null),
+        ratio: pick((n) => ratios[n]![param].ratio[i]!),
+        ratioSe: pick((n) => ratios[n]![param].se[i]!),
       });
     }
   }
@@ -334,23 +396,33 @@ async function comparePoint(model: Model, settings: Setting[], point: 'init' | '
   const rpPredicted = predicted.rp !== undefined && predicted.rp !== null;
   const summary: GroupSummary[] = [];
   for (const param of ['mu', 'logsigma'] as const) {
-    for (const group of Object.keys(model.groups)) {
-      const inGroup = rows.filter((r) => r.param === param && r.group === group);
+    // The model's groups, then every coordinate together ('all'), unless the model has a group of that name.
+    const own = Object.keys(model.groups);
+    for (const group of own.includes(ALL_COORDINATES) ? own : [...own, ALL_COORDINATES]) {
+      const inGroup = rows.filter((r) => r.param === param && (r.group === group || (group === ALL_COORDINATES && !own.includes(ALL_COORDINATES))));
       if (inGroup.length === 0) continue;
-      const rpError = rpPredicted ? inGroup.reduce((a, r) => a + Math.abs(r.empirical.rp! - r.predicted.rp!) / r.predicted.rp!, 0) / inGroup.length : null;
+      const rpError = rpPredicted ? mean(inGroup.map((r) => Math.abs(r.empirical.rp! - r.predicted.rp!) / r.predicted.rp!)) : null;
+      const rpErrorSe = rpPredicted ? mean(inGroup.map((r) => r.se.rp! / r.predicted.rp!)) : null;
       for (const estimator of columns.filter((n) => n !== reference)) {
-        const ratios = inGroup.map((r) => r.empirical[estimator]! / r.empirical[reference]!);
+        const groupRatios = inGroup.map((r) => r.ratio[estimator]!);
         const both = predicted[estimator] !== null && predicted[reference] !== null;
+        // The maximising coordinate; a 0/0 ratio (a reference with zero variance) is NaN and makes the max NaN, as it should.
+        const max = Math.max(...groupRatios);
+        const top = inGroup.find((r) => r.ratio[estimator] === max);
+        const meanRatio = ratios[estimator]![param].group(inGroup.map((r) => r.index));
         summary.push({
           param,
           group,
           coordinates: inGroup.length,
           estimator,
-          ratioEmpiricalMean: mean(ratios),
-          ratioEmpiricalMin: Math.min(...ratios),
-          ratioEmpiricalMax: Math.max(...ratios),
+          ratioEmpiricalMean: meanRatio.ratio,
+          ratioEmpiricalMeanSe: meanRatio.se,
+          ratioEmpiricalMin: Math.min(...groupRatios),
+          ratioEmpiricalMax: max,
+          ratioEmpiricalMaxSe: top ? top.ratioSe[estimator]! : Number.NaN,
           ratioPredictedMean: both ? mean(inGroup.map((r) => r.predicted[estimator]! / r.predicted[reference]!)) : null,
           rpPredictionError: rpError,
+          rpPredictionErrorSe: rpErrorSe,
         });
       }
     }

@@ -47,6 +47,10 @@ export { RAW_DATASETS, rawDataset, standardize, classificationData, regressionDa
 export {
   compareOnModel,
   resolveModel,
+  SYNTHETIC_DATA,
+  ALL_COORDINATES,
+  COMPARE_POINTS,
+  type ComparePoint,
   COMPARED,
   COMPARE_DESCRIPTION,
   resolveCompared,
@@ -61,4 +65,5 @@ export {
   type ModelComparison,
   type CompareOptions,
 } from './compare.js';
+export { varianceRatioMean, varianceRatios, independentRatioSe, type RatioEstimate, type PairedDraws } from './variance-ratio.js';
 export { mohamedStudy, mohamedExact, mohamedCost, mohamedGrid, MOHAMED_COSTS, type MohamedCost, type MohamedVariances, type MohamedRow, type MohamedStudy } from './mohamed.js';

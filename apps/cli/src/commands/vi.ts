@@ -1,9 +1,21 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { assertFinite, ConfigError, Rng } from '@pathwise/core';
-import { csvHeader, csvRow, linePlotSvg, type TableRow } from '@pathwise/report';
+import { csvHeader, csvRow, linePlotSvg, scatterPlotSvg, type TableRow } from '@pathwise/report';
 import { ensureDirectory, writeFileAtomic, writeJsonAtomic } from '@pathwise/report/node';
-import { closedFormReport, compareOnModel, COMPARED, mohamedStudy, MOHAMED_COSTS, resolveCompared, type ModelComparison, type MohamedStudy } from '@pathwise/vi-analysis';
+import {
+  closedFormReport,
+  compareOnModel,
+  COMPARE_POINTS,
+  COMPARED,
+  mohamedStudy,
+  MOHAMED_COSTS,
+  resolveCompared,
+  SYNTHETIC_DATA,
+  type ComparePoint,
+  type ModelComparison,
+  type MohamedStudy,
+} from '@pathwise/vi-analysis';
 import { globalOptions, printJson, Progress, setupBackend } from '../context.js';
 import { countFlag, LIMITS, listOption, parseCount, parseFiniteNumber, parseNameList, parseNumberArray, parseNumberMatrix } from '../flags.js';
 
@@ -56,7 +68,13 @@ export function registerViCommand(program: Command): void {
       'Empirical single-draw variances of ELBO-gradient estimators (RP vs SF by default, or any registered ones) with the quadratic prediction where a closed form exists, at init and at the VI optimum',
     )
     .option('--model <name>', 'logreg (Bayesian logistic regression) or bnn (Bayesian neural network regression)', 'logreg')
-    .option('--data <name>', 'breast-cancer or diabetes', 'breast-cancer')
+    .option('--data <name>', `breast-cancer, diabetes or ${SYNTHETIC_DATA} (docs/algorithms/vi.md §3.3, logreg only)`, 'breast-cancer')
+    .addOption(
+      listOption('--at <list>', 'comma-separated points: init, optimum (the VI fit), map (mu = MAP, sigma = 1/sqrt(-diag H(MAP)); logreg only)', (text) => parsePointList('--at', text), [
+        'init',
+        'optimum',
+      ] as ComparePoint[]),
+    )
     .addOption(
       listOption(
         '--estimators <list>',
@@ -69,19 +87,27 @@ export function registerViCommand(program: Command): void {
     .option('--steps <n>', `Adam steps of the VI fit, 1 to ${LIMITS.steps.max}`, countFlag('--steps', 'steps'), 2000)
     .option('--out <dir>', 'write summary.json, CSV tables and SVG plots here')
     .option('--json', 'print the summary as JSON')
-    .action(async (options: { model: string; data: string; estimators: string[]; samples: number; steps: number; out?: string }, command: Command) => {
+    .action(async (options: { model: string; data: string; at: ComparePoint[]; estimators: string[]; samples: number; steps: number; out?: string }, command: Command) => {
       const { json, backend, seed } = globalOptions(command);
       if (options.model !== 'logreg' && options.model !== 'bnn') throw new ConfigError('--model', options.model, 'logreg or bnn');
+      if (options.model !== 'logreg' && (options.data === SYNTHETIC_DATA || options.at.includes('map'))) {
+        throw new ConfigError(
+          options.data === SYNTHETIC_DATA ? '--data' : '--at',
+          options.data === SYNTHETIC_DATA ? options.data : 'map',
+          'a choice for --model logreg only (synthetic is its data set, and map needs its closed-form Hessian)',
+        );
+      }
       const { estimators } = options;
       resolveCompared(estimators); // unknown names fail here, before any work, listing the registered estimators
       const active = await setupBackend(backend);
-      const stages = ['fit', 'init', 'optimum'];
+      const stages = [...(options.at.includes('optimum') ? ['fit'] : []), ...options.at];
       const progress = new Progress(stages.length, `vi compare ${options.model}/${options.data}`, json);
       const start = performance.now();
       const result = await compareOnModel({
         model: options.model,
         data: options.data,
         estimators,
+        points: options.at,
         samples: options.samples,
         fit: { steps: options.steps },
         rng: new Rng(seed),
@@ -93,7 +119,7 @@ export function registerViCommand(program: Command): void {
       if (options.out) writeCompare(options.out, result, summary);
       if (json) return printJson(summary);
       printCompare(summary);
-      if (options.out) process.stdout.write(`wrote ${options.out}/summary.json, coordinates.csv, groups.csv, variances-<point>.svg\n`);
+      if (options.out) process.stdout.write(`wrote ${options.out}/summary.json, coordinates.csv, groups.csv, variances-<point>.svg, predicted-vs-empirical-<point>.svg\n`);
     });
 
   vi.command('mohamed')
@@ -120,6 +146,14 @@ export function registerViCommand(program: Command): void {
     });
 }
 
+/** `--at`: a name list (the shared parser) whose names must be compare points; duplicates dropped. */
+function parsePointList(flag: string, text: string): ComparePoint[] {
+  const names = parseNameList(flag, text);
+  const unknown = names.find((n) => !(COMPARE_POINTS as readonly string[]).includes(n));
+  if (unknown !== undefined) throw new ConfigError(flag, text, `comma-separated points from ${COMPARE_POINTS.join(', ')}; '${unknown}' is not one`);
+  return [...new Set(names)] as ComparePoint[];
+}
+
 interface CompareSummary {
   model: string;
   data: string;
@@ -129,7 +163,17 @@ interface CompareSummary {
   seed: number;
   wall_s: number;
   fit: ModelComparison['fit'];
-  points: { point: string; elbo: number; f_mu: number; grad_norm: number; sigma_min: number; sigma_max: number; groups: ModelComparison['points'][number]['summary'] }[];
+  points: {
+    point: string;
+    elbo: number;
+    f_mu: number;
+    grad_norm: number;
+    sigma_min: number;
+    sigma_max: number;
+    mu: number[];
+    sigma: number[];
+    groups: ModelComparison['points'][number]['summary'];
+  }[];
   reference: string;
   estimators: ModelComparison['estimators'];
   description: string;
@@ -152,6 +196,8 @@ function compareSummary(result: ModelComparison, backend: string, seed: number, 
       grad_norm: p.quadratic.gradNorm,
       sigma_min: Math.min(...p.sigma),
       sigma_max: Math.max(...p.sigma),
+      mu: p.mu,
+      sigma: p.sigma,
       groups: p.summary,
     })),
     reference: result.reference,
@@ -169,15 +215,15 @@ function printCompare(summary: CompareSummary): void {
   for (const p of summary.points) {
     process.stdout.write(`\n${p.point}: ELBO ${p.elbo.toFixed(2)}, f(mu) ${p.f_mu.toFixed(2)}, sigma in [${p.sigma_min.toPrecision(3)}, ${p.sigma_max.toPrecision(3)}]\n`);
     process.stdout.write(
-      `  ${'param'.padEnd(9)} ${'group'.padEnd(8)} ${'estimator'.padEnd(width)} ${ratio.padStart(15)} ${'[min, max]'.padStart(22)} ${'pred mean'.padStart(11)} ${'RP pred err'.padStart(12)}\n`,
+      `  ${'param'.padEnd(9)} ${'group'.padEnd(8)} ${'estimator'.padEnd(width)} ${`${ratio} ± SE`.padStart(24)} ${'[min, max ± SE]'.padStart(30)} ${'pred mean'.padStart(11)} ${'RP pred err ± SE'.padStart(18)}\n`,
     );
     for (const g of p.groups) {
       // No closed form: an empty cell, never a number.
       const predicted = g.ratioPredictedMean === null ? '' : g.ratioPredictedMean.toPrecision(4);
-      const rpError = g.rpPredictionError === null ? '' : `${(100 * g.rpPredictionError).toFixed(1)}%`;
-      process.stdout.write(
-        `  ${g.param.padEnd(9)} ${g.group.padEnd(8)} ${g.estimator.padEnd(width)} ${g.ratioEmpiricalMean.toPrecision(4).padStart(15)} ${`[${g.ratioEmpiricalMin.toPrecision(3)}, ${g.ratioEmpiricalMax.toPrecision(3)}]`.padStart(22)} ${predicted.padStart(11)} ${rpError.padStart(12)}\n`,
-      );
+      const rpError = g.rpPredictionError === null || g.rpPredictionErrorSe === null ? '' : `${(100 * g.rpPredictionError).toFixed(1)} ± ${(100 * g.rpPredictionErrorSe).toFixed(1)}%`;
+      const mean = `${g.ratioEmpiricalMean.toPrecision(4)} ± ${g.ratioEmpiricalMeanSe.toPrecision(2)}`;
+      const range = `[${g.ratioEmpiricalMin.toPrecision(3)}, ${g.ratioEmpiricalMax.toPrecision(3)} ± ${g.ratioEmpiricalMaxSe.toPrecision(2)}]`;
+      process.stdout.write(`  ${g.param.padEnd(9)} ${g.group.padEnd(8)} ${g.estimator.padEnd(width)} ${mean.padStart(24)} ${range.padStart(30)} ${predicted.padStart(11)} ${rpError.padStart(18)}\n`);
     }
   }
 }
@@ -191,7 +237,7 @@ function writeCompare(dir: string, result: ModelComparison, summary: CompareSumm
   ensureDirectory(dir);
   writeJsonAtomic(join(dir, 'summary.json'), summary);
   const compared = result.estimators.map((e) => e.column);
-  const coordColumns = ['point', 'param', 'index', 'name', 'group', ...compared.flatMap((n) => [`${n}_empirical`, `${n}_se`, `${n}_predicted`])];
+  const coordColumns = ['point', 'param', 'index', 'name', 'group', ...compared.flatMap((n) => [`${n}_empirical`, `${n}_se`, `${n}_predicted`, `${n}_ratio`, `${n}_ratio_se`])];
   const coordRows: TableRow[] = result.points.flatMap((p) =>
     p.rows.map((r) => ({
       point: p.point,
@@ -204,12 +250,28 @@ function writeCompare(dir: string, result: ModelComparison, summary: CompareSumm
           [`${n}_empirical`, r.empirical[n]!],
           [`${n}_se`, r.se[n]!],
           [`${n}_predicted`, cell(r.predicted[n])],
+          [`${n}_ratio`, r.ratio[n]!],
+          [`${n}_ratio_se`, r.ratioSe[n]!],
         ]),
       ),
     })),
   );
   writeFileAtomic(join(dir, 'coordinates.csv'), csvHeader(coordColumns) + coordRows.map((r) => csvRow(coordColumns, r)).join(''));
-  const groupColumns = ['point', 'param', 'group', 'coordinates', 'estimator', 'ratio_empirical_mean', 'ratio_empirical_min', 'ratio_empirical_max', 'ratio_predicted_mean', 'rp_prediction_error'];
+  const groupColumns = [
+    'point',
+    'param',
+    'group',
+    'coordinates',
+    'estimator',
+    'ratio_empirical_mean',
+    'ratio_empirical_mean_se',
+    'ratio_empirical_min',
+    'ratio_empirical_max',
+    'ratio_empirical_max_se',
+    'ratio_predicted_mean',
+    'rp_prediction_error',
+    'rp_prediction_error_se',
+  ];
   const groupRows: TableRow[] = result.points.flatMap((p) =>
     p.summary.map((g) => ({
       point: p.point,
@@ -218,10 +280,13 @@ function writeCompare(dir: string, result: ModelComparison, summary: CompareSumm
       coordinates: g.coordinates,
       estimator: g.estimator,
       ratio_empirical_mean: g.ratioEmpiricalMean,
+      ratio_empirical_mean_se: g.ratioEmpiricalMeanSe,
       ratio_empirical_min: g.ratioEmpiricalMin,
       ratio_empirical_max: g.ratioEmpiricalMax,
+      ratio_empirical_max_se: g.ratioEmpiricalMaxSe,
       ratio_predicted_mean: cell(g.ratioPredictedMean),
       rp_prediction_error: cell(g.rpPredictionError),
+      rp_prediction_error_se: cell(g.rpPredictionErrorSe),
     })),
   );
   writeFileAtomic(join(dir, 'groups.csv'), csvHeader(groupColumns) + groupRows.map((r) => csvRow(groupColumns, r)).join(''));
@@ -239,6 +304,20 @@ function writeCompare(dir: string, result: ModelComparison, summary: CompareSumm
     writeFileAtomic(
       join(dir, `variances-${p.point}.svg`),
       linePlotSvg({ title: `${result.model} at ${p.point}: single-draw variance of the mu gradient`, xLabel: 'coordinate', yLabel: 'variance', logY: true, series }),
+    );
+    // Every coordinate (mu and log sigma) of every column with a closed form: measured (± SE) against predicted.
+    const predictedColumns = result.estimators.map((e) => e.column).filter((n) => p.rows.every((r) => r.predicted[n] !== null));
+    writeFileAtomic(
+      join(dir, `predicted-vs-empirical-${p.point}.svg`),
+      scatterPlotSvg({
+        title: `${result.model} at ${p.point}: single-draw variances, mu and log sigma`,
+        xLabel: 'predicted (quadratic approximation)',
+        yLabel: 'empirical (± SE)',
+        logX: true,
+        logY: true,
+        identityLine: true,
+        series: predictedColumns.map((n) => ({ name: n, x: p.rows.map((r) => r.predicted[n]!), y: p.rows.map((r) => r.empirical[n]!), yError: p.rows.map((r) => r.se[n]!) })),
+      }),
     );
   }
 }

@@ -37,6 +37,7 @@ export async function runEstimatorJob(job: EstimatorJob, control: JobControl, on
       variance: d.variance,
       snr: d.snr,
       bias: d.bias ?? [],
+      biasSe: d.standardError,
       estimates,
       ms,
     };

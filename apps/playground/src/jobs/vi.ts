@@ -51,7 +51,14 @@ export async function runViLogreg(job: ViLogregJob, control: JobControl, progres
     points: comparison.points.map((point) => ({
       point: point.point,
       elbo: point.elbo,
-      summary: point.summary.map((s) => ({ param: s.param, group: s.group, estimator: s.estimator, empirical: s.ratioEmpiricalMean, predicted: s.ratioPredictedMean })),
+      summary: point.summary.map((s) => ({
+        param: s.param,
+        group: s.group,
+        estimator: s.estimator,
+        empirical: s.ratioEmpiricalMean,
+        empiricalSe: s.ratioEmpiricalMeanSe,
+        predicted: s.ratioPredictedMean,
+      })),
       coordinates: point.rows.map((row) => ({
         param: row.param,
         name: row.name,

@@ -1,8 +1,9 @@
 // Panel 2: the estimator lab. Every estimator @pathwise/estimators registers, on a closed-form
-// objective, with one sample budget: variance, SNR and bias bars and per-coordinate histograms.
+// objective, with one sample budget: variance and SNR bars, bias z-scores with the |z| < 5 band, and
+// per-coordinate histograms.
 import { csvHeader, csvRow } from '@pathwise/report';
 import type { Catalogue, EstimatorJob, EstimatorResult } from '../protocol.js';
-import { barChart, histogram } from '../ui/charts.js';
+import { barChart, biasZ, biasZChart, histogram } from '../ui/charts.js';
 import { checkboxes, field, formValues, h, numberInput, select } from '../ui/dom.js';
 import type { Panel } from './panel.js';
 
@@ -54,7 +55,11 @@ export function estimatorPanel(catalogue: Catalogue): Panel {
     bars.innerHTML = [
       barChart(`Variance (trace of covariance), S = ${result.samples}`, labels, [{ name: 'trace', values: result.rows.map((r) => r.trace) }], true),
       barChart('Mean signal-to-noise ratio |mean|/sd', labels, [{ name: 'SNR', values: result.rows.map((r) => r.meanSnr) }]),
-      barChart('Relative bias ‖mean − exact‖/‖exact‖', labels, [{ name: 'bias', values: result.rows.map((r) => r.relativeBias) }]),
+      // Bias as z-scores with the |z| < 5 band: a bare relative-bias bar cannot tell Monte Carlo noise from bias.
+      biasZChart(
+        `Bias z-score (mean − exact)/SE per coordinate, R = ${result.repeats}`,
+        result.rows.map((r) => ({ name: r.name, coordinates: result!.coordinates, bias: r.bias, se: r.biasSe })),
+      ),
     ].join('');
     const k = Math.min(Number(formValues(form).coordinate) || 0, result.coordinates.length - 1);
     hists.innerHTML = result.rows.map((row, i) => histogram(`${row.name}: ${result!.coordinates[k]} (exact ${result!.exact[k]!.toPrecision(3)})`, row.estimates[k]!, result!.exact[k]!, i)).join('');
@@ -96,7 +101,7 @@ export function estimatorPanel(catalogue: Catalogue): Panel {
       render();
     },
     exportCsv() {
-      const columns = ['estimator', 'unbiased', 'samples', 'repeats', 'trace', 'mean_snr', 'bias_norm', 'relative_bias', 'ms_per_estimate'];
+      const columns = ['estimator', 'unbiased', 'samples', 'repeats', 'trace', 'mean_snr', 'bias_norm', 'relative_bias', 'max_abs_bias_z', 'ms_per_estimate'];
       return (
         csvHeader(columns) +
         (result?.rows ?? [])
@@ -110,6 +115,8 @@ export function estimatorPanel(catalogue: Catalogue): Panel {
               mean_snr: r.meanSnr,
               bias_norm: r.biasNorm,
               relative_bias: r.relativeBias,
+              // The largest |bias|/SE over coordinates: below 5, the relative bias is Monte Carlo noise.
+              max_abs_bias_z: Math.max(...r.bias.map((b, j) => Math.abs(biasZ(b, r.biasSe[j]!)))),
               ms_per_estimate: r.ms,
             }),
           )

@@ -103,10 +103,12 @@ export function viPanel(catalogue: Catalogue): Panel {
         ]);
         charts.append(chart);
       }
-      const table = h('table', {}, h('tr', {}, ...['point', 'param', 'group', 'estimator', 'Var SF / Var RP (empirical)', '(predicted)'].map((t) => h('th', {}, t))));
+      const table = h('table', {}, h('tr', {}, ...['point', 'param', 'group', 'estimator', 'Var SF / Var RP (empirical ± SE)', '(predicted)'].map((t) => h('th', {}, t))));
       for (const point of logreg.points) {
         for (const s of point.summary) {
-          table.append(h('tr', {}, ...[point.point, s.param, s.group, s.estimator, s.empirical.toPrecision(3), s.predicted.toPrecision(3)].map((t) => h('td', {}, t))));
+          table.append(
+            h('tr', {}, ...[point.point, s.param, s.group, s.estimator, `${s.empirical.toPrecision(3)} ± ${s.empiricalSe.toPrecision(2)}`, s.predicted.toPrecision(3)].map((t) => h('td', {}, t))),
+          );
         }
       }
       charts.append(table);

@@ -92,6 +92,55 @@ export function barChart(title: string, labels: string[], series: Array<{ name: 
   return svg(f, axes(f, title, y, niceTicks(lo, hi, log)) + bars + (series.length > 1 ? legend : ''));
 }
 
+/** One estimator's bias per coordinate: mean − exact and the standard error of the mean. */
+export interface BiasSeries {
+  name: string;
+  coordinates: string[];
+  bias: number[];
+  se: number[];
+}
+
+/** z = bias/SE; 0 when both are 0 (an exact, deterministic estimate), ±∞ when only the SE is 0. */
+export function biasZ(bias: number, se: number): number {
+  if (se > 0) return bias / se;
+  return bias === 0 ? 0 : Math.sign(bias) * Infinity;
+}
+
+/**
+ * Bias as z-scores (mean − exact)/SE, one dot per coordinate, one column per estimator, with the
+ * band |z| < `band` shaded. An unbiased estimator's dots fall inside it (|z| ≥ 5 has probability
+ * ~6e-7 per coordinate under Monte Carlo noise alone), so a dot outside is bias, not noise. Dots past
+ * the axis (e.g. z = ±∞ when the SE is 0) are drawn at its edge as open circles.
+ */
+export function biasZChart(title: string, series: BiasSeries[], band = 5): string {
+  const f = frame(560, 300);
+  if (series.length === 0) return emptyChart(title, f.width, f.height);
+  const zs = series.map((s) => s.bias.map((b, j) => biasZ(b, s.se[j]!)));
+  const finite = zs.flat().filter(Number.isFinite);
+  const wanted = Math.max(band + 1, ...finite.map((z) => Math.abs(z) * 1.1));
+  const magnitude = 10 ** Math.floor(Math.log10(wanted));
+  const limit = [1, 2, 5, 10].map((m) => m * magnitude).find((v) => v >= wanted)!;
+  const y = scale([-limit, limit], [f.bottom, f.top]);
+  const shade = `<rect x="${f.left}" y="${y(band)}" width="${f.right - f.left}" height="${y(-band) - y(band)}" class="z-band"><title>|z| &lt; ${band}: consistent with Monte Carlo noise</title></rect>`;
+  const zero = `<line x1="${f.left}" x2="${f.right}" y1="${y(0)}" y2="${y(0)}" class="reference"/>`;
+  const groupWidth = (f.right - f.left) / series.length;
+  let dots = '';
+  series.forEach((s, g) => {
+    const count = zs[g]!.length;
+    zs[g]!.forEach((z, j) => {
+      const x = f.left + (g + 0.5) * groupWidth + (count > 1 ? (j / (count - 1) - 0.5) * groupWidth * 0.5 : 0);
+      const clipped = !(Math.abs(z) <= limit);
+      const cy = clipped ? (z > 0 ? f.top : f.bottom) : y(z);
+      const outside = !(Math.abs(z) < band);
+      const text = `${s.name} · ${s.coordinates[j]}: bias ${fmt(s.bias[j]!)} ± ${fmt(s.se[j]!)} (z = ${Number.isFinite(z) ? z.toFixed(1) : String(z)})`;
+      dots += `<circle cx="${x}" cy="${cy}" r="3.5" class="z-dot${outside ? ' outside' : ''}${clipped ? ' clipped' : ''}" ${clipped ? `fill="none" stroke="${colour(g)}"` : `fill="${colour(g)}"`}><title>${escapeXml(text)}</title></circle>`;
+    });
+    dots += `<text x="${f.left + (g + 0.5) * groupWidth}" y="${f.bottom + 14}" text-anchor="middle" class="tick">${escapeXml(s.name)}</text>`;
+  });
+  const note = `<text x="${f.right}" y="${f.bottom + 30}" text-anchor="end" class="tick">shaded: |z| &lt; ${band}, Monte Carlo noise; dots: coordinates</text>`;
+  return svg(f, shade + axes(f, title, y, niceTicks(-limit, limit, false)) + zero + dots + note);
+}
+
 /** A histogram of `values` with a marker at `reference` (the exact gradient). */
 export function histogram(title: string, values: number[], reference: number, colourIndex = 0, bins = 30): string {
   const f = frame(260, 180);

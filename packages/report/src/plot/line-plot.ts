@@ -1,6 +1,5 @@
-import { escapeXml } from './escape.js';
+import { axisFor, checkSize, coordinate, svgDocument, xy, type Project } from './frame.js';
 import { seriesStyle } from './palette.js';
-import { linearTicks, logDecadeTicks, type AxisTicks } from './ticks.js';
 
 export interface LineSeries {
   name: string;
@@ -38,15 +37,6 @@ interface PreparedSeries {
   runs: PlotPoint[][];
 }
 
-interface Frame {
-  left: number;
-  right: number;
-  top: number;
-  bottom: number;
-}
-
-const CHAR_WIDTH = 7; // rough width of a 12px sans-serif character, for layout only
-
 /**
  * A dependency-free SVG line plot: nice 1-2-5 ticks (decades on log-y), grid, legend, one
  * `<path class="line">` per series, and a `<path class="band">` for mean ± std where `std` is
@@ -58,34 +48,29 @@ export function linePlotSvg(options: LinePlotOptions): string {
   const width = options.width ?? 640;
   const height = options.height ?? 400;
   const logY = options.logY ?? false;
-  if (!(Number.isFinite(width) && width >= 240 && Number.isFinite(height) && height >= 160)) {
-    throw new Error(`linePlotSvg needs width >= 240 and height >= 160 (room for axes and legend); got ${width} x ${height}.`);
-  }
+  checkSize('linePlotSvg', width, height);
   const notes: string[] = [];
   const prepared = options.series.map((series) => prepareSeries(series, logY, notes));
   const points = prepared.flatMap((series) => series.runs.flat());
-  const xAxis = points.length > 0 ? linearTicks(...extent(points.map((point) => point.x))) : linearTicks(0, 1);
+  const xAxis = axisFor(
+    points.map((point) => point.x),
+    false,
+  );
   const yValues = points.flatMap((point) => [point.y, point.low, point.high]).filter((value): value is number => value !== undefined && Number.isFinite(value) && (!logY || value > 0));
-  const yAxis = logY ? (yValues.length > 0 ? logDecadeTicks(...extent(yValues)) : logDecadeTicks(1, 10)) : yValues.length > 0 ? linearTicks(...extent(yValues)) : linearTicks(0, 1);
+  const yAxis = axisFor(yValues, logY);
 
-  const legendWidth = options.series.length === 0 ? 0 : Math.min(width * 0.35, 36 + CHAR_WIDTH * Math.max(...options.series.map((s) => s.name.length)));
-  const frame: Frame = { left: 72, right: width - 16 - legendWidth, top: 36, bottom: height - 52 };
-  const project = projector(frame, xAxis, yAxis, logY);
-
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" role="img">`,
-    `<title>${escapeXml(options.title)}</title>`,
-    `<desc>${escapeXml(describe(options, prepared, notes))}</desc>`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    gridAndTicks(frame, xAxis, yAxis, project),
-    axisTitles(options, frame, width),
-    ...prepared.map((series, index) => seriesMarkup(series, index, project, yAxis.min)),
-    legend(options.series, frame, legendWidth),
-  ];
-  if (points.length === 0) parts.push(centredText('no data', frame));
-  if (notes.length > 0) parts.push(`<text class="note" x="${frame.left}" y="${height - 6}" font-size="10" fill="#666666">${escapeXml(notes.join('; '))}</text>`);
-  parts.push('</svg>');
-  return `${parts.join('\n')}\n`;
+  return svgDocument({
+    width,
+    height,
+    labels: options,
+    description: describe(options, prepared, notes),
+    axes: { x: xAxis, y: yAxis, logY },
+    series: options.series,
+    legendSample: 'line',
+    draw: (project) => prepared.map((series, index) => seriesMarkup(series, index, project, yAxis.min)),
+    empty: points.length === 0,
+    notes,
+  });
 }
 
 function prepareSeries(series: LineSeries, logY: boolean, notes: string[]): PreparedSeries {
@@ -117,59 +102,6 @@ function prepareSeries(series: LineSeries, logY: boolean, notes: string[]): Prep
   if (nonFinite > 0) notes.push(`'${name}': ${nonFinite} non-finite point(s) skipped`);
   if (nonPositive > 0) notes.push(`'${name}': ${nonPositive} point(s) with y <= 0 dropped (log-y needs positive values)`);
   return { name, runs: runs.filter((run) => run.length > 0) };
-}
-
-function extent(values: readonly number[]): [number, number] {
-  let low = Number.POSITIVE_INFINITY;
-  let high = Number.NEGATIVE_INFINITY;
-  for (const value of values) {
-    if (value < low) low = value;
-    if (value > high) high = value;
-  }
-  return [low, high];
-}
-
-type Project = (x: number, y: number) => [number, number];
-
-function projector(frame: Frame, xAxis: AxisTicks, yAxis: AxisTicks, logY: boolean): Project {
-  const yScale = logY ? Math.log10 : (value: number): number => value;
-  const yLow = yScale(yAxis.min);
-  const ySpan = yScale(yAxis.max) - yLow;
-  const xSpan = xAxis.max - xAxis.min;
-  return (x, y) => [frame.left + ((x - xAxis.min) / xSpan) * (frame.right - frame.left), frame.bottom - ((yScale(y) - yLow) / ySpan) * (frame.bottom - frame.top)];
-}
-
-/** A coordinate as short SVG text; refuses non-finite values so NaN can never reach the markup. */
-function coordinate(value: number): string {
-  if (!Number.isFinite(value)) throw new Error(`Internal error: non-finite plot coordinate ${value}.`);
-  return String(Math.round(value * 100) / 100);
-}
-
-function gridAndTicks(frame: Frame, xAxis: AxisTicks, yAxis: AxisTicks, project: Project): string {
-  const lines: string[] = ['<g class="grid" stroke="#e6e6e6" stroke-width="1">'];
-  const labels: string[] = [];
-  xAxis.ticks.forEach((tick, index) => {
-    const [x] = project(tick, yAxis.min);
-    lines.push(`<line x1="${coordinate(x)}" y1="${frame.top}" x2="${coordinate(x)}" y2="${frame.bottom}"/>`);
-    labels.push(`<text class="x-tick" x="${coordinate(x)}" y="${frame.bottom + 16}" text-anchor="middle">${escapeXml(xAxis.labels[index] as string)}</text>`);
-  });
-  yAxis.ticks.forEach((tick, index) => {
-    const [, y] = project(xAxis.min, tick);
-    lines.push(`<line x1="${frame.left}" y1="${coordinate(y)}" x2="${frame.right}" y2="${coordinate(y)}"/>`);
-    labels.push(`<text class="y-tick" x="${frame.left - 6}" y="${coordinate(y + 4)}" text-anchor="end">${escapeXml(yAxis.labels[index] as string)}</text>`);
-  });
-  lines.push('</g>');
-  const box = `<rect class="axes" x="${frame.left}" y="${frame.top}" width="${coordinate(frame.right - frame.left)}" height="${frame.bottom - frame.top}" fill="none" stroke="#333333"/>`;
-  return [...lines, box, `<g class="tick-labels" fill="#333333">`, ...labels, '</g>'].join('\n');
-}
-
-function axisTitles(options: LinePlotOptions, frame: Frame, width: number): string {
-  const middleY = (frame.top + frame.bottom) / 2;
-  return [
-    `<text class="title" x="${coordinate(width / 2)}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>`,
-    `<text class="x-label" x="${coordinate((frame.left + frame.right) / 2)}" y="${frame.bottom + 36}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`,
-    `<text class="y-label" transform="translate(16 ${coordinate(middleY)}) rotate(-90)" text-anchor="middle">${escapeXml(options.yLabel)}</text>`,
-  ].join('\n');
 }
 
 function seriesMarkup(series: PreparedSeries, index: number, project: Project, yFloor: number): string {
@@ -212,31 +144,6 @@ function bandPathData(run: readonly PlotPoint[], project: Project, yFloor: numbe
   const lower = [...run].reverse().map((point) => project(point.x, Math.max(point.low as number, yFloor)));
   const corners = [...upper, ...lower];
   return `${corners.map((corner, index) => `${index === 0 ? 'M' : 'L'}${xy(corner)}`).join(' ')} Z`;
-}
-
-function xy([x, y]: [number, number]): string {
-  return `${coordinate(x)} ${coordinate(y)}`;
-}
-
-function legend(series: readonly LineSeries[], frame: Frame, legendWidth: number): string {
-  if (series.length === 0) return '<g class="legend"/>';
-  const left = frame.right + 12;
-  const maxChars = Math.max(4, Math.floor((legendWidth - 36) / CHAR_WIDTH));
-  const rows = series.map((entry, index) => {
-    const { color, dash } = seriesStyle(index);
-    const y = frame.top + 10 + index * 18;
-    const name = entry.name.length > maxChars ? `${entry.name.slice(0, maxChars - 1)}…` : entry.name;
-    const dashAttribute = dash === '' ? '' : ` stroke-dasharray="${dash}"`;
-    return [
-      `<line x1="${coordinate(left)}" y1="${y}" x2="${coordinate(left + 22)}" y2="${y}" stroke="${color}" stroke-width="2"${dashAttribute}/>`,
-      `<text x="${coordinate(left + 28)}" y="${y + 4}">${escapeXml(name)}</text>`,
-    ].join('\n');
-  });
-  return ['<g class="legend">', ...rows, '</g>'].join('\n');
-}
-
-function centredText(text: string, frame: Frame): string {
-  return `<text class="empty" x="${coordinate((frame.left + frame.right) / 2)}" y="${coordinate((frame.top + frame.bottom) / 2)}" text-anchor="middle" fill="#999999">${escapeXml(text)}</text>`;
 }
 
 function describe(options: LinePlotOptions, prepared: readonly PreparedSeries[], notes: readonly string[]): string {
