@@ -87,6 +87,8 @@ export function cartpolePilcoEnv(options: CartpolePilcoOptions = {}): Env<State>
         const select = tf.expandDims(tf.cast(tf.oneHot(index, noiseSteps), 'float32'), 2);
         return tf.add(truth, tf.sum(tf.mul(noiseBuffer, select), 1));
       },
+      // No fused step kernel yet (issue 14): every step runs the op-by-op definition.
+      fused: false,
       transition: (state, action) => {
         const force = tf.mul(tf.reshape(action, [-1]), c.maxForce);
         let { p, phi, pDot: pd, phiDot: phid } = state;

@@ -56,6 +56,8 @@ function functionEnv(kind: FunctionName, options: FunctionEnvOptions): Env {
           : { bound: ACKLEY_BOUND, a: ACKLEY_A, b: ACKLEY_B, c: ACKLEY_C, dim, source: 'SonSang/gippo envs/func_optim/ackley.py' },
       init: () => ({}),
       observe: (state) => tf.zeros([state[STEP_COUNTER]!.shape[0]!, 1]),
+      // No fused step kernel yet (issue 14): every step runs the op-by-op definition.
+      fused: false,
       transition: (_state, action) => ({ state: {}, reward: kind === 'dejong' ? dejongReward(action) : ackleyReward(action) }),
     },
     options,

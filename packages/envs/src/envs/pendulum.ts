@@ -43,6 +43,8 @@ export function pendulumEnv(options: EnvOptions = {}): Env<State> {
         return { theta: tf.tensor1d(theta), thetaDot: tf.tensor1d(thetaDot) };
       },
       observe: (state) => tf.stack([tf.cos(state.theta), tf.sin(state.theta), state.thetaDot], 1),
+      // No fused step kernel yet (issue 14): every step runs the op-by-op definition.
+      fused: false,
       transition: (state, action) => {
         const { theta: th, thetaDot: thd } = state;
         const u = tf.mul(tf.reshape(action, [-1]), c.maxTorque);
