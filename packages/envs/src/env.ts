@@ -27,11 +27,13 @@ export interface EnvOptions {
    */
   nonFinite?: NonFiniteMode;
   /**
-   * `'fused'` (default): where the env has a fused step kernel for the active backend, a step is one
-   * kernel dispatch forward and one backward. `'ops'`: always the op-by-op definition (the reference).
-   * Both compute the same numbers up to float32 rounding (fused-kernels.test.ts).
+   * How a step runs. `'fused'`: one kernel dispatch forward and one backward, where the env has a fused
+   * step kernel for the active backend. `'ops'`: the op-by-op definition (the reference). `'auto'`
+   * (default): fused on the backends where the kernel reproduces the op path bit for bit (the env's
+   * `fused.exactOn`, e.g. cpu), ops elsewhere. Fused and ops agree to float32 rounding everywhere
+   * (fused-kernels.test.ts), but a chaotic training run amplifies a last-bit difference.
    */
-  kernel?: StepKernel;
+  kernel?: StepKernel | 'auto';
 }
 
 /** How a step runs: one fused kernel, or the op-by-op definition. */
@@ -97,7 +99,7 @@ export interface Env<S extends EnvState = EnvState> extends EnvInfo {
   info(): EnvInfo;
   /** The env's fused step kernel; `false` where it declares none; `undefined` where it does not say. */
   readonly fused: FusedStep | false | undefined;
-  /** How `step` runs on a backend (default: the active one), given `options.kernel`. */
+  /** How `step` runs on a backend (default: the active one), given `options.kernel` and the backends the kernel exists for. */
   kernelOn(backend?: string): StepKernel;
 }
 
@@ -143,9 +145,9 @@ export function defineEnv<S extends EnvState>(definition: EnvDefinition<S>, opti
   const resolved: Required<EnvOptions> = {
     detached: options.detached ?? false,
     nonFinite: options.nonFinite ?? 'flag',
-    kernel: options.kernel ?? 'fused',
+    kernel: options.kernel ?? 'auto',
   };
-  if (!['fused', 'ops'].includes(resolved.kernel)) throw new ConfigError('kernel', resolved.kernel, "'fused' or 'ops'");
+  if (!['auto', 'fused', 'ops'].includes(resolved.kernel)) throw new ConfigError('kernel', resolved.kernel, "'auto', 'fused' or 'ops'");
   if (!['flag', 'raise', 'off'].includes(resolved.nonFinite)) {
     throw new ConfigError('nonFinite', resolved.nonFinite, "'flag', 'raise' or 'off'");
   }
@@ -201,7 +203,10 @@ export function defineEnv<S extends EnvState>(definition: EnvDefinition<S>, opti
   };
 
   const fused = definition.fused === false ? undefined : definition.fused;
-  const kernelOn = (backend: string = tf.getBackend()): StepKernel => (fused !== undefined && resolved.kernel === 'fused' && fusedStepSupported(backend) ? 'fused' : 'ops');
+  const kernelOn = (backend: string = tf.getBackend()): StepKernel => {
+    if (fused === undefined || resolved.kernel === 'ops' || !fusedStepSupported(backend)) return 'ops';
+    return resolved.kernel === 'fused' || fused.exactOn.includes(backend) ? 'fused' : 'ops';
+  };
 
   // The fused path: the kernel also does the clipping, the counter, the time limit and the non-finite check.
   const fusedStep = (kernel: FusedStep, input: S, act: tf.Tensor, batch: number): StepResult<S> => {

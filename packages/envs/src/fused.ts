@@ -48,6 +48,11 @@ export interface FusedStep {
   /** The state tensors the kernel reads and writes (each float32, first dimension the batch), in order. */
   stateKeys: readonly string[];
   obsDim: number;
+  /**
+   * The backends where `forward` is bit-identical to the op path, so that the default `kernel: 'auto'`
+   * uses it there. Elsewhere it runs when asked for with `kernel: 'fused'`.
+   */
+  exactOn: readonly string[];
   forward(inputs: FusedStepInputs, outputs: FusedStepOutputs): void;
   backward(inputs: FusedStepInputs, cotangents: FusedStepCotangents, gradients: FusedStepGradients): void;
 }

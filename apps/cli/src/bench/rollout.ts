@@ -101,7 +101,7 @@ async function timeIteration(envs: number, kernel: StepKernel, limitMs: number):
 export async function benchRollout(backend: string, batches: readonly number[], onRow?: (row: RolloutBenchRow | RolloutSkip) => void): Promise<{ results: RolloutBenchRow[]; skipped: RolloutSkip[] }> {
   const results: RolloutBenchRow[] = [];
   const skipped: RolloutSkip[] = [];
-  const kernels: StepKernel[] = getEnv(ROLLOUT_ENV).kernelOn(backend) === 'fused' ? ['ops', 'fused'] : ['ops'];
+  const kernels: StepKernel[] = getEnv(ROLLOUT_ENV).with({ kernel: 'fused' }).kernelOn(backend) === 'fused' ? ['ops', 'fused'] : ['ops'];
   const limitMs = ROLLOUT_ITERATION_LIMIT_S * 1000;
   for (const kernel of kernels) {
     let previous: { envs: number; ms: number } | undefined;
@@ -159,8 +159,10 @@ export function torchReference(batches: readonly number[]): { reference: TorchRe
   const threads = [...new Set([1, os.cpus().length])];
   const args = [script, '--envs', batches.join(','), '--threads', threads.join(','), '--horizon', String(ROLLOUT_HORIZON), '--limit-s', String(ROLLOUT_ITERATION_LIMIT_S)];
   // The first python3 on PATH may be a pyenv or venv one without torch; Debian's python3-torch is /usr/bin's.
+  // PATHWISE_PYTHON names the one interpreter to use instead.
+  const pythons = process.env['PATHWISE_PYTHON'] ? [process.env['PATHWISE_PYTHON']] : ['python3', '/usr/bin/python3'];
   let run: SpawnSyncReturns<string> | undefined;
-  for (const python of ['python3', '/usr/bin/python3']) {
+  for (const python of pythons) {
     run = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
     if (run.error === undefined && run.status !== TORCH_MISSING_EXIT) break;
   }
