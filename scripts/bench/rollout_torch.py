@@ -5,7 +5,7 @@ One iteration: a deterministic tanh-squashed MLP [64, 64] ELU policy drives T = 
 cart-pole swing-up (the dynamics of packages/envs/src/envs/cartpole-swingup.ts, op for op, float32),
 from a random start; loss -sum_t mean_b r_t; backward to the policy parameters. Timed as the bench
 times ours: one warm-up, then the best of 2-5 repeats; a size whose iteration takes over --limit-s
-seconds (or would, scaled linearly from the size before) is skipped.
+seconds (or would take twice that, scaled linearly from the size before) is skipped.
 
   python3 scripts/bench/rollout_torch.py --envs 256,1024 --threads 1,2 [--horizon 64] [--limit-s 30]
 
@@ -101,7 +101,7 @@ def main():
         torch.set_num_threads(threads)
         previous, stopped = None, None
         for envs in sorted(int(e) for e in args.envs.split(",")):
-            if stopped is None and previous is not None and previous[1] * envs / previous[0] > limit_ms:
+            if stopped is None and previous is not None and previous[1] * envs / previous[0] > 2 * limit_ms:
                 stopped = f"scaled from {previous[0]} envs, one iteration would take {previous[1] * envs / previous[0] / 1000:.0f} s (limit {args.limit_s:.0f} s)"
             if stopped is None:
                 ms, stopped = best_ms(envs, args.horizon, limit_ms)
