@@ -162,3 +162,17 @@ describe('cartpole-swingup fused step at the soft cart limit', () => {
     tf.dispose([g1, g2, actions, initial]);
   });
 });
+
+describe('pendulum fused step at the speed clip', () => {
+  it.each(FUSED_HOST_BACKENDS)('%s: values and gradients where |θ̇| reaches 8', async (backend) => {
+    await useTestBackend(backend);
+    const fused = getEnv('pendulum').with({ kernel: 'fused' });
+    const ops = fused.with({ kernel: 'ops' });
+    const initial = { theta: tf.tensor1d([0.5, -1, 2, -2.5, 3, 0]), thetaDot: tf.tensor1d([7.9, -7.95, 8, -6, 7.5, -7.99]), t: tf.zeros([BATCH]) };
+    const actions = actionsFor(fused, 19).slice(0, 4);
+    const grad = (env: Env) => tf.grads((...xs: tf.Tensor[]) => weightedReturn(env, initial, xs))(actions);
+    const [g1, g2] = [grad(fused), grad(ops)];
+    for (const [i, g] of g2.entries()) expectClose(`d/d action ${i}`, Array.from(await g1[i]!.data()), Array.from(await g.data()), GRADIENT_RTOL);
+    tf.dispose([g1, g2, actions, initial]);
+  });
+});
