@@ -40,6 +40,12 @@ const CASES: Record<string, Case> = {
   "sweep --seeds '' (was seed 0)": { args: sweep('--seeds', ''), names: "'--seeds'" },
   'sweep --seeds 1,,2': { args: sweep('--seeds', '1,,2'), names: "'--seeds'" },
   'pipps train --seeds 1,': { args: ['pipps', 'train', '--out', 'pipps', '--seeds', '1,'], names: "'--seeds'" },
+  // commands with no flags of their own: the global ones
+  'algos --backend nope (was ignored)': { args: ['--backend', 'nope', 'algos'], names: "Unknown backend 'nope'", says: /cpu.*wasm/ },
+  'estimators --plugin ./nope.mjs': { args: ['--plugin', './nope.mjs', 'estimators'], names: "Cannot load plugin './nope.mjs'" },
+  'backends --seed x': { args: ['--seed', 'x', 'backends'], names: "'--seed'" },
+  'envs --plugin missing-package': { args: ['--plugin', 'missing-package', 'envs'], names: "Cannot load plugin 'missing-package'" },
+  'bench core --backend webgpux': { args: ['--backend', 'webgpux', 'bench', 'core'], names: "Unknown backend 'webgpux'" },
   // seed (global and envs step's own)
   'train --seed 1.5 (ran seed 1, recorded 1.5)': { args: ['--seed', '1.5', 'train'], names: "'--seed'", says: /got "1.5".*\[0, 2\^32\)/ },
   'train --seed 1e30': { args: ['--seed', '1e30', 'train'], names: "'--seed'" },

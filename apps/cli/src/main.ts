@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { getBackend } from '@pathwise/core';
 import { loadPlugins } from '@pathwise/runtime';
 import { registerBackendsCommand } from './commands/backends.js';
 import { registerBenchCommand } from './commands/bench.js';
@@ -30,7 +31,10 @@ export function buildProgram(): Command {
     // Built-in algorithm packages, then the user's plugins, are registered before any command runs.
     .hook('preAction', async (_program, command) => {
       await import(builtinsModule());
-      await loadPlugins(globalOptions(command).plugins);
+      const { plugins, backend } = globalOptions(command);
+      await loadPlugins(plugins);
+      // Every command checks the name, used or not: a typo is an error, never silently ignored.
+      if (backend !== 'auto') getBackend(backend);
     });
   registerBackendsCommand(program);
   registerBenchCommand(program);

@@ -140,6 +140,16 @@ describe('refused with one line, nothing changed', () => {
   });
 });
 
+describe('--debug', () => {
+  it('adds the stack trace to the one-line message', async () => {
+    const result = await pathwise(workdir(), ['--debug', 'train', '--out', '/proc/pathwise-test/run', '--epochs', '1']);
+    expect(result.code).toBe(1);
+    const [first, ...rest] = result.stderr.trim().split('\n');
+    expect(first).toMatch(/^pathwise: cannot create the directory \/proc\/pathwise-test: .*\(ENOENT\)$/);
+    expect(rest.some((line) => /^ {4}at .*ensureDirectory/.test(line))).toBe(true);
+  });
+});
+
 describe('large inputs: --actions @file and - (stdin)', () => {
   it('gives the same result as the inline JSON, for inputs past the command-line limit too', async () => {
     const cwd = workdir();
