@@ -94,43 +94,51 @@ async function timeIteration(envs: number, kernel: StepKernel, limitMs: number):
 }
 
 /**
- * Times the rollout on the active backend at each batch size, the op-by-op and the fused env step one
- * after the other. A size is skipped when its iteration took over the limit, or when the size before,
- * scaled linearly, says it would; larger sizes are then skipped too.
+ * Times the rollout on the active backend at each batch size, smallest first, the fused and the op-by-op
+ * env step one after the other at each size (so that both see the same machine load). A kernel's size
+ * is skipped when its iteration took over the limit, or when its size before, scaled linearly, says it
+ * would take twice the limit; larger sizes are then skipped too. A failure (the wasm module aborts when
+ * its heap is full, and is unusable after that) skips everything left on the backend.
  */
 export async function benchRollout(backend: string, batches: readonly number[], onRow?: (row: RolloutBenchRow | RolloutSkip) => void): Promise<{ results: RolloutBenchRow[]; skipped: RolloutSkip[] }> {
   const results: RolloutBenchRow[] = [];
   const skipped: RolloutSkip[] = [];
-  const kernels: StepKernel[] = getEnv(ROLLOUT_ENV).with({ kernel: 'fused' }).kernelOn(backend) === 'fused' ? ['ops', 'fused'] : ['ops'];
+  const kernels: StepKernel[] = getEnv(ROLLOUT_ENV).with({ kernel: 'fused' }).kernelOn(backend) === 'fused' ? ['fused', 'ops'] : ['ops'];
   const limitMs = ROLLOUT_ITERATION_LIMIT_S * 1000;
-  for (const kernel of kernels) {
-    let previous: { envs: number; ms: number } | undefined;
-    let stopped: string | undefined;
-    for (const envs of [...batches].sort((a, b) => a - b)) {
+  const previous = new Map<StepKernel, { envs: number; ms: number }>();
+  const stopped = new Map<StepKernel, string>();
+  let failed: string | undefined;
+  const skip = (envs: number, kernel: StepKernel, reason: string) => {
+    const row = { backend, envs, kernel, reason };
+    skipped.push(row);
+    onRow?.(row);
+  };
+  for (const envs of [...batches].sort((a, b) => a - b)) {
+    for (const kernel of kernels) {
+      const before = previous.get(kernel);
       // Linear scaling overestimates where dispatch dominates, so only a clear overrun is predicted away.
-      const predicted = previous === undefined ? 0 : (previous.ms * envs) / previous.envs;
-      if (stopped === undefined && predicted > 2 * limitMs)
-        stopped = `scaled from ${previous!.envs} envs, one iteration would take ${(predicted / 1000).toFixed(0)} s (limit ${ROLLOUT_ITERATION_LIMIT_S} s)`;
-      if (stopped !== undefined) {
-        const skip = { backend, envs, kernel, reason: stopped };
-        skipped.push(skip);
-        onRow?.(skip);
+      const predicted = before === undefined ? 0 : (before.ms * envs) / before.envs;
+      if (!stopped.has(kernel) && predicted > 2 * limitMs)
+        stopped.set(kernel, `scaled from ${before!.envs} envs, one iteration would take ${(predicted / 1000).toFixed(0)} s (limit ${ROLLOUT_ITERATION_LIMIT_S} s)`);
+      const reason = failed ?? stopped.get(kernel);
+      if (reason !== undefined) {
+        skip(envs, kernel, reason);
         continue;
       }
       let measured: number | { skipped: string };
       try {
         measured = await timeIteration(envs, kernel, limitMs);
       } catch (error) {
-        measured = { skipped: `failed: ${String((error as Error).message ?? error).split('\n')[0]}` };
-      }
-      if (typeof measured !== 'number') {
-        stopped = measured.skipped;
-        const skip = { backend, envs, kernel, reason: stopped };
-        skipped.push(skip);
-        onRow?.(skip);
+        failed = `failed at ${envs} envs (${kernel}): ${String((error as Error).message ?? error).split('\n')[0]}`;
+        skip(envs, kernel, failed);
         continue;
       }
-      previous = { envs, ms: measured };
+      if (typeof measured !== 'number') {
+        stopped.set(kernel, measured.skipped);
+        skip(envs, kernel, measured.skipped);
+        continue;
+      }
+      previous.set(kernel, { envs, ms: measured });
       const row: RolloutBenchRow = { backend, env: ROLLOUT_ENV, envs, kernel, steps_per_s: Math.round((envs * ROLLOUT_HORIZON) / (measured / 1000)), ms_per_iter: Math.round(measured * 100) / 100 };
       results.push(row);
       onRow?.(row);
