@@ -29,8 +29,8 @@ export interface EnvOptions {
   /**
    * How a step runs. `'fused'`: one kernel dispatch forward and one backward, where the env has a fused
    * step kernel for the active backend. `'ops'`: the op-by-op definition (the reference). `'auto'`
-   * (default): fused on the backends where the kernel reproduces the op path bit for bit (the env's
-   * `fused.exactOn`, e.g. cpu), ops elsewhere. Fused and ops agree to float32 rounding everywhere
+   * (default): fused on the backends where the kernel leaves the training goldens unchanged (the env's
+   * `fused.defaultOn`), ops elsewhere. Fused and ops agree to float32 rounding everywhere
    * (fused-kernels.test.ts), but a chaotic training run amplifies a last-bit difference.
    */
   kernel?: StepKernel | 'auto';
@@ -205,7 +205,7 @@ export function defineEnv<S extends EnvState>(definition: EnvDefinition<S>, opti
   const fused = definition.fused === false ? undefined : definition.fused;
   const kernelOn = (backend: string = tf.getBackend()): StepKernel => {
     if (fused === undefined || resolved.kernel === 'ops' || !fusedStepSupported(backend)) return 'ops';
-    return resolved.kernel === 'fused' || fused.exactOn.includes(backend) ? 'fused' : 'ops';
+    return resolved.kernel === 'fused' || fused.defaultOn.includes(backend) ? 'fused' : 'ops';
   };
 
   // The fused path: the kernel also does the clipping, the counter, the time limit and the non-finite check.

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tf, Rng } from '@pathwise/core';
 import { useTestBackend } from './test-support.js';
 import { getEnv, listEnvs } from './registry.js';
-import { FUSED_HOST_BACKENDS } from './fused.js';
+import { FUSED_HOST_BACKENDS, type FusedStep } from './fused.js';
 import type { Env, EnvState, StepResult } from './env.js';
 
 const BATCH = 6;
@@ -82,9 +82,11 @@ describe.each(FUSED_HOST_BACKENDS)('fused step = op-by-op step on %s', (backend)
     const ops = fused.with({ kernel: 'ops' });
     expect(fused.kernelOn()).toBe('fused');
     expect(ops.kernelOn()).toBe('ops');
-    const exact = fused.fused !== false && fused.fused !== undefined && fused.fused.exactOn.includes(backend);
-    // The default ('auto') uses the kernel exactly where it is bit-identical.
-    expect(getEnv(name).kernelOn()).toBe(exact ? 'fused' : 'ops');
+    const kernel = fused.fused as FusedStep;
+    const exact = kernel.exactOn.includes(backend);
+    // The default ('auto') uses the kernel only where it says so, and only where it is bit-identical.
+    expect(getEnv(name).kernelOn()).toBe(kernel.defaultOn.includes(backend) ? 'fused' : 'ops');
+    for (const b of kernel.defaultOn) expect(kernel.exactOn).toContain(b);
     const actions = actionsFor(fused, 7);
     let a: EnvState = fused.reset(BATCH, new Rng(3));
     let b: EnvState = ops.reset(BATCH, new Rng(3));

@@ -176,6 +176,7 @@ export const CARTPOLE_PILCO_FUSED: FusedStep = {
   stateKeys: ['p', 'phi', 'pDot', 'phiDot'],
   obsDim: 4,
   exactOn: ['cpu'],
+  defaultOn: ['cpu'],
   forward({ batch, state, action }, out) {
     const [P, PHI, PD, PHID] = state as [Float32Array, Float32Array, Float32Array, Float32Array];
     const end = new Float64Array(4);

@@ -91,6 +91,7 @@ function functionFused(
     stateKeys: [],
     obsDim: 1,
     exactOn: ['cpu'],
+    defaultOn: ['cpu'],
     forward({ batch, action }, out) {
       const dim = action.length / batch;
       for (let i = 0; i < batch; i++) {

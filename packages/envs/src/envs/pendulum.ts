@@ -87,6 +87,7 @@ export const PENDULUM_FUSED: FusedStep = {
   stateKeys: ['theta', 'thetaDot'],
   obsDim: 3,
   exactOn: ['cpu'],
+  defaultOn: ['cpu'],
   forward({ batch, state, action }, out) {
     const [TH, THD] = state as [Float32Array, Float32Array];
     const [oTH, oTHD] = out.state as [Float32Array, Float32Array];
