@@ -172,6 +172,9 @@ export const webgpuBackend = registerBackend(
     packageName: '@pathwise/backend-webgpu',
     availability,
     probe: prepare,
+    // In Node without a GPU's Vulkan driver Dawn can only offer OpenGL ES, in practice Mesa's software
+    // llvmpipe: 'auto' would start it (Dawn prints warnings on stderr) only to skip it.
+    autoCandidate: () => !isNode || navigatorGpu() !== undefined || hardwareVulkanDriver(),
     load: async () => {
       await prepare();
       if (failure !== undefined) throw new BackendUnavailableError('webgpu', failure);

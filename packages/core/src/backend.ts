@@ -41,6 +41,11 @@ export interface Backend {
   capabilities(): BackendCapabilities;
   /** Finds what capabilities need asynchronous work for (a GPU adapter) without switching tfjs to the backend. */
   probe?(): Promise<void>;
+  /**
+   * A cheap check of whether `useBackend('auto')` should start and time it at all: a GPU backend that
+   * could only find a software adapter here says no without starting anything. Default: yes.
+   */
+  autoCandidate?(): boolean;
 }
 
 export interface BackendDefinition {
@@ -50,6 +55,7 @@ export interface BackendDefinition {
   load: () => Promise<void>;
   capabilities: () => BackendCapabilities;
   probe?: () => Promise<void>;
+  autoCandidate?: () => boolean;
 }
 
 /** Makes a typed backend plugin. Pass it to `useBackend` directly or `registerBackend` it by name. */
@@ -61,6 +67,7 @@ export function defineBackend(definition: BackendDefinition): Backend {
     load: definition.load,
     capabilities: definition.capabilities,
     ...(definition.probe !== undefined ? { probe: definition.probe } : {}),
+    ...(definition.autoCandidate !== undefined ? { autoCandidate: definition.autoCandidate } : {}),
   };
 }
 
@@ -160,7 +167,7 @@ async function activate(backend: Backend): Promise<void> {
 async function chooseFastestBackend(options: AutoOptions): Promise<AutoChoice> {
   const candidates = (options.candidates ?? backends.names()).filter((name) => {
     const backend = backends.has(name) ? backends.get(name) : undefined;
-    return backend !== undefined && backend.availability().available;
+    return backend !== undefined && backend.availability().available && (options.candidates !== undefined || (backend.autoCandidate?.() ?? true));
   });
   if (candidates.length === 0) {
     throw new UnknownNameError('backend', 'auto', backends.names(), "No available backend is registered: import '@pathwise/backend-cpu' or '@pathwise/backend-wasm'.");
