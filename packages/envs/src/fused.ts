@@ -61,6 +61,27 @@ export interface FusedStep {
   backward(inputs: FusedStepInputs, cotangents: FusedStepCotangents, gradients: FusedStepGradients): void;
 }
 
+/** Values per substep that `traceSubstep` writes. */
+export const TRACE_WIDTH = 10;
+
+/**
+ * Stores one substep's values in a backward pass's trace (row `substep`, `TRACE_WIDTH` wide). Fixed
+ * arity, so that the hot loop allocates nothing per call.
+ */
+export function traceSubstep(trace: Float64Array, substep: number, v0: number, v1: number, v2: number, v3: number, v4: number, v5: number, v6: number, v7 = 0, v8 = 0, v9 = 0): void {
+  const at = substep * TRACE_WIDTH;
+  trace[at] = v0;
+  trace[at + 1] = v1;
+  trace[at + 2] = v2;
+  trace[at + 3] = v3;
+  trace[at + 4] = v4;
+  trace[at + 5] = v5;
+  trace[at + 6] = v6;
+  trace[at + 7] = v7;
+  trace[at + 8] = v8;
+  trace[at + 9] = v9;
+}
+
 /** The backends whose tensors live in host memory, where a fused step is a loop over typed arrays. */
 export const FUSED_HOST_BACKENDS = ['cpu', 'wasm'] as const;
 

@@ -1,7 +1,7 @@
 import { tf, ConfigError } from '@pathwise/core';
 import type { Rng } from '@pathwise/core';
 import { defineEnv, STEP_COUNTER, type Env, type EnvOptions } from '../env.js';
-import type { FusedStep } from '../fused.js';
+import { TRACE_WIDTH, traceSubstep, type FusedStep } from '../fused.js';
 
 // The PILCO-style cart-pole swing-up of the PIPPS demo (proppo/pipps_demo pipps/envs/cartpole.py,
 // docs/algorithms/pipps.md §4.1): state [p, φ, ṗ, φ̇] with φ = 0 upright and φ = π hanging (not wrapped);
@@ -133,9 +133,7 @@ const Q = (() => {
   };
 })();
 
-/** Per substep, what the backward pass needs: p, φ, ṗ, φ̇ before it, sin φ, cos φ, the bracket A, numerator, denominator, p̈. */
-const PILCO_TRACE = 10;
-
+// The trace holds per substep: p, φ, ṗ, φ̇ before it, sin φ, cos φ, the bracket A, numerator, denominator, p̈.
 /** One control step of one env (explicit Euler substeps); returns [p, φ, ṗ, φ̇] in `end`. */
 function pilcoIntegrate(p: number, phi: number, pd: number, phid: number, force: number, end: Float64Array, trace?: Float64Array): void {
   for (let k = 0; k < Q.substeps; k++) {
@@ -146,19 +144,7 @@ function pilcoIntegrate(p: number, phi: number, pd: number, phid: number, force:
     const denominator = F(Q.M - F(F(cos * cos) * Q.k3));
     const pdd = F(numerator / denominator);
     const phidd = F(F(F(sin * Q.g) + F(cos * pdd)) * Q.k4);
-    if (trace !== undefined) {
-      const at = k * PILCO_TRACE;
-      trace[at] = p;
-      trace[at + 1] = phi;
-      trace[at + 2] = pd;
-      trace[at + 3] = phid;
-      trace[at + 4] = sin;
-      trace[at + 5] = cos;
-      trace[at + 6] = bracket;
-      trace[at + 7] = numerator;
-      trace[at + 8] = denominator;
-      trace[at + 9] = pdd;
-    }
+    if (trace !== undefined) traceSubstep(trace, k, p, phi, pd, phid, sin, cos, bracket, numerator, denominator, pdd);
     const nextP = F(p + F(pd * Q.h));
     const nextPhi = F(phi + F(phid * Q.h));
     pd = F(pd + F(pdd * Q.h));
@@ -193,7 +179,7 @@ export const CARTPOLE_PILCO_FUSED: FusedStep = {
   backward({ batch, state, action }, dy, grad) {
     const [P, PHI, PD, PHID] = state as [Float32Array, Float32Array, Float32Array, Float32Array];
     const end = new Float64Array(4);
-    const trace = new Float64Array(Q.substeps * PILCO_TRACE);
+    const trace = new Float64Array(Q.substeps * TRACE_WIDTH);
     for (let i = 0; i < batch; i++) {
       pilcoIntegrate(P[i]!, PHI[i]!, PD[i]!, PHID[i]!, F(action[i]! * Q.force), end, trace);
       const [pEnd, phiEnd] = [end[0]!, end[1]!];
@@ -204,7 +190,7 @@ export const CARTPOLE_PILCO_FUSED: FusedStep = {
       let gphid = dy.state[3]![i]! + dy.obs[i * 4 + 3]!;
       let gforce = 0;
       for (let k = Q.substeps - 1; k >= 0; k--) {
-        const at = k * PILCO_TRACE;
+        const at = k * TRACE_WIDTH;
         const [pd, phid, sin, cos, bracket, numerator, denominator, pdd] = [
           trace[at + 2]!,
           trace[at + 3]!,

@@ -1,7 +1,7 @@
 import { tf } from '@pathwise/core';
 import type { Rng } from '@pathwise/core';
 import { defineEnv, type Env, type EnvOptions } from '../env.js';
-import type { FusedStep } from '../fused.js';
+import { TRACE_WIDTH, traceSubstep, type FusedStep } from '../fused.js';
 
 // The SHAC / DiffRL `CartPoleSwingUpEnv` (NVlabs/DiffRL envs/cartpole_swing_up.py on dflex), rebuilt
 // from its model description; see the package README for every constant and where it comes from.
@@ -137,9 +137,7 @@ const K = (() => {
   };
 })();
 
-/** Per substep, the values the backward pass needs: x, θ, ẋ, θ̇ before it, sin θ, τ1, τ2. */
-const TRACE_WIDTH = 7;
-
+// The trace holds per substep: x, θ, ẋ, θ̇ before it, sin θ, τ1, τ2.
 interface Integrated {
   x: number;
   th: number;
@@ -166,17 +164,7 @@ function integrate(x: number, th: number, xd: number, thd: number, action: numbe
     const limit = F(F(x - clipped) * K.ke);
     const tau1 = F(F(F(force + F(F(sin * F(thd * thd)) * K.ml)) - F(xd * K.kd)) - limit);
     const tau2 = F(F(sin * K.mgl) - F(thd * K.kd));
-    if (trace !== undefined) {
-      // Indexed writes: an array literal here would allocate on every substep of every env.
-      const at = k * TRACE_WIDTH;
-      trace[at] = x;
-      trace[at + 1] = th;
-      trace[at + 2] = xd;
-      trace[at + 3] = thd;
-      trace[at + 4] = sin;
-      trace[at + 5] = tau1;
-      trace[at + 6] = tau2;
-    }
+    if (trace !== undefined) traceSubstep(trace, k, x, th, xd, thd, sin, tau1, tau2);
     xd = F(xd + F(F(p * tau1) - F(q * tau2)));
     thd = F(thd + F(F(r * tau2) - F(q * tau1)));
     x = F(x + F(xd * K.h));
