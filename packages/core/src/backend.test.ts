@@ -74,4 +74,23 @@ describe('backend registry', () => {
     expect(Object.keys(choice.timings)).toEqual(['cpu']);
     expect(choice.timings.cpu).toBeGreaterThan(0);
   });
+
+  it("'auto' skips a software GPU adapter (found by probe) and a backend that declines, without loading either", async () => {
+    const probed: string[] = [];
+    const refuse = async () => {
+      throw new Error('must not be loaded');
+    };
+    registerBackend(
+      defineBackend({
+        name: 'soft-gpu',
+        load: refuse,
+        probe: async () => void probed.push('soft-gpu'),
+        capabilities: () => ({ float: 'float32', adapter: { vendor: 'mesa', architecture: 'llvmpipe', software: true } }),
+      }),
+    );
+    registerBackend(defineBackend({ name: 'declines', load: refuse, probe: async () => void probed.push('declines'), autoCandidate: () => false, capabilities: () => ({ float: 'float32' }) }));
+    expect(await useBackend('auto', { repeats: 1 })).toBe('cpu');
+    expect(Object.keys(autoChoice()!.timings)).toEqual(['cpu']);
+    expect(probed).toEqual(['soft-gpu']);
+  });
 });

@@ -10,6 +10,16 @@ export interface BackendCapabilities {
   threads?: boolean;
   /** Precision of float tensors on this backend. */
   float: 'float32' | 'float16';
+  /** The GPU adapter (webgpu), once `probe()` or `load()` has found it. */
+  adapter?: AdapterInfo;
+}
+
+/** A GPU adapter as `pathwise backends --json` reports it. */
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  /** A software rasteriser (llvmpipe, SwiftShader, …): `useBackend('auto')` does not pick it. */
+  software: boolean;
 }
 
 /** Whether a backend can run in this process; `reason` says why not. */
@@ -27,8 +37,15 @@ export interface Backend {
   availability(): BackendAvailability;
   /** Registers the tfjs backend factory (idempotent) and configures it. */
   load(): Promise<void>;
-  /** Capabilities; meaningful after `load()`, a best guess before. */
+  /** Capabilities; meaningful after `load()` or `probe()`, a best guess before. */
   capabilities(): BackendCapabilities;
+  /** Finds what capabilities need asynchronous work for (a GPU adapter) without switching tfjs to the backend. */
+  probe?(): Promise<void>;
+  /**
+   * A cheap check of whether `useBackend('auto')` should start and time it at all: a GPU backend that
+   * could only find a software adapter here says no without starting anything. Default: yes.
+   */
+  autoCandidate?(): boolean;
 }
 
 export interface BackendDefinition {
@@ -37,6 +54,8 @@ export interface BackendDefinition {
   availability?: () => BackendAvailability;
   load: () => Promise<void>;
   capabilities: () => BackendCapabilities;
+  probe?: () => Promise<void>;
+  autoCandidate?: () => boolean;
 }
 
 /** Makes a typed backend plugin. Pass it to `useBackend` directly or `registerBackend` it by name. */
@@ -47,6 +66,8 @@ export function defineBackend(definition: BackendDefinition): Backend {
     availability: definition.availability ?? (() => ({ available: true })),
     load: definition.load,
     capabilities: definition.capabilities,
+    ...(definition.probe !== undefined ? { probe: definition.probe } : {}),
+    ...(definition.autoCandidate !== undefined ? { autoCandidate: definition.autoCandidate } : {}),
   };
 }
 
@@ -146,7 +167,7 @@ async function activate(backend: Backend): Promise<void> {
 async function chooseFastestBackend(options: AutoOptions): Promise<AutoChoice> {
   const candidates = (options.candidates ?? backends.names()).filter((name) => {
     const backend = backends.has(name) ? backends.get(name) : undefined;
-    return backend !== undefined && backend.availability().available;
+    return backend !== undefined && backend.availability().available && (options.candidates !== undefined || (backend.autoCandidate?.() ?? true));
   });
   if (candidates.length === 0) {
     throw new UnknownNameError('backend', 'auto', backends.names(), "No available backend is registered: import '@pathwise/backend-cpu' or '@pathwise/backend-wasm'.");
@@ -156,7 +177,11 @@ async function chooseFastestBackend(options: AutoOptions): Promise<AutoChoice> {
   const timings: Record<string, number> = {};
   for (const name of candidates) {
     try {
-      await activate(backends.get(name));
+      const backend = backends.get(name);
+      await backend.probe?.();
+      // A software GPU adapter is correct but slower than the cpu backends, and timing it costs seconds.
+      if (backend.capabilities().adapter?.software === true || !backend.availability().available) continue;
+      await activate(backend);
       timings[name] = await medianMs(workload, repeats);
     } catch {
       // A backend that fails to start is simply not a candidate.

@@ -12,6 +12,7 @@ export {
   autoChoice,
   type Backend,
   type BackendCapabilities,
+  type AdapterInfo,
   type BackendAvailability,
   type BackendDefinition,
   type BackendInfo,

@@ -1,5 +1,6 @@
 import { tf, stopGradient, ConfigError, NonFiniteError, ShapeError } from '@pathwise/core';
 import type { Rng } from '@pathwise/core';
+import { fusedStepSupported, runFusedStep, type FusedStep } from './fused.js';
 
 /**
  * The state of a batch of environments: named float32 (or int/bool) tensors whose first dimension is
@@ -25,7 +26,18 @@ export interface EnvOptions {
    * `'off'`: no check (saves a few ops per step).
    */
   nonFinite?: NonFiniteMode;
+  /**
+   * How a step runs. `'fused'`: one kernel dispatch forward and one backward, where the env has a fused
+   * step kernel for the active backend. `'ops'`: the op-by-op definition (the reference). `'auto'`
+   * (default): fused on the backends where the kernel leaves the training goldens unchanged (the env's
+   * `fused.defaultOn`), ops elsewhere. Fused and ops agree to float32 rounding everywhere
+   * (fused-kernels.test.ts), but a chaotic training run amplifies a last-bit difference.
+   */
+  kernel?: StepKernel | 'auto';
 }
+
+/** How a step runs: one fused kernel, or the op-by-op definition. */
+export type StepKernel = 'fused' | 'ops';
 
 /** Physical meaning of each action coordinate: env action a in [-1, 1] maps to low..high. */
 export interface ActionSpec {
@@ -85,6 +97,10 @@ export interface Env<S extends EnvState = EnvState> extends EnvInfo {
   with(options: EnvOptions): Env<S>;
   /** The listing object `{name, obsDim, actDim, episodeLength, description}`. */
   info(): EnvInfo;
+  /** The env's fused step kernel; `false` where it declares none; `undefined` where it does not say. */
+  readonly fused: FusedStep | false | undefined;
+  /** How `step` runs on a backend (default: the active one), given `options.kernel` and the backends the kernel exists for. */
+  kernelOn(backend?: string): StepKernel;
 }
 
 /** What an env's own transition returns; `defineEnv` adds clipping, the counter, time limits and guards. */
@@ -113,6 +129,11 @@ export interface EnvDefinition<S extends EnvState> {
    * `t` (the counter before this step). Returns the env-specific next state (without `t`).
    */
   transition(state: S, action: tf.Tensor): Transition<S>;
+  /**
+   * The same step (transition, then observe) as one kernel forward and one backward, or `false` to
+   * declare that the env has none: the registry-wide equivalence test fails for an env that says neither.
+   */
+  fused?: FusedStep | false;
 }
 
 /** Name of the per-env step counter every state carries. */
@@ -124,7 +145,9 @@ export function defineEnv<S extends EnvState>(definition: EnvDefinition<S>, opti
   const resolved: Required<EnvOptions> = {
     detached: options.detached ?? false,
     nonFinite: options.nonFinite ?? 'flag',
+    kernel: options.kernel ?? 'auto',
   };
+  if (!['auto', 'fused', 'ops'].includes(resolved.kernel)) throw new ConfigError('kernel', resolved.kernel, "'auto', 'fused' or 'ops'");
   if (!['flag', 'raise', 'off'].includes(resolved.nonFinite)) {
     throw new ConfigError('nonFinite', resolved.nonFinite, "'flag', 'raise' or 'off'");
   }
@@ -151,6 +174,7 @@ export function defineEnv<S extends EnvState>(definition: EnvDefinition<S>, opti
         input = Object.fromEntries(Object.entries(state).map(([k, v]) => [k, v.dtype === 'float32' ? stopGradient(v) : v])) as S;
         act = stopGradient(action);
       }
+      if (fused !== undefined && kernelOn() === 'fused') return fusedStep(fused, input, act, batch) as unknown as tf.TensorContainer;
       const clipped = tf.clipByValue(act, -1, 1);
       const out = definition.transition(input, clipped);
       const t = tf.add(input[STEP_COUNTER]!, 1);
@@ -167,8 +191,7 @@ export function defineEnv<S extends EnvState>(definition: EnvDefinition<S>, opti
         // tf.where through resetDone). Only a finite row whose sum overflows float32 (|sum| > 3e38) is a false alarm.
         const nonFinite = tf.logicalNot(tf.isFinite(tf.add(tf.sum(nextObs, 1), reward)));
         if (resolved.nonFinite === 'raise') {
-          const count = tf.sum(tf.cast(nonFinite, 'int32')).dataSync()[0]!;
-          if (count > 0) throw new NonFiniteError(`${name} step (observation or reward)`, count, batch);
+          raiseOnNonFinite(name, nonFinite, batch);
         } else {
           terminated = tf.logicalOr(terminated, nonFinite);
         }
@@ -177,6 +200,24 @@ export function defineEnv<S extends EnvState>(definition: EnvDefinition<S>, opti
       }
       return result as unknown as tf.TensorContainer;
     }) as unknown as StepResult<S>;
+  };
+
+  const fused = definition.fused === false ? undefined : definition.fused;
+  const kernelOn = (backend: string = tf.getBackend()): StepKernel => {
+    if (fused === undefined || resolved.kernel === 'ops' || !fusedStepSupported(backend)) return 'ops';
+    return resolved.kernel === 'fused' || fused.defaultOn.includes(backend) ? 'fused' : 'ops';
+  };
+
+  // The fused path: the kernel also does the clipping, the counter, the time limit and the non-finite check.
+  const fusedStep = (kernel: FusedStep, input: S, act: tf.Tensor, batch: number): StepResult<S> => {
+    const out = runFusedStep(kernel, name, input, act, { episodeLength, flagNonFinite: resolved.nonFinite === 'flag' });
+    const next = Object.fromEntries(kernel.stateKeys.map((key, i) => [key, out.state[i]!]));
+    for (const [key, value] of Object.entries(input)) if (!(key in next) && key !== STEP_COUNTER) next[key] = tf.clone(value);
+    next[STEP_COUNTER] = out.t;
+    const result: StepResult<S> = { state: next as S, obs: out.obs, reward: out.reward, terminated: out.terminated, truncated: out.truncated, nextObs: out.nextObs };
+    if (resolved.nonFinite === 'raise') raiseOnNonFinite(name, out.nonFinite, batch);
+    if (resolved.nonFinite !== 'off') result.nonFinite = out.nonFinite;
+    return result;
   };
 
   const env: Env<S> = {
@@ -195,8 +236,16 @@ export function defineEnv<S extends EnvState>(definition: EnvDefinition<S>, opti
     observe,
     with: (more) => defineEnv(definition, { ...resolved, ...more }),
     info: () => ({ name, obsDim, actDim, episodeLength, description: definition.description }),
+    fused: definition.fused,
+    kernelOn,
   };
   return env;
+}
+
+/** Reads the [B] bool mask back (a sync point) and throws when any env went non-finite. */
+function raiseOnNonFinite(name: string, nonFinite: tf.Tensor, batch: number): void {
+  const count = (nonFinite.dataSync() as Uint8Array).reduce((n, v) => n + (v !== 0 ? 1 : 0), 0);
+  if (count > 0) throw new NonFiniteError(`${name} step (observation or reward)`, count, batch);
 }
 
 function passThroughCloned<S extends EnvState>(next: S, previous: S): S {

@@ -1,9 +1,23 @@
-export { defineEnv, STEP_COUNTER, type Env, type EnvDefinition, type EnvInfo, type EnvOptions, type EnvState, type ActionSpec, type NonFiniteMode, type StepResult, type Transition } from './env.js';
+export {
+  defineEnv,
+  STEP_COUNTER,
+  type Env,
+  type EnvDefinition,
+  type EnvInfo,
+  type EnvOptions,
+  type EnvState,
+  type ActionSpec,
+  type NonFiniteMode,
+  type StepResult,
+  type StepKernel,
+  type Transition,
+} from './env.js';
+export { FUSED_HOST_BACKENDS, fusedStepSupported, type FusedStep, type FusedStepInputs, type FusedStepOutputs, type FusedStepCotangents, type FusedStepGradients } from './fused.js';
 export { registerEnv, getEnv, makeEnv, listEnvs, builtinEnv, BUILTIN_ENV_NAMES, type BuiltinEnvName } from './registry.js';
 export { resetDone, tileState, batchSize } from './state.js';
 export { safeSqrt, smoothstep } from './math.js';
 export { dejongEnv, ackleyEnv, DEJONG_BOUND, ACKLEY_BOUND, type FunctionEnvOptions, type FunctionName } from './envs/function-opt.js';
-export { cartpoleSwingupEnv, CARTPOLE_SWINGUP, type CartpoleSwingupOptions } from './envs/cartpole-swingup.js';
+export { cartpoleSwingupEnv, CARTPOLE_SWINGUP, CARTPOLE_SWINGUP_FUSED, type CartpoleSwingupOptions } from './envs/cartpole-swingup.js';
 export { cartpolePilcoEnv, CARTPOLE_PILCO, CARTPOLE_PILCO_NOISE, type CartpolePilcoOptions } from './envs/cartpole-pilco.js';
 export { pendulumEnv, PENDULUM } from './envs/pendulum.js';
 export { doublePendulumEnv, DOUBLE_PENDULUM } from './envs/double-pendulum.js';

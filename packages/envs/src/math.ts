@@ -1,7 +1,7 @@
 import { tf } from '@pathwise/core';
 
 /** Smallest argument the gradient of `safeSqrt` divides by: keeps 0.5/sqrt(x) finite in float32. */
-const SQRT_GRAD_FLOOR = 1e-30;
+export const SQRT_GRAD_FLOOR = 1e-30;
 
 /**
  * sqrt(x) with a finite gradient at x = 0. The value is exactly `tf.sqrt(x)`; the gradient is

@@ -6,7 +6,8 @@ import { machine } from '../bench/machine.js';
 import { benchEnvsCommand } from './envs.js';
 import { benchTrain, type TrainBenchResult } from '../bench/train.js';
 import { REFERENCE_ALGORITHMS } from '@pathwise/gippo';
-import { countFlag, LIMITS, listOption, parseNameList } from '../flags.js';
+import { countFlag, countListFlag, LIMITS, listOption, parseNameList } from '../flags.js';
+import { benchRollout, ROLLOUT_BATCHES, ROLLOUT_ENV, ROLLOUT_HORIZON, torchReference, type RolloutBenchRow, type RolloutSkip } from '../bench/rollout.js';
 
 /** Backends to benchmark: the one asked for, or every available one when `auto`. */
 export function benchBackends(requested: string): string[] {
@@ -45,6 +46,47 @@ export function registerBenchCommand(program: Command): void {
             .padStart(10)}\n`,
         );
       }
+    });
+  bench
+    .command('rollout')
+    .description(`One epoch's differentiable rollout (${ROLLOUT_ENV}, MLP [64, 64] ELU policy, T = ${ROLLOUT_HORIZON}, forward + backward) per backend, fused and op-by-op env steps, beside PyTorch`)
+    .addOption(listOption('--batches <list>', `comma-separated numbers of envs, each 1 to ${LIMITS.batch.max}`, countListFlag('--batches', 'batch'), ROLLOUT_BATCHES))
+    .option('--no-torch', 'skip the PyTorch reference (scripts/bench/rollout_torch.py)')
+    .option('--json', 'print {what, machine, results: [{backend, env, envs, kernel, steps_per_s, ms_per_iter}], skipped, reference, reference_error?}')
+    .action(async (flags: { batches: number[]; torch: boolean }, command: Command) => {
+      const { json, backend } = globalOptions(command);
+      const results: RolloutBenchRow[] = [];
+      const skipped: RolloutSkip[] = [];
+      const log = (row: RolloutBenchRow | RolloutSkip) => {
+        if (!json) process.stderr.write(`  ${row.backend} ${row.kernel} ${row.envs} envs: ${'reason' in row ? `skipped (${row.reason})` : `${row.ms_per_iter} ms`}\n`);
+      };
+      for (const name of benchBackends(backend)) {
+        const active = await setupBackend(name);
+        const run = await benchRollout(active, flags.batches, log);
+        results.push(...run.results);
+        skipped.push(...run.skipped);
+      }
+      if (results.length === 0 && skipped.length === 0) throw new PathwiseError('No backend is available to benchmark.');
+      const torch = flags.torch ? torchReference(flags.batches) : { reference: [], reference_error: 'skipped (--no-torch)' };
+      const report = { what: 'rollout', machine: machine(), results, skipped, ...torch };
+      if (json) return printJson(report);
+      const torchAt = (threads: number, envs: number) => torch.reference.find((r) => r.threads === threads && r.envs === envs);
+      const allThreads = report.machine.cpus;
+      process.stdout.write(`pathwise bench rollout: ${ROLLOUT_ENV}, MLP [64, 64] ELU, T = ${ROLLOUT_HORIZON}, forward + backward (${report.machine.cpus} cpus, node ${report.machine.node})\n`);
+      process.stdout.write(
+        `${'backend'.padEnd(8)} ${'kernel'.padEnd(6)} ${'envs'.padStart(6)} ${'ms/iter'.padStart(10)} ${'steps/s'.padStart(10)} ${'fused/ops'.padStart(10)} ${'vs torch 1t'.padStart(12)} ${`vs torch ${allThreads}t`.padStart(12)}\n`,
+      );
+      const ratio = (a: number, b: number | undefined) => (b === undefined ? '-' : (a / b).toFixed(2));
+      for (const r of results) {
+        const ops = results.find((o) => o.backend === r.backend && o.envs === r.envs && o.kernel === 'ops');
+        process.stdout.write(
+          `${r.backend.padEnd(8)} ${r.kernel.padEnd(6)} ${String(r.envs).padStart(6)} ${r.ms_per_iter.toFixed(1).padStart(10)} ${String(r.steps_per_s).padStart(10)} ${(r.kernel === 'fused' ? ratio(r.steps_per_s, ops?.steps_per_s) : '').padStart(10)} ${ratio(r.steps_per_s, torchAt(1, r.envs)?.steps_per_s).padStart(12)} ${ratio(r.steps_per_s, torchAt(allThreads, r.envs)?.steps_per_s).padStart(12)}\n`,
+        );
+      }
+      for (const r of torch.reference)
+        process.stdout.write(`${'torch'.padEnd(8)} ${`${r.threads}t`.padEnd(6)} ${String(r.envs).padStart(6)} ${r.ms_per_iter.toFixed(1).padStart(10)} ${String(r.steps_per_s).padStart(10)}\n`);
+      for (const s of skipped) process.stdout.write(`skipped: ${s.backend} ${s.kernel} ${s.envs} envs: ${s.reason}\n`);
+      if (torch.reference_error !== undefined) process.stdout.write(`reference: none (${torch.reference_error})\n`);
     });
   bench
     .command('train')

@@ -1,6 +1,7 @@
 import { tf, ConfigError } from '@pathwise/core';
 import type { Rng } from '@pathwise/core';
 import { defineEnv, STEP_COUNTER, type Env, type EnvOptions } from '../env.js';
+import { TRACE_WIDTH, traceSubstep, type FusedStep } from '../fused.js';
 
 // The PILCO-style cart-pole swing-up of the PIPPS demo (proppo/pipps_demo pipps/envs/cartpole.py,
 // docs/algorithms/pipps.md §4.1): state [p, φ, ṗ, φ̇] with φ = 0 upright and φ = π hanging (not wrapped);
@@ -87,6 +88,8 @@ export function cartpolePilcoEnv(options: CartpolePilcoOptions = {}): Env<State>
         const select = tf.expandDims(tf.cast(tf.oneHot(index, noiseSteps), 'float32'), 2);
         return tf.add(truth, tf.sum(tf.mul(noiseBuffer, select), 1));
       },
+      // With observation noise the observation reads a per-episode noise buffer, which the kernel does not.
+      fused: noise > 0 ? false : CARTPOLE_PILCO_FUSED,
       transition: (state, action) => {
         const force = tf.mul(tf.reshape(action, [-1]), c.maxForce);
         let { p, phi, pDot: pd, phiDot: phid } = state;
@@ -108,3 +111,122 @@ export function cartpolePilcoEnv(options: CartpolePilcoOptions = {}): Env<State>
     options,
   );
 }
+
+// The fused step (noise-free observation): `transition` and `observe` above per env, rounded as the
+// cpu kernels round (Math.fround after every op, number operands as float32), in the same order.
+const F = Math.fround;
+const Q = (() => {
+  const c = CARTPOLE_PILCO;
+  const mp = c.poleMass;
+  return {
+    force: F(c.maxForce),
+    friction: F(c.friction),
+    M: F(c.cartMass + mp),
+    k1: F(0.75 * mp * c.gravity),
+    k2: F(0.5 * mp * c.poleLength),
+    k3: F(0.75 * mp),
+    k4: F(1.5 / c.poleLength),
+    g: F(c.gravity),
+    h: F(c.dt / c.substeps),
+    half: F(-0.5),
+    substeps: c.substeps,
+  };
+})();
+
+// The trace holds per substep: p, φ, ṗ, φ̇ before it, sin φ, cos φ, the bracket A, numerator, denominator, p̈.
+/** One control step of one env (explicit Euler substeps); returns [p, φ, ṗ, φ̇] in `end`. */
+function pilcoIntegrate(p: number, phi: number, pd: number, phid: number, force: number, end: Float64Array, trace?: Float64Array): void {
+  for (let k = 0; k < Q.substeps; k++) {
+    const sin = F(Math.sin(phi));
+    const cos = F(Math.cos(phi));
+    const bracket = F(F(cos * Q.k1) - F(F(phid * phid) * Q.k2));
+    const numerator = F(F(sin * bracket) + F(force - F(pd * Q.friction)));
+    const denominator = F(Q.M - F(F(cos * cos) * Q.k3));
+    const pdd = F(numerator / denominator);
+    const phidd = F(F(F(sin * Q.g) + F(cos * pdd)) * Q.k4);
+    if (trace !== undefined) traceSubstep(trace, k, p, phi, pd, phid, sin, cos, bracket, numerator, denominator, pdd);
+    const nextP = F(p + F(pd * Q.h));
+    const nextPhi = F(phi + F(phid * Q.h));
+    pd = F(pd + F(pdd * Q.h));
+    phid = F(phid + F(phidd * Q.h));
+    p = nextP;
+    phi = nextPhi;
+  }
+  end[0] = p;
+  end[1] = phi;
+  end[2] = pd;
+  end[3] = phid;
+}
+
+export const CARTPOLE_PILCO_FUSED: FusedStep = {
+  stateKeys: ['p', 'phi', 'pDot', 'phiDot'],
+  obsDim: 4,
+  exactOn: ['cpu'],
+  defaultOn: ['cpu'],
+  forward({ batch, state, action }, out) {
+    const [P, PHI, PD, PHID] = state as [Float32Array, Float32Array, Float32Array, Float32Array];
+    const end = new Float64Array(4);
+    for (let i = 0; i < batch; i++) {
+      pilcoIntegrate(P[i]!, PHI[i]!, PD[i]!, PHID[i]!, F(action[i]! * Q.force), end);
+      for (let j = 0; j < 4; j++) {
+        out.state[j]![i] = end[j]!;
+        out.obs[i * 4 + j] = end[j]!;
+      }
+      const [p, phi] = [end[0]!, end[1]!];
+      out.reward[i] = F(F(Math.exp(F(F(F(p * p) + F(phi * phi)) * Q.half))) - 1);
+    }
+  },
+  backward({ batch, state, action }, dy, grad) {
+    const [P, PHI, PD, PHID] = state as [Float32Array, Float32Array, Float32Array, Float32Array];
+    const end = new Float64Array(4);
+    const trace = new Float64Array(Q.substeps * TRACE_WIDTH);
+    for (let i = 0; i < batch; i++) {
+      pilcoIntegrate(P[i]!, PHI[i]!, PD[i]!, PHID[i]!, F(action[i]! * Q.force), end, trace);
+      const [pEnd, phiEnd] = [end[0]!, end[1]!];
+      const dReward = dy.reward[i]! * Math.exp(F(F(F(pEnd * pEnd) + F(phiEnd * phiEnd)) * Q.half)) * Q.half * 2;
+      let gp = dy.state[0]![i]! + dy.obs[i * 4]! + dReward * pEnd;
+      let gphi = dy.state[1]![i]! + dy.obs[i * 4 + 1]! + dReward * phiEnd;
+      let gpd = dy.state[2]![i]! + dy.obs[i * 4 + 2]!;
+      let gphid = dy.state[3]![i]! + dy.obs[i * 4 + 3]!;
+      let gforce = 0;
+      for (let k = Q.substeps - 1; k >= 0; k--) {
+        const at = k * TRACE_WIDTH;
+        const [pd, phid, sin, cos, bracket, numerator, denominator, pdd] = [
+          trace[at + 2]!,
+          trace[at + 3]!,
+          trace[at + 4]!,
+          trace[at + 5]!,
+          trace[at + 6]!,
+          trace[at + 7]!,
+          trace[at + 8]!,
+          trace[at + 9]!,
+        ];
+        // p' = p + h ṗ, φ' = φ + h φ̇, ṗ' = ṗ + h p̈, φ̇' = φ̇ + h φ̈ (old derivatives).
+        const gpdd0 = gpd * Q.h;
+        const gphidd = gphid * Q.h;
+        gpd += gp * Q.h;
+        gphid += gphi * Q.h;
+        // φ̈ = k4 (g sinφ + cosφ p̈); p̈ = numerator / denominator.
+        let gsin = gphidd * Q.k4 * Q.g;
+        let gcos = gphidd * Q.k4 * pdd;
+        const gpdd = gpdd0 + gphidd * Q.k4 * cos;
+        const gnum = gpdd / denominator;
+        const gden = (-gpdd * numerator) / (denominator * denominator);
+        gcos -= gden * 2 * cos * Q.k3;
+        // numerator = sinφ·A + F − b ṗ; A = k1 cosφ − k2 φ̇².
+        gsin += gnum * bracket;
+        const gA = gnum * sin;
+        gforce += gnum;
+        gpd -= gnum * Q.friction;
+        gcos += gA * Q.k1;
+        gphid -= gA * 2 * phid * Q.k2;
+        gphi += gsin * cos - gcos * sin;
+      }
+      grad.state[0]![i] = gp;
+      grad.state[1]![i] = gphi;
+      grad.state[2]![i] = gpd;
+      grad.state[3]![i] = gphid;
+      grad.action[i] = gforce * Q.force;
+    }
+  },
+};

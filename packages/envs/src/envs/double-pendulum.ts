@@ -84,6 +84,8 @@ export function doublePendulumEnv(options: EnvOptions = {}): Env<State> {
         return { theta1: theta1!, theta2: theta2!, omega1: omega1!, omega2: omega2! };
       },
       observe: (state) => tf.stack([tf.cos(state.theta1), tf.sin(state.theta1), tf.cos(state.theta2), tf.sin(state.theta2), state.omega1, state.omega2], 1),
+      // No fused step kernel yet (issue 14): every step runs the op-by-op definition.
+      fused: false,
       transition: (state, action) => {
         const torque = tf.mul(tf.reshape(action, [-1]), c.maxTorque);
         let z: Coordinates = [state.theta1, state.theta2, state.omega1, state.omega2];

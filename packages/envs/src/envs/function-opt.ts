@@ -1,6 +1,7 @@
 import { tf, ConfigError } from '@pathwise/core';
 import { defineEnv, STEP_COUNTER, type Env, type EnvOptions, type EnvState } from '../env.js';
-import { safeSqrt } from '../math.js';
+import { safeSqrt, SQRT_GRAD_FLOOR } from '../math.js';
+import type { FusedStep } from '../fused.js';
 
 // GI-PPO function-optimisation suite (SonSang/gippo envs/func_optim, docs/algorithms/gippo.md §1):
 // a state-less, one-step problem; the observation is always 0 and the reward is -f(B * a).
@@ -56,6 +57,7 @@ function functionEnv(kind: FunctionName, options: FunctionEnvOptions): Env {
           : { bound: ACKLEY_BOUND, a: ACKLEY_A, b: ACKLEY_B, c: ACKLEY_C, dim, source: 'SonSang/gippo envs/func_optim/ackley.py' },
       init: () => ({}),
       observe: (state) => tf.zeros([state[STEP_COUNTER]!.shape[0]!, 1]),
+      fused: kind === 'dejong' ? DEJONG_FUSED : ACKLEY_FUSED,
       transition: (_state, action) => ({ state: {}, reward: kind === 'dejong' ? dejongReward(action) : ackleyReward(action) }),
     },
     options,
@@ -75,3 +77,79 @@ function ackleyReward(action: tf.Tensor): tf.Tensor {
   // -f = a·exp(-b·norm) + exp(mean cos(c x)) - a - e
   return tf.sub(tf.add(radial, periodic), ACKLEY_A + Math.E);
 }
+
+// The fused steps: the rewards above per env, rounded like the cpu kernels (Math.fround after each op,
+// number operands rounded to float32; tf.sum accumulates in float64 and rounds once; tf.mean divides
+// each element by the count first), so bit-identical to the op path on cpu.
+const F = Math.fround;
+
+function functionFused(
+  reward: (action: Float32Array, row: number, dim: number) => number,
+  gradient: (action: Float32Array, row: number, dim: number, dReward: number, out: Float32Array) => void,
+): FusedStep {
+  return {
+    stateKeys: [],
+    obsDim: 1,
+    exactOn: ['cpu'],
+    defaultOn: ['cpu'],
+    forward({ batch, action }, out) {
+      const dim = action.length / batch;
+      for (let i = 0; i < batch; i++) {
+        out.reward[i] = reward(action, i, dim);
+        out.obs[i] = 0;
+      }
+    },
+    backward({ batch, action }, dy, grad) {
+      const dim = action.length / batch;
+      for (let i = 0; i < batch; i++) gradient(action, i, dim, dy.reward[i]!, grad.action);
+    },
+  };
+}
+
+const DEJONG_SCALE = F(-DEJONG_BOUND * DEJONG_BOUND);
+
+const DEJONG_FUSED = functionFused(
+  (a, i, dim) => {
+    let sum = 0;
+    for (let j = i * dim; j < (i + 1) * dim; j++) sum += F(a[j]! * a[j]!);
+    return F(F(sum) * DEJONG_SCALE);
+  },
+  (a, i, dim, dr, out) => {
+    for (let j = i * dim; j < (i + 1) * dim; j++) out[j] = dr * DEJONG_SCALE * 2 * a[j]!;
+  },
+);
+
+const ACKLEY = { bound: F(ACKLEY_BOUND), a: F(ACKLEY_A), minusB: F(-ACKLEY_B), c: F(ACKLEY_C), offset: F(ACKLEY_A + Math.E) };
+
+/** mean x², mean cos(c x), and the radial and periodic terms of one row. */
+function ackleyTerms(a: Float32Array, i: number, dim: number): { meanSquare: number; radial: number; periodic: number } {
+  const n = F(dim);
+  let squares = 0;
+  let cosines = 0;
+  for (let j = i * dim; j < (i + 1) * dim; j++) {
+    const x = F(a[j]! * ACKLEY.bound);
+    squares += F(F(x * x) / n);
+    cosines += F(F(Math.cos(F(x * ACKLEY.c))) / n);
+  }
+  const meanSquare = F(squares);
+  const radial = F(F(Math.exp(F(F(Math.sqrt(meanSquare)) * ACKLEY.minusB))) * ACKLEY.a);
+  return { meanSquare, radial, periodic: F(Math.exp(F(cosines))) };
+}
+
+const ACKLEY_FUSED = functionFused(
+  (a, i, dim) => {
+    const { radial, periodic } = ackleyTerms(a, i, dim);
+    return F(F(radial + periodic) - ACKLEY.offset);
+  },
+  (a, i, dim, dr, out) => {
+    const { meanSquare, radial, periodic } = ackleyTerms(a, i, dim);
+    // safeSqrt's gradient: 0.5 / sqrt(max(m, floor)), finite at the origin.
+    const dNorm = dr * ACKLEY.minusB * radial;
+    const dMeanSquare = (dNorm * 0.5) / Math.sqrt(Math.max(meanSquare, SQRT_GRAD_FLOOR));
+    for (let j = i * dim; j < (i + 1) * dim; j++) {
+      const x = F(a[j]! * ACKLEY.bound);
+      const dx = (dMeanSquare * 2 * x) / dim - (dr * periodic * Math.sin(F(x * ACKLEY.c)) * ACKLEY.c) / dim;
+      out[j] = dx * ACKLEY.bound;
+    }
+  },
+);

@@ -1,6 +1,7 @@
 import { tf } from '@pathwise/core';
 import type { Rng } from '@pathwise/core';
 import { defineEnv, type Env, type EnvOptions } from '../env.js';
+import type { FusedStep } from '../fused.js';
 
 // Gym/Gymnasium Pendulum-v1 dynamics and reward (g = 10, m = l = 1, dt = 0.05, max torque 2,
 // max speed 8), θ = 0 upright. The speed clip is kept as in gym: while it is active, the gradient
@@ -43,6 +44,7 @@ export function pendulumEnv(options: EnvOptions = {}): Env<State> {
         return { theta: tf.tensor1d(theta), thetaDot: tf.tensor1d(thetaDot) };
       },
       observe: (state) => tf.stack([tf.cos(state.theta), tf.sin(state.theta), state.thetaDot], 1),
+      fused: PENDULUM_FUSED,
       transition: (state, action) => {
         const { theta: th, thetaDot: thd } = state;
         const u = tf.mul(tf.reshape(action, [-1]), c.maxTorque);
@@ -56,3 +58,74 @@ export function pendulumEnv(options: EnvOptions = {}): Env<State> {
     options,
   );
 }
+
+// The fused step: `transition` and `observe` above per env, rounded as the cpu kernels round (Math.fround
+// after every op, number operands as float32, tf.mod as the cpu kernel computes it), in the same order.
+const F = Math.fround;
+const P = (() => {
+  const c = PENDULUM;
+  return {
+    torque: F(c.maxTorque),
+    pi: F(Math.PI),
+    twoPi: F(2 * Math.PI),
+    gravityGain: F(((3 * c.gravity) / (2 * c.length)) * c.dt),
+    torqueGain: F((3 / (c.mass * c.length * c.length)) * c.dt),
+    dt: F(c.dt),
+    speedPenalty: F(0.1),
+    torquePenalty: F(0.001),
+    maxSpeed: c.maxSpeed,
+  };
+})();
+
+/** tf.mod on the cpu backend: the remainder with the sign of the divisor. */
+function floorMod(a: number, b: number): number {
+  const rem = a % b;
+  return (a < 0 && b < 0) || (a >= 0 && b >= 0) ? rem : (rem + b) % b;
+}
+
+export const PENDULUM_FUSED: FusedStep = {
+  stateKeys: ['theta', 'thetaDot'],
+  obsDim: 3,
+  exactOn: ['cpu'],
+  defaultOn: ['cpu'],
+  forward({ batch, state, action }, out) {
+    const [TH, THD] = state as [Float32Array, Float32Array];
+    const [oTH, oTHD] = out.state as [Float32Array, Float32Array];
+    for (let i = 0; i < batch; i++) {
+      const th = TH[i]!;
+      const thd = THD[i]!;
+      const u = F(action[i]! * P.torque);
+      const wrapped = F(F(floorMod(F(th + P.pi), P.twoPi)) - P.pi);
+      const cost = F(F(F(wrapped * wrapped) + F(F(thd * thd) * P.speedPenalty)) + F(F(u * u) * P.torquePenalty));
+      const unclipped = F(thd + F(F(F(Math.sin(th)) * P.gravityGain) + F(u * P.torqueGain)));
+      const newThd = unclipped > P.maxSpeed ? P.maxSpeed : unclipped < -P.maxSpeed ? -P.maxSpeed : unclipped;
+      const newTh = F(th + F(newThd * P.dt));
+      oTH[i] = newTh;
+      oTHD[i] = newThd;
+      out.reward[i] = -cost;
+      out.obs[i * 3] = F(Math.cos(newTh));
+      out.obs[i * 3 + 1] = F(Math.sin(newTh));
+      out.obs[i * 3 + 2] = newThd;
+    }
+  },
+  backward({ batch, state, action }, dy, grad) {
+    const [TH, THD] = state as [Float32Array, Float32Array];
+    for (let i = 0; i < batch; i++) {
+      const th = TH[i]!;
+      const thd = THD[i]!;
+      const u = F(action[i]! * P.torque);
+      const wrapped = F(F(floorMod(F(th + P.pi), P.twoPi)) - P.pi);
+      const unclipped = F(thd + F(F(F(Math.sin(th)) * P.gravityGain) + F(u * P.torqueGain)));
+      const newThd = unclipped > P.maxSpeed ? P.maxSpeed : unclipped < -P.maxSpeed ? -P.maxSpeed : unclipped;
+      const newTh = F(th + F(newThd * P.dt));
+      const dCost = -dy.reward[i]!;
+      const dNewTh = dy.state[0]![i]! - dy.obs[i * 3]! * Math.sin(newTh) + dy.obs[i * 3 + 1]! * Math.cos(newTh);
+      const dNewThd = dy.state[1]![i]! + dy.obs[i * 3 + 2]! + dNewTh * P.dt;
+      // tfjs's clipByValue gradient passes where -max <= x <= max; tf.mod passes dy to its dividend.
+      const dUnclipped = unclipped >= -P.maxSpeed && unclipped <= P.maxSpeed ? dNewThd : 0;
+      grad.state[0]![i] = dNewTh + dUnclipped * Math.cos(th) * P.gravityGain + dCost * 2 * wrapped;
+      grad.state[1]![i] = dUnclipped + dCost * 2 * thd * P.speedPenalty;
+      grad.action[i] = (dUnclipped * P.torqueGain + dCost * 2 * u * P.torquePenalty) * P.torque;
+    }
+  },
+};

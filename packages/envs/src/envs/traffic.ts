@@ -169,6 +169,8 @@ export function trafficEnv(scenario: TrafficScenario, options: TrafficOptions = 
           1,
         );
       },
+      // No fused step kernel yet (issue 14): every step runs the op-by-op definition.
+      fused: false,
       transition: (state, action) => {
         const k = constants();
         const { pos, vel, x: px, y: py, heading, speed } = state;
