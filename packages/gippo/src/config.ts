@@ -284,7 +284,9 @@ const TRAFFIC: Partial<TrainerConfig> = {
   alphaUpdateFactor: 1.1,
   maxOorr: 0.5,
 };
-const TRAFFIC_ACTOR_LR: Record<ReferenceAlgorithm, number> = { lr: 1e-4, rp: 1e-3, lrp: 1e-4, ppo: 3e-4, gippo: 3e-4 };
+// Paper-era traffic cfg.yaml (SonSang/DiffRL neurips2023_outputs/traffic/results/*/{basic_lr,basic_combination}/*/cfg.yaml):
+// LR and LR+RP use `actor_learning_rate_basic: 3e-4` (1e-4 is the physics value); RP is `actor_learning_rate_shac: 1e-3`.
+const TRAFFIC_ACTOR_LR: Record<ReferenceAlgorithm, number> = { lr: 3e-4, rp: 1e-3, lrp: 3e-4, ppo: 3e-4, gippo: 3e-4 };
 
 /**
  * The reference's defaults for an env × reference-algorithm pair (function problems, cart-pole,
