@@ -51,22 +51,36 @@ export function chromiumPath() {
 }
 
 /**
- * Browser tests need Debian's Chromium. Installs it where that is possible (root with apt-get),
- * otherwise fails loudly with the command to run: never a silent skip.
+ * What the tests need from Debian: Chromium (browser tests), redis-server (the queue tests start
+ * their own instance) and Mesa EGL (WebGPU in Node on llvmpipe). Installs what is missing where that
+ * is possible (root with apt-get), otherwise fails loudly with the command to run: never a silent skip.
  */
-export function ensureChromium() {
-  if (existsSync(chromiumPath())) return;
+const SYSTEM_NEEDS = [
+  { what: 'Chromium (browser tests)', packages: ['chromium'], present: () => existsSync(chromiumPath()), hint: ' (or point CHROMIUM_PATH at a Chromium binary)' },
+  { what: 'redis-server (queue tests)', packages: ['redis-server'], present: () => works('which', ['redis-server']) !== undefined, hint: '' },
+  {
+    what: 'Mesa EGL (WebGPU in Node)',
+    packages: ['libegl1', 'libegl-mesa0', 'libgl1-mesa-dri'],
+    present: () => works('dpkg', ['-s', 'libegl1', 'libegl-mesa0', 'libgl1-mesa-dri']) !== undefined || works('which', ['dpkg']) === undefined,
+    hint: '',
+  },
+];
+
+export function ensureSystemPackages() {
+  const missing = SYSTEM_NEEDS.filter((need) => !need.present());
+  if (missing.length === 0) return;
+  const packages = missing.flatMap((need) => need.packages);
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (isRoot && works('which', ['apt-get']) !== undefined) {
-    log('Chromium is missing: installing Debian chromium (apt-get update && apt-get install -y chromium)');
+    log(`missing: ${missing.map((need) => need.what).join(', ')}; installing (apt-get update && apt-get install -y ${packages.join(' ')})`);
     run('apt-get', ['update']);
-    run('apt-get', ['install', '-y', 'chromium']);
-    if (existsSync(chromiumPath())) return;
+    run('apt-get', ['install', '-y', ...packages]);
+    if (missing.every((need) => need.present())) return;
   }
   throw new Error(
-    `The browser tests need Chromium at ${chromiumPath()} and it is missing.\n` +
-      `Install it with:  sudo apt-get update && sudo apt-get install -y chromium\n` +
-      `(or point CHROMIUM_PATH at a Chromium binary). No test was skipped: the run stops here.`,
+    `The tests need ${missing.map((need) => `${need.what}${need.hint}`).join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} missing.\n` +
+      `Install with:  sudo apt-get update && sudo apt-get install -y ${packages.join(' ')}\n` +
+      `No test was skipped: the run stops here.`,
   );
 }
 

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ensureChromium, installAndBuild, log, root } from './lib.mjs';
+import { ensureSystemPackages, installAndBuild, log, root } from './lib.mjs';
 
 let passed = 0;
 let failed = 0;
@@ -27,7 +27,7 @@ function finish(code) {
 
 try {
   installAndBuild();
-  ensureChromium();
+  ensureSystemPackages();
 } catch (error) {
   log(error.message);
   failed++;
