@@ -3,7 +3,7 @@
 // process with `pathwise train --resume`, so an interrupted run continues from its checkpoint
 // wherever it is taken next.
 export { SweepQueue, checkpointEpoch, type SweepStatus, type RunState, type EnqueueResult } from './sweep-queue.js';
-export { startQueueWorker, childOutcome, EXIT_LOCKED, type QueueWorker, type QueueWorkerOptions, type ChildOutcome, type RunChildMessage } from './worker.js';
+export { startQueueWorker, childOutcome, type QueueWorker, type QueueWorkerOptions, type ChildOutcome, type RunChildMessage } from './worker.js';
 export { QUEUE_NAME, JOB_OPTIONS, runJobId, type RunJobData, type RunJobResult, type RunJobProgress } from './jobs.js';
 export { buildInfo, sameBuild, describeBuild, type BuildInfo } from './build.js';
 export { connectRedis, displayUrl, CONNECT_TIMEOUT_MS } from './connection.js';

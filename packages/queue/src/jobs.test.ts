@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildInfo, childOutcome, EXIT_LOCKED, runJobId, sameBuild } from './index.js';
+import { EXIT_LOCKED } from '@pathwise/runtime';
+import { buildInfo, childOutcome, runJobId, sameBuild } from './index.js';
 
 describe('jobs', () => {
   it('a run job id is stable, names the cell, and never contains ":"', () => {

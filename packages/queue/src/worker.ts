@@ -6,14 +6,11 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
 import { isRunFinished } from '@pathwise/report/node';
-import { finishedRuns, GRID_JSON, readGrid, writeSweepTables } from '@pathwise/runtime';
+import { EXIT_LOCKED, finishedRuns, GRID_JSON, readGrid, writeSweepTables } from '@pathwise/runtime';
 import { describeBuild, sameBuild, type BuildInfo } from './build.js';
 import { connectRedis, displayUrl } from './connection.js';
 import { QUEUE_NAME, type RunJobData, type RunJobProgress, type RunJobResult } from './jobs.js';
 import { checkpointEpoch } from './sweep-queue.js';
-
-/** Exit code of `pathwise train --resume` when another live process holds the run directory's lock (EX_TEMPFAIL). */
-export const EXIT_LOCKED = 75;
 
 /**
  * What a child's exit means for its job: `done` (exit 0: summary.json is written), `locked`

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CorruptCheckpointError, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { CorruptCheckpointError, isProcessAlive, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { useTempDirs } from './test-support/temp-dir.js';
 
 const tempDir = useTempDirs('checkpoint');
@@ -105,5 +105,14 @@ describe('checkpoints', () => {
     } finally {
       sleeper.kill('SIGKILL');
     }
+  });
+});
+
+describe('isProcessAlive', () => {
+  it('is true for this process and pid 1, false for a child that has exited', () => {
+    expect(isProcessAlive(process.pid)).toBe(true);
+    expect(isProcessAlive(1)).toBe(true);
+    const exited = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    expect(isProcessAlive(exited)).toBe(false);
   });
 });

@@ -155,7 +155,8 @@ function removeAbandonedTempDirs(runDir: string): void {
   }
 }
 
-function isProcessAlive(pid: number): boolean {
+/** Whether a process with this PID exists on this host (one of another user's counts). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

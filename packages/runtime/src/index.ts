@@ -11,4 +11,4 @@ export { runStatus, type RunStatus } from './status.js';
 export { sweep, readGrid, writeSweepTables, sweepRunDir, finishedRuns, hasGrid, GRID_JSON, SWEEP_TABLE_COLUMNS, type SweepGrid, type SweepOptions, type SweepResult } from './sweep.js';
 export { prepareSweep, type PreparedSweep } from './sweep.js';
 export { combineSummaries, meanCurve, rewardPlotSvg, seedDir } from './summaries.js';
-export { acquireRunLock, withRunLock, readLock, staleReason, isProcessAlive, RunLock, RunLockedError, LockLostError, LOCK_FILE, LOCK_STALE_MS, LOCK_HEARTBEAT_MS, type LockInfo } from './lock.js';
+export { acquireRunLock, withRunLock, readLock, staleReason, RunLock, RunLockedError, LockLostError, EXIT_LOCKED, LOCK_FILE, LOCK_STALE_MS, LOCK_HEARTBEAT_MS, type LockInfo } from './lock.js';

@@ -10,7 +10,7 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PathwiseError } from '@pathwise/core';
-import { ensureDirectory, writeFileAtomic } from '@pathwise/report/node';
+import { ensureDirectory, isProcessAlive, writeFileAtomic } from '@pathwise/report/node';
 
 export const LOCK_FILE = 'lock.json';
 /** A lock whose heartbeat is older than this is stale. */
@@ -31,7 +31,10 @@ export interface LockInfo {
   heartbeat: number;
 }
 
-/** The directory is locked by a live holder. The CLI exits with code 75 (EX_TEMPFAIL) on it. */
+/** The exit code of a command refused by a run directory's lock (EX_TEMPFAIL: try again later); queue workers read it. */
+export const EXIT_LOCKED = 75;
+
+/** The directory is locked by a live holder. The CLI exits with EXIT_LOCKED on it. */
 export class RunLockedError extends PathwiseError {
   constructor(
     readonly dir: string,
@@ -221,15 +224,6 @@ function unlinkQuietly(path: string): void {
     unlinkSync(path);
   } catch {
     // already gone
-  }
-}
-
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
   }
 }
 
