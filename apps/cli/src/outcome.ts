@@ -3,36 +3,20 @@
 // 75 a run directory locked by another live process (EX_TEMPFAIL: retry later), and 128 + the
 // signal's number after SIGINT (130) or SIGTERM (143), once every run has checkpointed.
 import { PathwiseError } from '@pathwise/core';
-import { RunLockedError, signalExitCode, StopSignal } from '@pathwise/runtime';
+import { EXIT_LOCKED, RunLockedError, signalExitCode, StopSignal, trapStopSignals } from '@pathwise/runtime';
 
-export const EXIT_LOCKED = 75;
+// Run commands trap SIGINT/SIGTERM (runtime's trapStopSignals): the first requests the stop (the
+// runs checkpoint and stop, then the command exits with 128 + the signal's number), a second exits at
+// once with that code. Other commands keep Node's default, which ends the process at once even inside
+// a long synchronous computation; a shell reports it as 130 or 143 all the same, and they write their
+// outputs atomically at the end, so nothing is half-written.
 
-// The stop of the run command now running. Run commands install the handlers: SIGINT/SIGTERM
-// request the stop (the runs checkpoint and stop, then the command exits with 128 + the signal's
-// number); a second signal exits at once with that code. Other commands keep Node's default, which
-// ends the process at once even inside a long synchronous computation; a shell reports it as 130
-// or 143 all the same, and they write their outputs atomically at the end, so nothing is half-written.
-let current: StopSignal | undefined;
-let installed = false;
-
-function onSignal(signal: NodeJS.Signals): void {
-  if (current && !current.stopped) {
-    process.stderr.write(`\n${signal}: checkpointing, then stopping (send it again to exit at once)\n`);
-    current.request(signal);
-    return;
-  }
-  process.exit(signalExitCode(signal));
-}
-
-/** A stop for a run command, which SIGINT and SIGTERM request from now on. */
+/** A stop for a run command, which SIGINT and SIGTERM request from now on (one run command per process). */
 export function commandStop(): StopSignal {
-  current = new StopSignal();
-  if (!installed) {
-    installed = true;
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  }
-  return current;
+  const stop = new StopSignal();
+  trapStopSignals(stop);
+  stop.subscribe(() => process.stderr.write(`\n${stop.signal ?? 'stop'}: checkpointing, then stopping (send it again to exit at once)\n`));
+  return stop;
 }
 
 /** Ends an interrupted command: what to do next on stderr, and the signal's exit code. */

@@ -113,10 +113,9 @@ interface TrainFlags {
 export function refuseWithResume(command: Command, keys: readonly string[]): void {
   const given = keys.filter((key) => command.getOptionValueSource(key) === 'cli');
   if (given.length === 0) return;
-  const flags = given.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
   throw new ConfigError(
-    flags.join(', '),
-    flags.map((f) => String(command.getOptionValue(f.slice(2).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())))).join(' '),
+    given.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', '),
+    given.map((key) => String(command.getOptionValue(key))).join(' '),
     `nothing with --resume: a resumed run keeps the settings in its config.json (a finished run is not extended; train a new run with more --epochs instead)`,
   );
 }
