@@ -32,11 +32,15 @@ describe('listing commands (docs/architecture.md §6)', () => {
       'traffic-c',
       'traffic-d',
       'traffic-e',
+      'hopper',
+      'ant',
     ]) {
       expect(names).toContain(name);
     }
     for (const e of envs) expect(Object.keys(e).sort()).toEqual(['actDim', 'description', 'episodeLength', 'name', 'obsDim']);
     expect(envs.find((e) => e.name === 'cartpole-swingup')).toMatchObject({ obsDim: 5, actDim: 1, episodeLength: 240 });
+    expect(envs.find((e) => e.name === 'hopper')).toMatchObject({ obsDim: 11, actDim: 3, episodeLength: 1000 });
+    expect(envs.find((e) => e.name === 'ant')).toMatchObject({ obsDim: 37, actDim: 8, episodeLength: 1000 });
   });
 
   it('algos --json lists every registered algorithm with its defaults, and its variants as aliases', () => {
