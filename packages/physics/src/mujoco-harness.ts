@@ -94,3 +94,36 @@ export class MujocoTwin {
     this.m.delete();
   }
 }
+
+/**
+ * MuJoCo's forward-only throughput on one of our models (one env, one thread): control steps per
+ * second, each `options.substeps` calls of mj_step at our substep, contacts and limits on, random
+ * controls held for a step. At least `minSeconds` of stepping after a warm-up.
+ */
+export async function mujocoStepRate(xml: string, model: Model, options: { dt: number; substeps: number }, minSeconds = 1): Promise<{ steps_per_s: number } | { error: string }> {
+  const mujoco = await loadMujoco();
+  if (mujoco === undefined) return { error: mujocoUnavailable ?? 'mujoco-js is not installed' };
+  const twin = new MujocoTwin(mujoco, xml, model, { timestep: options.dt / options.substeps, contacts: true, limits: true });
+  try {
+    const ctrl = new Float64Array(model.actuators.length);
+    let seed = 1;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+    twin.setState(model.q0, new Float64Array(model.nv));
+    const run = (steps: number) => {
+      for (let s = 0; s < steps; s++) {
+        for (let u = 0; u < ctrl.length; u++) ctrl[u] = random();
+        twin.step(ctrl, options.substeps);
+      }
+    };
+    run(20);
+    let steps = 0;
+    const start = performance.now();
+    while (performance.now() - start < minSeconds * 1000) {
+      run(20);
+      steps += 20;
+    }
+    return { steps_per_s: Math.round(steps / ((performance.now() - start) / 1000)) };
+  } finally {
+    twin.dispose();
+  }
+}

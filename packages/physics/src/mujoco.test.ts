@@ -7,16 +7,15 @@
 // there the check is the resting height of free bodies.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMjcf } from './mjcf.js';
-import { hopperModel, antModel, DIFFRL_STEP } from './models/diffrl.js';
-import { HOPPER_XML } from './models/hopper-xml.js';
-import { ANT_XML } from './models/ant-xml.js';
+import { hopperModel, antModel, DIFFRL_STEP, DIFFRL_MUJOCO_XML } from './models/diffrl.js';
 import { loadMujoco, MujocoTwin, type MujocoModule } from './mujoco-harness.js';
 import { randomState, rollout, seeded } from './test-support.js';
 import type { Model } from './model.js';
 import type { StepOptions } from './sim.js';
 
+const HOPPER_XML = DIFFRL_MUJOCO_XML.hopper;
 // DiffRL's Ant builds its masses at density 1000 (the file says 5): MuJoCo gets the same file with that density.
-const ANT_XML_DIFFRL = ANT_XML.replace('density="5.0"', 'density="1000"');
+const ANT_XML_DIFFRL = DIFFRL_MUJOCO_XML.ant;
 
 let mujoco: MujocoModule;
 beforeAll(async () => {

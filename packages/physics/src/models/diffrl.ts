@@ -33,6 +33,9 @@ export const ANT_DIFFRL = {
   actionStrength: 200,
 } as const;
 
+/** The MJCF MuJoCo loads for the same robots: the shipped files, the Ant at DiffRL's density (1000, the file says 5). */
+export const DIFFRL_MUJOCO_XML = { hopper: HOPPER_XML, ant: ANT_XML.replace('density="5.0"', 'density="1000"') } as const;
+
 /** DiffRL's Hopper: 6 dofs (rootx, rootz, rooty, thigh, leg, foot), 3 motors of gear 200 on the hinges. */
 export function hopperModel(): Model {
   const c = HOPPER_DIFFRL;
