@@ -367,6 +367,113 @@ export class Tape {
     return n;
   }
 
+  /**
+   * Recomputes every node from the current values of the input nodes, in recording order: the same
+   * computation as recording it again, without the JavaScript that built it (the graph of a step does
+   * not depend on the values, only on the model). Constants keep the values they were recorded with.
+   */
+  forward(): void {
+    const L = this.lanes,
+      v = this.val;
+    const code = this.code,
+      in0 = this.in0,
+      in1 = this.in1,
+      in2 = this.in2,
+      K0 = this.k0,
+      K1 = this.k1,
+      K2 = this.k2,
+      K3 = this.k3;
+    const size = this.size;
+    for (let n = 2; n < size; n++) {
+      const op = code[n]! as Op;
+      if (op === Op.Input) continue;
+      const o = n * L,
+        x = in0[n]! * L,
+        y = in1[n]! * L,
+        z = in2[n]! * L;
+      switch (op) {
+        case Op.Add:
+          for (let l = 0; l < L; l++) v[o + l] = v[x + l]! + v[y + l]!;
+          break;
+        case Op.Sub:
+          for (let l = 0; l < L; l++) v[o + l] = v[x + l]! - v[y + l]!;
+          break;
+        case Op.Mul:
+          for (let l = 0; l < L; l++) v[o + l] = v[x + l]! * v[y + l]!;
+          break;
+        case Op.Div:
+          for (let l = 0; l < L; l++) v[o + l] = v[x + l]! / v[y + l]!;
+          break;
+        case Op.Neg:
+          for (let l = 0; l < L; l++) v[o + l] = -v[x + l]!;
+          break;
+        case Op.AddC: {
+          const k = K0[n]!;
+          for (let l = 0; l < L; l++) v[o + l] = v[x + l]! + k;
+          break;
+        }
+        case Op.MulC: {
+          const k = K0[n]!;
+          for (let l = 0; l < L; l++) v[o + l] = v[x + l]! * k;
+          break;
+        }
+        case Op.Fma:
+          for (let l = 0; l < L; l++) v[o + l] = v[x + l]! * v[y + l]! + v[z + l]!;
+          break;
+        case Op.Fnma:
+          for (let l = 0; l < L; l++) v[o + l] = v[z + l]! - v[x + l]! * v[y + l]!;
+          break;
+        case Op.Lin2: {
+          const k0 = K0[n]!,
+            k1 = K1[n]!,
+            k2 = K2[n]!;
+          for (let l = 0; l < L; l++) v[o + l] = k0 * v[x + l]! + k1 * v[y + l]! + k2;
+          break;
+        }
+        case Op.Lin3: {
+          const k0 = K0[n]!,
+            k1 = K1[n]!,
+            k2 = K2[n]!,
+            k3 = K3[n]!;
+          for (let l = 0; l < L; l++) v[o + l] = k0 * v[x + l]! + k1 * v[y + l]! + k2 * v[z + l]! + k3;
+          break;
+        }
+        case Op.Sin:
+          for (let l = 0; l < L; l++) v[o + l] = Math.sin(v[x + l]!);
+          break;
+        case Op.Cos:
+          for (let l = 0; l < L; l++) v[o + l] = Math.cos(v[x + l]!);
+          break;
+        case Op.Sqrt:
+          for (let l = 0; l < L; l++) v[o + l] = Math.sqrt(v[x + l]!);
+          break;
+        case Op.MaxC: {
+          const k = K0[n]!;
+          for (let l = 0; l < L; l++) {
+            const a = v[x + l]!;
+            v[o + l] = a > k ? a : k;
+          }
+          break;
+        }
+        case Op.MinC: {
+          const k = K0[n]!;
+          for (let l = 0; l < L; l++) {
+            const a = v[x + l]!;
+            v[o + l] = a < k ? a : k;
+          }
+          break;
+        }
+        case Op.Min:
+          for (let l = 0; l < L; l++) {
+            const a = v[x + l]!,
+              b = v[y + l]!;
+            v[o + l] = a <= b ? a : b;
+          }
+          break;
+      }
+    }
+  }
+
   /** Zeroes the adjoints; the caller then seeds output adjoints (`adj[node * lanes + lane]`) and calls `backward`. */
   clearAdjoints(): void {
     const need = this.size * this.lanes;
