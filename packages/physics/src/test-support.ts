@@ -33,11 +33,22 @@ export function randomState(model: Model, rand: () => number, speed: number, hei
   return { q, qd };
 }
 
+const programs = new WeakMap<Model, Map<string, TapeProgram>>();
+
+/** One program per model and options, so that the batch runner records it once and replays it after. */
 export function stepProgram(model: Model, options: StepOptions): TapeProgram {
-  return (tape, [q, qd, ctrl]) => {
-    const next = recordStep(tape, model, q!, qd!, ctrl!, options);
-    return [next.q, next.qd];
-  };
+  let byOptions = programs.get(model);
+  if (byOptions === undefined) programs.set(model, (byOptions = new Map()));
+  const key = JSON.stringify(options);
+  let program = byOptions.get(key);
+  if (program === undefined) {
+    program = (tape, [q, qd, ctrl]) => {
+      const next = recordStep(tape, model, q!, qd!, ctrl!, options);
+      return [next.q, next.qd];
+    };
+    byOptions.set(key, program);
+  }
+  return program;
 }
 
 /** Steps a batch of float64 states `steps` times with fixed controls; returns every state along the way. */
