@@ -31,6 +31,12 @@ describe('mujocoReference', () => {
     expect(reference.map((r) => [r.impl, r.env])).toEqual([['mujoco-wasm', 'hopper']]);
     expect(reference[0]!.steps_per_s).toBeGreaterThan(0);
   });
+
+  it('without mujoco-js: no rows, and the reason', async () => {
+    const { reference, reference_error } = await mujocoReference(['hopper'], 0.05, 'no-such-mujoco-module');
+    expect(reference).toEqual([]);
+    expect(reference_error).toMatch(/no-such-mujoco-module could not be loaded.*dev dependency/);
+  });
 });
 
 describe('envBrowserSuite', () => {

@@ -113,13 +113,13 @@ const MUJOCO_TWINS: Record<string, () => { xml: string; model: ReturnType<typeof
  * (hopper, ant): control steps per second of one env, 16 substeps each. mujoco-js is a dev dependency
  * of @pathwise/physics: without it, no rows and the reason in `reference_error`.
  */
-export async function mujocoReference(names: readonly string[], minSeconds = 1): Promise<{ reference: MujocoReferenceRow[]; reference_error?: string }> {
+export async function mujocoReference(names: readonly string[], minSeconds = 1, moduleName?: string): Promise<{ reference: MujocoReferenceRow[]; reference_error?: string }> {
   const reference: MujocoReferenceRow[] = [];
   for (const name of names) {
     const twin = MUJOCO_TWINS[name];
     if (twin === undefined) continue;
     const { xml, model } = twin();
-    const rate = await mujocoStepRate(xml, model, DIFFRL_STEP, minSeconds);
+    const rate = await mujocoStepRate(xml, model, DIFFRL_STEP, minSeconds, moduleName);
     if ('error' in rate) return { reference, reference_error: rate.error };
     reference.push({ impl: 'mujoco-wasm', env: name, steps_per_s: rate.steps_per_s });
   }

@@ -7,24 +7,29 @@ import type { Model } from './model.js';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type MujocoModule = any;
 
-let loading: Promise<MujocoModule | undefined> | undefined;
+const loading = new Map<string, Promise<MujocoModule | undefined>>();
 
-/** The MuJoCo wasm module, or undefined (with the reason on `mujocoUnavailable`) when mujoco-js is not installed. */
-export function loadMujoco(): Promise<MujocoModule | undefined> {
-  loading ??= (async () => {
+/**
+ * The MuJoCo wasm module, or undefined (with the reason on `mujocoUnavailable`) when mujoco-js is not
+ * installed. `name` is the module to import (another name lets tests check the fallback).
+ */
+export function loadMujoco(name = 'mujoco-js'): Promise<MujocoModule | undefined> {
+  let promise = loading.get(name);
+  if (promise !== undefined) return promise;
+  promise = (async () => {
     try {
-      const name = 'mujoco-js';
       const module = (await import(/* @vite-ignore */ name)) as { default: () => Promise<MujocoModule> };
       const mujoco = await module.default();
       mujoco.FS.mkdir('/models');
       mujoco.FS.mount(mujoco.MEMFS, { root: '.' }, '/models');
       return mujoco;
     } catch (error) {
-      mujocoUnavailable = `mujoco-js could not be loaded (${(error as Error).message.split('\n')[0]}); it is a dev dependency of @pathwise/physics`;
+      mujocoUnavailable = `${name} could not be loaded (${(error as Error).message.split('\n')[0]}); mujoco-js is a dev dependency of @pathwise/physics`;
       return undefined;
     }
   })();
-  return loading;
+  loading.set(name, promise);
+  return promise;
 }
 
 export let mujocoUnavailable: string | undefined;
@@ -100,8 +105,8 @@ export class MujocoTwin {
  * second, each `options.substeps` calls of mj_step at our substep, contacts and limits on, random
  * controls held for a step. At least `minSeconds` of stepping after a warm-up.
  */
-export async function mujocoStepRate(xml: string, model: Model, options: { dt: number; substeps: number }, minSeconds = 1): Promise<{ steps_per_s: number } | { error: string }> {
-  const mujoco = await loadMujoco();
+export async function mujocoStepRate(xml: string, model: Model, options: { dt: number; substeps: number }, minSeconds = 1, moduleName?: string): Promise<{ steps_per_s: number } | { error: string }> {
+  const mujoco = await loadMujoco(moduleName);
   if (mujoco === undefined) return { error: mujocoUnavailable ?? 'mujoco-js is not installed' };
   const twin = new MujocoTwin(mujoco, xml, model, { timestep: options.dt / options.substeps, contacts: true, limits: true });
   try {
