@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, ConfigError } from '@pathwise/core';
 import { useTestBackend } from './test-support.js';
-import { benchEnvs } from './bench.js';
+import { benchEnvs, mujocoReference } from './bench.js';
 import { envBrowserSuite, compareBrowserSuites } from './envs.browser-suite.js';
 
 beforeAll(() => useTestBackend('cpu'));
@@ -21,6 +21,21 @@ describe('benchEnvs', () => {
       expect(r.steps_per_s_backprop).toBeGreaterThan(0);
     }
     await expect(benchEnvs({ envs: ['pendulum'], batches: [0] })).rejects.toThrow(ConfigError);
+  });
+});
+
+describe('mujocoReference', () => {
+  it('times MuJoCo-wasm stepping the hopper (mujoco-js is a dev dependency here); envs without a MuJoCo twin get no row', async () => {
+    const { reference, reference_error } = await mujocoReference(['pendulum', 'hopper'], 0.05);
+    expect(reference_error).toBeUndefined();
+    expect(reference.map((r) => [r.impl, r.env])).toEqual([['mujoco-wasm', 'hopper']]);
+    expect(reference[0]!.steps_per_s).toBeGreaterThan(0);
+  });
+
+  it('without mujoco-js: no rows, and the reason', async () => {
+    const { reference, reference_error } = await mujocoReference(['hopper'], 0.05, 'no-such-mujoco-module');
+    expect(reference).toEqual([]);
+    expect(reference_error).toMatch(/no-such-mujoco-module could not be loaded.*dev dependency/);
   });
 });
 

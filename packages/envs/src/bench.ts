@@ -1,3 +1,4 @@
+import { antModel, hopperModel, mujocoStepRate, DIFFRL_MUJOCO_XML, DIFFRL_STEP } from '@pathwise/physics';
 import { rolloutReturn } from './rollout.js';
 import { tf, Rng, ConfigError } from '@pathwise/core';
 import type { Env, EnvState } from './env.js';
@@ -93,4 +94,34 @@ async function benchOne(env: Env, batch: number, steps: number): Promise<EnvBenc
     tf.dispose(actions);
     tf.dispose(initial);
   }
+}
+
+/** A CPU reference beside the bench: MuJoCo (wasm, one env, one thread) stepping the same robot forward. */
+export interface MujocoReferenceRow {
+  impl: 'mujoco-wasm';
+  env: string;
+  steps_per_s: number;
+}
+
+const MUJOCO_TWINS: Record<string, () => { xml: string; model: ReturnType<typeof hopperModel> }> = {
+  hopper: () => ({ xml: DIFFRL_MUJOCO_XML.hopper, model: hopperModel() }),
+  ant: () => ({ xml: DIFFRL_MUJOCO_XML.ant, model: antModel() }),
+};
+
+/**
+ * MuJoCo-wasm's forward-only `mj_step` throughput for the envs among `names` that have a MuJoCo twin
+ * (hopper, ant): control steps per second of one env, 16 substeps each. mujoco-js is a dev dependency
+ * of @pathwise/physics: without it, no rows and the reason in `reference_error`.
+ */
+export async function mujocoReference(names: readonly string[], minSeconds = 1, moduleName?: string): Promise<{ reference: MujocoReferenceRow[]; reference_error?: string }> {
+  const reference: MujocoReferenceRow[] = [];
+  for (const name of names) {
+    const twin = MUJOCO_TWINS[name];
+    if (twin === undefined) continue;
+    const { xml, model } = twin();
+    const rate = await mujocoStepRate(xml, model, DIFFRL_STEP, minSeconds, moduleName);
+    if ('error' in rate) return { reference, reference_error: rate.error };
+    reference.push({ impl: 'mujoco-wasm', env: name, steps_per_s: rate.steps_per_s });
+  }
+  return { reference };
 }

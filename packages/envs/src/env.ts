@@ -1,4 +1,4 @@
-import { tf, stopGradient, ConfigError, NonFiniteError, ShapeError } from '@pathwise/core';
+import { tf, stopGradient, BackendUnavailableError, ConfigError, NonFiniteError, ShapeError } from '@pathwise/core';
 import type { Rng } from '@pathwise/core';
 import { fusedStepSupported, runFusedStep, type FusedStep } from './fused.js';
 
@@ -126,9 +126,10 @@ export interface EnvDefinition<S extends EnvState> {
   observe(state: S): tf.Tensor;
   /**
    * The physics: `action` is already clipped to [-1, 1] and has shape [B, actDim]; `state` includes
-   * `t` (the counter before this step). Returns the env-specific next state (without `t`).
+   * `t` (the counter before this step). Returns the env-specific next state (without `t`). Omitted only
+   * where the fused kernel is the implementation (`fused.opReference === false`).
    */
-  transition(state: S, action: tf.Tensor): Transition<S>;
+  transition?(state: S, action: tf.Tensor): Transition<S>;
   /**
    * The same step (transition, then observe) as one kernel forward and one backward, or `false` to
    * declare that the env has none: the registry-wide equivalence test fails for an env that says neither.
@@ -174,9 +175,12 @@ export function defineEnv<S extends EnvState>(definition: EnvDefinition<S>, opti
         input = Object.fromEntries(Object.entries(state).map(([k, v]) => [k, v.dtype === 'float32' ? stopGradient(v) : v])) as S;
         act = stopGradient(action);
       }
-      if (fused !== undefined && kernelOn() === 'fused') return fusedStep(fused, input, act, batch) as unknown as tf.TensorContainer;
+      if (fused !== undefined && kernelOn() === 'fused') {
+        if (!fusedStepSupported()) throw new BackendUnavailableError(tf.getBackend(), `${name} steps with a host kernel only (its fused step is the implementation); use --backend cpu or wasm`);
+        return fusedStep(fused, input, act, batch) as unknown as tf.TensorContainer;
+      }
       const clipped = tf.clipByValue(act, -1, 1);
-      const out = definition.transition(input, clipped);
+      const out = definition.transition!(input, clipped);
       const t = tf.add(input[STEP_COUNTER]!, 1);
       // A tensor passed through unchanged is cloned, so that the caller can dispose the old state whole.
       const next = { ...passThroughCloned(out.state, state), [STEP_COUNTER]: t } as S;
@@ -204,6 +208,7 @@ export function defineEnv<S extends EnvState>(definition: EnvDefinition<S>, opti
 
   const fused = definition.fused === false ? undefined : definition.fused;
   const kernelOn = (backend: string = tf.getBackend()): StepKernel => {
+    if (fused !== undefined && fused.opReference === false) return 'fused';
     if (fused === undefined || resolved.kernel === 'ops' || !fusedStepSupported(backend)) return 'ops';
     return resolved.kernel === 'fused' || fused.defaultOn.includes(backend) ? 'fused' : 'ops';
   };
@@ -254,6 +259,9 @@ function passThroughCloned<S extends EnvState>(next: S, previous: S): S {
 }
 
 function validateDefinition(d: EnvDefinition<EnvState>): void {
+  if (d.transition === undefined && !(d.fused && d.fused.opReference === false)) {
+    throw new ConfigError('transition', undefined, 'an op-by-op transition, unless the fused kernel is the implementation (fused.opReference: false)');
+  }
   if (typeof d.name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(d.name)) {
     throw new ConfigError('name', d.name, 'a lower-case name of letters, digits and dashes');
   }

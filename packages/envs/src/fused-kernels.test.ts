@@ -18,7 +18,16 @@ const VALUE_RTOL = 1e-5;
 const GRADIENT_RTOL = 3e-5;
 
 const envNames = listEnvs().map((e) => e.name);
-const fusedNames = envNames.filter((name) => getEnv(name).fused);
+const fusedNames = envNames.filter((name) => {
+  const fused = getEnv(name).fused;
+  return fused && fused.opReference !== false;
+});
+// Envs whose kernel is the implementation (no op-by-op transition to compare with): checked against
+// MuJoCo and finite differences in @pathwise/physics and envs/locomotion.test.ts instead.
+const kernelOnlyNames = envNames.filter((name) => {
+  const fused = getEnv(name).fused;
+  return fused && fused.opReference === false;
+});
 
 afterAll(() => useTestBackend('cpu'));
 
@@ -31,6 +40,14 @@ describe('every registered env declares its fused step kernel', () => {
 
   it('at least one env has a fused kernel (the harness below is not empty)', () => {
     expect(fusedNames).toContain('cartpole-swingup');
+  });
+
+  it('the rigid-body envs declare that their kernel is the implementation, and always step with it', () => {
+    expect(kernelOnlyNames.sort()).toEqual(['ant', 'hopper']);
+    for (const name of kernelOnlyNames) {
+      expect(getEnv(name).with({ kernel: 'ops' }).kernelOn('cpu')).toBe('fused');
+      expect((getEnv(name).fused as FusedStep).exactOn).toEqual([]);
+    }
   });
 });
 
@@ -131,7 +148,7 @@ describe.each(FUSED_HOST_BACKENDS)('fused step = op-by-op step on %s', (backend)
     tf.dispose([fromFused, fromOps, actions, initial]);
   });
 
-  it.each(fusedNames)('%s: the fused rollout and its gradient leave no tensors behind', async (name) => {
+  it.each([...fusedNames, ...kernelOnlyNames])('%s: the fused rollout and its gradient leave no tensors behind', async (name) => {
     await useTestBackend(backend);
     const env = getEnv(name).with({ kernel: 'fused' });
     const actions = actionsFor(env, 13);

@@ -57,6 +57,13 @@ export interface FusedStep {
    * difference past the golden tolerance within a few epochs. Elsewhere `kernel: 'fused'` asks for it.
    */
   defaultOn: readonly string[];
+  /**
+   * `false` where the kernel is the env's only implementation (the rigid-body envs: a simulator of
+   * hundreds of scalar operations per substep has no op-by-op tfjs form worth running). Such an env
+   * always steps with the kernel, only on the host backends; fused-kernels.test.ts leaves it out and its
+   * own tests check it against MuJoCo and finite differences instead. Default `true`: `transition` is the reference.
+   */
+  opReference?: boolean;
   forward(inputs: FusedStepInputs, outputs: FusedStepOutputs): void;
   backward(inputs: FusedStepInputs, cotangents: FusedStepCotangents, gradients: FusedStepGradients): void;
 }

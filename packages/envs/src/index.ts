@@ -22,7 +22,9 @@ export { cartpolePilcoEnv, CARTPOLE_PILCO, CARTPOLE_PILCO_NOISE, type CartpolePi
 export { pendulumEnv, PENDULUM } from './envs/pendulum.js';
 export { doublePendulumEnv, DOUBLE_PENDULUM } from './envs/double-pendulum.js';
 export { trafficEnv, TRAFFIC, TRAFFIC_SCENARIOS, type TrafficScenario, type TrafficOptions } from './envs/traffic.js';
+export { hopperEnv, antEnv, HOPPER, ANT } from './envs/hopper-ant.js';
+export { locomotionEnv, type LocomotionSpec, type LocomotionOptions } from './envs/locomotion.js';
 export { stepReport, parseActions, type StepReport, type StepReportOptions } from './step-report.js';
-export { benchEnvs, type BenchEnvsOptions, type EnvBenchResult } from './bench.js';
+export { benchEnvs, mujocoReference, type BenchEnvsOptions, type EnvBenchResult, type MujocoReferenceRow } from './bench.js';
 export { envBrowserSuite, compareBrowserSuites, type EnvBrowserSuiteOptions, type EnvBrowserSuiteResult } from './envs.browser-suite.js';
 export { rolloutReturn } from './rollout.js';

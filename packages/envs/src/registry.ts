@@ -6,6 +6,7 @@ import { cartpolePilcoEnv } from './envs/cartpole-pilco.js';
 import { pendulumEnv } from './envs/pendulum.js';
 import { doublePendulumEnv } from './envs/double-pendulum.js';
 import { trafficEnv } from './envs/traffic.js';
+import { antEnv, hopperEnv } from './envs/hopper-ant.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyEnv = Env<any>;
@@ -27,6 +28,8 @@ export const BUILTIN_ENV_NAMES = [
   'traffic-c',
   'traffic-d',
   'traffic-e',
+  'hopper',
+  'ant',
 ] as const;
 
 export type BuiltinEnvName = (typeof BUILTIN_ENV_NAMES)[number];
@@ -56,6 +59,10 @@ export function builtinEnv(name: BuiltinEnvName, options: EnvOptions & Record<st
     case 'traffic-d':
     case 'traffic-e':
       return trafficEnv(name.slice('traffic-'.length) as 'a' | 'b' | 'c' | 'd' | 'e', options);
+    case 'hopper':
+      return hopperEnv(options);
+    case 'ant':
+      return antEnv(options);
   }
 }
 

@@ -288,9 +288,41 @@ const TRAFFIC: Partial<TrainerConfig> = {
 // LR and LR+RP use `actor_learning_rate_basic: 3e-4` (1e-4 is the physics value); RP is `actor_learning_rate_shac: 1e-3`.
 const TRAFFIC_ACTOR_LR: Record<ReferenceAlgorithm, number> = { lr: 3e-4, rp: 1e-3, lrp: 3e-4, ppo: 3e-4, gippo: 3e-4 };
 
+// §3.3 Hopper and Ant (SonSang/DiffRL neurips2023_outputs/physics/cfg, SHAC's dflex envs): 2000
+// epochs of 32 steps; actor [128, 64, 32], critic [64, 64]; PPO and GI-PPO's actor lr 1e-4 (the
+// stable PPO loop, as for traffic); LR 1e-4; RP at the yamls' `actor_learning_rate_shac` (hopper 1e-2,
+// ant 2e-3). The PPO baseline keeps the stable loop at 1e-4 (rl_games' single pass with a constant
+// rate is not a mode of our ppo).
+const LOCOMOTION: Partial<TrainerConfig> = {
+  ...PHYSICS,
+  horizon: 32,
+  maxEpochs: 2000,
+  epochs: 2000,
+  actorHidden: [128, 64, 32],
+  criticHidden: [64, 64],
+  alphaUpdateFactor: 1.02,
+  alphaInterval: 0.4,
+  maxAlpha: 1,
+  alphaIterations: 16,
+  criticIterations: 16,
+  criticNumBatch: 4,
+  targetCriticAlpha: 0.2,
+  minibatchSize: 2048,
+  miniEpochs: 5,
+  eClip: 0.2,
+};
+const LOCOMOTION_ENVS: Record<string, { env: Partial<TrainerConfig>; rpLr: number }> = {
+  hopper: { env: { ...LOCOMOTION, numActors: 256, alpha: 5e-3, alphaLr: 5e-3, maxOorr: 0.75, criticLr: 2e-4 }, rpLr: 1e-2 },
+  ant: { env: { ...LOCOMOTION, numActors: 64, alpha: 0.5, alphaLr: 5e-4, maxOorr: 0.5, criticLr: 2e-3 }, rpLr: 2e-3 },
+};
+
+function locomotionDefaults(preset: { env: Partial<TrainerConfig>; rpLr: number }, algo: ReferenceAlgorithm): TrainerConfig {
+  return { ...FUNCTION_BASE, ...preset.env, actorLr: algo === 'rp' ? preset.rpLr : 1e-4 };
+}
+
 /**
  * The reference's defaults for an env × reference-algorithm pair (function problems, cart-pole,
- * traffic; a generic multi-step default otherwise), restricted to the keys of `schema`.
+ * traffic, hopper, ant; a generic multi-step default otherwise), restricted to the keys of `schema`.
  */
 export function defaultConfig(envName: string, algo: ReferenceAlgorithm, schema: ConfigSchema): TrainerConfig {
   return pick(referenceDefaults(envName, algo), schema);
@@ -300,6 +332,8 @@ function referenceDefaults(envName: string, algo: ReferenceAlgorithm): TrainerCo
   const functionRates = FUNCTION_ACTOR_LR[envName];
   if (functionRates) return { ...FUNCTION_BASE, actorLr: functionRates[algo] };
   if (envName.startsWith('traffic-')) return { ...FUNCTION_BASE, ...TRAFFIC, actorLr: TRAFFIC_ACTOR_LR[algo] };
+  const locomotion = LOCOMOTION_ENVS[envName];
+  if (locomotion) return locomotionDefaults(locomotion, algo);
   // §3.3: the paper's cart-pole PPO baseline is rl_games PPO with its adaptive-KL rate (threshold 0.015 in the paper-era cfg).
   const ppoBaseline: Partial<TrainerConfig> = algo === 'ppo' ? { ppoSchedule: 'adaptive-kl', klThreshold: 0.015 } : {};
   return { ...FUNCTION_BASE, ...PHYSICS, ...ppoBaseline, actorLr: PHYSICS_ACTOR_LR[algo] };

@@ -43,8 +43,8 @@ export interface TorchReference {
 }
 
 /** Builds the policy and the iteration once; `iterate` runs one rollout + backward and waits for the gradients. */
-function rolloutIteration(envs: number, kernel: StepKernel): { iterate: () => Promise<void>; dispose: () => void } {
-  const env = getEnv(ROLLOUT_ENV).with({ kernel });
+function rolloutIteration(envs: number, kernel: StepKernel, envName: string): { iterate: () => Promise<void>; dispose: () => void } {
+  const env = getEnv(envName).with({ kernel });
   const rng = new Rng(1);
   const policy = new MLP({ inputDim: env.obsDim, hidden: ROLLOUT_HIDDEN, outputDim: env.actDim, activation: 'elu', outputActivation: 'tanh', rng, name: 'policy' });
   const params = parametersOf(policy);
@@ -73,8 +73,8 @@ function rolloutIteration(envs: number, kernel: StepKernel): { iterate: () => Pr
 }
 
 /** Best milliseconds of one iteration: one warm-up, then repeats within about 2 s (at least 2). */
-async function timeIteration(envs: number, kernel: StepKernel, limitMs: number): Promise<number | { skipped: string }> {
-  const { iterate, dispose } = rolloutIteration(envs, kernel);
+async function timeIteration(envs: number, kernel: StepKernel, limitMs: number, envName: string): Promise<number | { skipped: string }> {
+  const { iterate, dispose } = rolloutIteration(envs, kernel, envName);
   try {
     let start = performance.now();
     await iterate();
@@ -100,10 +100,18 @@ async function timeIteration(envs: number, kernel: StepKernel, limitMs: number):
  * would take twice the limit; larger sizes are then skipped too. A failure (the wasm module aborts when
  * its heap is full, and is unusable after that) skips everything left on the backend.
  */
-export async function benchRollout(backend: string, batches: readonly number[], onRow?: (row: RolloutBenchRow | RolloutSkip) => void): Promise<{ results: RolloutBenchRow[]; skipped: RolloutSkip[] }> {
+export async function benchRollout(
+  backend: string,
+  batches: readonly number[],
+  onRow?: (row: RolloutBenchRow | RolloutSkip) => void,
+  envName: string = ROLLOUT_ENV,
+): Promise<{ results: RolloutBenchRow[]; skipped: RolloutSkip[] }> {
   const results: RolloutBenchRow[] = [];
   const skipped: RolloutSkip[] = [];
-  const kernels: StepKernel[] = getEnv(ROLLOUT_ENV).with({ kernel: 'fused' }).kernelOn(backend) === 'fused' ? ['fused', 'ops'] : ['ops'];
+  const probe = getEnv(envName);
+  // An env whose fused kernel is its implementation (hopper, ant) has no op-by-op step to compare.
+  const kernelOnly = probe.fused !== false && probe.fused !== undefined && probe.fused.opReference === false;
+  const kernels: StepKernel[] = kernelOnly ? ['fused'] : probe.with({ kernel: 'fused' }).kernelOn(backend) === 'fused' ? ['fused', 'ops'] : ['ops'];
   const limitMs = ROLLOUT_ITERATION_LIMIT_S * 1000;
   const previous = new Map<StepKernel, { envs: number; ms: number }>();
   const stopped = new Map<StepKernel, string>();
@@ -127,7 +135,7 @@ export async function benchRollout(backend: string, batches: readonly number[], 
       }
       let measured: number | { skipped: string };
       try {
-        measured = await timeIteration(envs, kernel, limitMs);
+        measured = await timeIteration(envs, kernel, limitMs, envName);
       } catch (error) {
         failed = `failed at ${envs} envs (${kernel}): ${String((error as Error).message ?? error).split('\n')[0]}`;
         skip(envs, kernel, failed);
@@ -139,7 +147,7 @@ export async function benchRollout(backend: string, batches: readonly number[], 
         continue;
       }
       previous.set(kernel, { envs, ms: measured });
-      const row: RolloutBenchRow = { backend, env: ROLLOUT_ENV, envs, kernel, steps_per_s: Math.round((envs * ROLLOUT_HORIZON) / (measured / 1000)), ms_per_iter: Math.round(measured * 100) / 100 };
+      const row: RolloutBenchRow = { backend, env: envName, envs, kernel, steps_per_s: Math.round((envs * ROLLOUT_HORIZON) / (measured / 1000)), ms_per_iter: Math.round(measured * 100) / 100 };
       results.push(row);
       onRow?.(row);
     }

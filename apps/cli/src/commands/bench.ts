@@ -51,9 +51,10 @@ export function registerBenchCommand(program: Command): void {
     .command('rollout')
     .description(`One epoch's differentiable rollout (${ROLLOUT_ENV}, MLP [64, 64] ELU policy, T = ${ROLLOUT_HORIZON}, forward + backward) per backend, fused and op-by-op env steps, beside PyTorch`)
     .addOption(listOption('--batches <list>', `comma-separated numbers of envs, each 1 to ${LIMITS.batch.max}`, countListFlag('--batches', 'batch'), ROLLOUT_BATCHES))
+    .option('--env <name>', `the env (default ${ROLLOUT_ENV}; the PyTorch reference exists for it only)`, ROLLOUT_ENV)
     .option('--no-torch', 'skip the PyTorch reference (scripts/bench/rollout_torch.py)')
     .option('--json', 'print {what, machine, results: [{backend, env, envs, kernel, steps_per_s, ms_per_iter}], skipped, reference, reference_error?}')
-    .action(async (flags: { batches: number[]; torch: boolean }, command: Command) => {
+    .action(async (flags: { batches: number[]; torch: boolean; env: string }, command: Command) => {
       const { json, backend } = globalOptions(command);
       const results: RolloutBenchRow[] = [];
       const skipped: RolloutSkip[] = [];
@@ -62,17 +63,22 @@ export function registerBenchCommand(program: Command): void {
       };
       for (const name of benchBackends(backend)) {
         const active = await setupBackend(name);
-        const run = await benchRollout(active, flags.batches, log);
+        const run = await benchRollout(active, flags.batches, log, flags.env);
         results.push(...run.results);
         skipped.push(...run.skipped);
       }
       if (results.length === 0 && skipped.length === 0) throw new PathwiseError('No backend is available to benchmark.');
-      const torch = flags.torch ? torchReference(flags.batches) : { reference: [], reference_error: 'skipped (--no-torch)' };
+      const torch =
+        flags.env !== ROLLOUT_ENV
+          ? { reference: [], reference_error: `no PyTorch reference for ${flags.env} (scripts/bench/rollout_torch.py is ${ROLLOUT_ENV})` }
+          : flags.torch
+            ? torchReference(flags.batches)
+            : { reference: [], reference_error: 'skipped (--no-torch)' };
       const report = { what: 'rollout', machine: machine(), results, skipped, ...torch };
       if (json) return printJson(report);
       const torchAt = (threads: number, envs: number) => torch.reference.find((r) => r.threads === threads && r.envs === envs);
       const allThreads = report.machine.cpus;
-      process.stdout.write(`pathwise bench rollout: ${ROLLOUT_ENV}, MLP [64, 64] ELU, T = ${ROLLOUT_HORIZON}, forward + backward (${report.machine.cpus} cpus, node ${report.machine.node})\n`);
+      process.stdout.write(`pathwise bench rollout: ${flags.env}, MLP [64, 64] ELU, T = ${ROLLOUT_HORIZON}, forward + backward (${report.machine.cpus} cpus, node ${report.machine.node})\n`);
       process.stdout.write(
         `${'backend'.padEnd(8)} ${'kernel'.padEnd(6)} ${'envs'.padStart(6)} ${'ms/iter'.padStart(10)} ${'steps/s'.padStart(10)} ${'fused/ops'.padStart(10)} ${'vs torch 1t'.padStart(12)} ${`vs torch ${allThreads}t`.padStart(12)}\n`,
       );

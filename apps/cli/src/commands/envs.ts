@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { getBackend, PathwiseError } from '@pathwise/core';
-import { benchEnvs, listEnvs, stepReport, type EnvBenchResult } from '@pathwise/envs';
+import { benchEnvs, listEnvs, mujocoReference, stepReport, type EnvBenchResult } from '@pathwise/envs';
 import { globalOptions, printJson, Progress, setupBackend } from '../context.js';
 import { machine } from '../bench/machine.js';
 import { checkNumbers, countFlag, countListFlag, LIMITS, listOption, parseJsonFlag, parseNameList, parseSeed } from '../flags.js';
@@ -63,8 +63,9 @@ export function benchEnvsCommand(bench: Command): void {
     .option('--envs <names>', 'comma-separated env names (default: all)', (text: string) => parseNameList('--envs', text))
     .addOption(listOption('--batches <list>', `comma-separated batch sizes, each 1 to ${LIMITS.batch.max}`, countListFlag('--batches', 'batch'), [64, 256, 1024]))
     .option('--steps <k>', `steps per timed rollout, 1 to ${LIMITS.envSteps.max}`, countFlag('--steps', 'envSteps'), 20)
-    .option('--json', 'print {what, machine, results: [{backend, env, batch, steps_per_s, steps_per_s_backprop}]}')
-    .action(async (options: { envs?: string[]; batches: number[]; steps: number }, command: Command) => {
+    .option('--no-mujoco', 'skip the MuJoCo-wasm reference for hopper and ant')
+    .option('--json', 'print {what, machine, results: [{backend, env, batch, steps_per_s, steps_per_s_backprop}], reference: [{impl, env, steps_per_s}], reference_error?}')
+    .action(async (options: { envs?: string[]; batches: number[]; steps: number; mujoco: boolean }, command: Command) => {
       const { json, backend } = globalOptions(command);
       const { batches, steps } = options;
       const names = options.envs ?? listEnvs().map((e) => e.name);
@@ -90,7 +91,9 @@ export function benchEnvsCommand(bench: Command): void {
         for (const r of rows) results.push({ backend: active, env: r.env, batch: r.batch, steps_per_s: r.steps_per_s, steps_per_s_backprop: r.steps_per_s_backprop });
       }
       progress.done();
-      const report = { what: 'envs', machine: machine(), results };
+      // The CPU reference for the rigid-body envs: MuJoCo-wasm stepping the same robot, one env, forward only.
+      const mujoco = options.mujoco ? await mujocoReference(names) : { reference: [], reference_error: 'skipped (--no-mujoco)' };
+      const report = { what: 'envs', machine: machine(), results, ...mujoco };
       if (json) return printJson(report);
       process.stdout.write(`pathwise bench envs (${report.machine.cpus} cpus, node ${report.machine.node}; ${steps}-step rollouts; env steps per second)\n`);
       process.stdout.write(`${'backend'.padEnd(8)} ${'env'.padEnd(18)} ${'batch'.padStart(6)} ${'steps/s'.padStart(12)} ${'with backprop'.padStart(14)} ${'ratio'.padStart(6)}\n`);
@@ -99,5 +102,8 @@ export function benchEnvsCommand(bench: Command): void {
           `${r.backend.padEnd(8)} ${r.env.padEnd(18)} ${String(r.batch).padStart(6)} ${String(r.steps_per_s).padStart(12)} ${String(r.steps_per_s_backprop).padStart(14)} ${(r.steps_per_s / r.steps_per_s_backprop).toFixed(2).padStart(6)}\n`,
         );
       }
+      for (const r of mujoco.reference)
+        process.stdout.write(`${'mujoco'.padEnd(8)} ${r.env.padEnd(18)} ${'1'.padStart(6)} ${String(r.steps_per_s).padStart(12)} ${'-'.padStart(14)}   (MuJoCo-wasm mj_step, forward only, one env)\n`);
+      if (mujoco.reference_error !== undefined && names.some((n) => n === 'hopper' || n === 'ant')) process.stdout.write(`reference: none (${mujoco.reference_error})\n`);
     });
 }
