@@ -1,6 +1,6 @@
 import { tf, stopGradient, ConfigError, NonFiniteError, ShapeError } from '@pathwise/core';
 import type { Rng } from '@pathwise/core';
-import { fusedStepSupported, runFusedStep, type FusedStep } from './fused.js';
+import { fusedStepSupported, isGpuFusedBackend, runFusedStep, type FusedStep } from './fused.js';
 
 /**
  * The state of a batch of environments: named float32 (or int/bool) tensors whose first dimension is
@@ -204,8 +204,8 @@ export function defineEnv<S extends EnvState>(definition: EnvDefinition<S>, opti
 
   const fused = definition.fused === false ? undefined : definition.fused;
   const kernelOn = (backend: string = tf.getBackend()): StepKernel => {
-    if (fused === undefined || resolved.kernel === 'ops' || !fusedStepSupported(backend)) return 'ops';
-    return resolved.kernel === 'fused' || fused.defaultOn.includes(backend) ? 'fused' : 'ops';
+    if (fused === undefined || resolved.kernel === 'ops' || !fusedStepSupported(backend, fused)) return 'ops';
+    return resolved.kernel === 'fused' || fused.defaultOn.includes(backend) || isGpuFusedBackend(backend) ? 'fused' : 'ops';
   };
 
   // The fused path: the kernel also does the clipping, the counter, the time limit and the non-finite check.
