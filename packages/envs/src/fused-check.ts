@@ -90,6 +90,7 @@ export async function checkFusedKernels(backend: string, options: FusedCheckOpti
   const batch = options.batch ?? 6;
   const horizon = options.horizon ?? 12;
   await useBackend(backend);
+  if (tf.getBackend() !== backend) throw new Error(`checkFusedKernels: the active backend is ${tf.getBackend()}, not ${backend}.`);
   const names = options.envs ?? listEnvs().map((e) => e.name);
   const checks: FusedEnvCheck[] = [];
   for (const name of names) {
