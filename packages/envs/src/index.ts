@@ -24,6 +24,18 @@ export { doublePendulumEnv, DOUBLE_PENDULUM } from './envs/double-pendulum.js';
 export { trafficEnv, TRAFFIC, TRAFFIC_SCENARIOS, type TrafficScenario, type TrafficOptions } from './envs/traffic.js';
 export { stepReport, parseActions, type StepReport, type StepReportOptions } from './step-report.js';
 export { benchEnvs, type BenchEnvsOptions, type EnvBenchResult } from './bench.js';
+export {
+  benchRollout,
+  probeRollout,
+  type RolloutProbe,
+  ROLLOUT_BATCHES,
+  ROLLOUT_ENV,
+  ROLLOUT_HIDDEN,
+  ROLLOUT_HORIZON,
+  ROLLOUT_ITERATION_LIMIT_S,
+  type RolloutBenchRow,
+  type RolloutSkip,
+} from './bench-rollout.js';
 export { envBrowserSuite, compareBrowserSuites, type EnvBrowserSuiteOptions, type EnvBrowserSuiteResult } from './envs.browser-suite.js';
 export { rolloutReturn } from './rollout.js';
 export { FUSED_GPU_BACKENDS, type GpuFusedStep } from './fused-gpu.js';
