@@ -29,9 +29,10 @@ export interface EnvOptions {
   /**
    * How a step runs. `'fused'`: one kernel dispatch forward and one backward, where the env has a fused
    * step kernel for the active backend. `'ops'`: the op-by-op definition (the reference). `'auto'`
-   * (default): fused on the backends where the kernel leaves the training goldens unchanged (the env's
-   * `fused.defaultOn`), ops elsewhere. Fused and ops agree to float32 rounding everywhere
-   * (fused-kernels.test.ts), but a chaotic training run amplifies a last-bit difference.
+   * (default): fused on the host backends where the kernel leaves the training goldens unchanged (the
+   * env's `fused.defaultOn`) and on webgl and webgpu wherever it has GPU code (`fused.gpu`), ops
+   * elsewhere. Fused and ops agree to float32 rounding everywhere (fused-kernels.test.ts,
+   * fused-check.ts), but a chaotic training run amplifies a last-bit difference.
    */
   kernel?: StepKernel | 'auto';
 }
