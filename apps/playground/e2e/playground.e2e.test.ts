@@ -164,6 +164,8 @@ describe('GPU backends agree with a Node cpu run', () => {
     const got: ProbeResult = await page.evaluate((s) => window.__playground.firstRollout(s), { ...spec, backend });
     await page.close();
     expect(got.backend).toBe(backend);
+    // 'auto' runs the env's fused step (shader code) on the GPU backends.
+    expect(got.kernel).toBe('fused');
     const report = (name: string, a: number[], b: number[]) => {
       expect(a.length).toBe(b.length);
       let maxAbs = 0;
