@@ -1,4 +1,5 @@
 import { tf } from '@pathwise/core';
+import { groupedSupported, outputsPerDispatch, runGrouped, type TensorInfoLike } from './fused-webgpu.js';
 
 // Fused env steps on the GPU backends (issue 14): the step as a few shader programs instead of the
 // dozens of op dispatches of the op-by-op definition. Each env writes its step once, in a small
@@ -13,7 +14,8 @@ import { tf } from '@pathwise/core';
 // `if (…) { } else { }`, `for (int k = a; k < b; k++) { }` (or `k >= 0; k--`), float literals with a
 // point (GLSL does not convert ints), no ternaries, GLSL builtins common to both (sin, cos, exp,
 // sqrt, abs, min, max, clamp, floor), `atan2(y, x)`, and the helpers below. A pass's body sees the
-// row `row` (and the output column `col`), the state `S0…` of the row, the counter `T`, and calls
+// row `row` (not the output column: on webgpu it runs once per row for several outputs; the output
+// expressions see `col`), the state `S0…` of the row, the counter `T`, and calls
 // `act(row, j)` (the action, clipped to [-1, 1]); a backward body also sees the cotangents `DS0…`, `DR`
 // and calls `dobs(row, j)` (of the observation after the step).
 
@@ -65,11 +67,6 @@ export function toGlsl(source: string): string {
   return source.replace(/\batan2\(/g, 'atan(');
 }
 
-interface TensorInfoLike {
-  dataId: object;
-  shape: number[];
-  dtype: tf.DataType;
-}
 
 /** What a program needs to know beyond the env's code. */
 interface Layout {
@@ -191,6 +188,34 @@ function runProgram(backend: unknown, layout: Layout, code: string, spec: Progra
   throw new Error(`${layout.envName}: a GPU fused step needs the webgl or webgpu backend.`);
 }
 
+/**
+ * Runs a pass's programs: on webgpu, as few dispatches as the storage-buffer limit allows, each
+ * computing the step once and writing several outputs (fused-webgpu.ts); else one program per output.
+ */
+function runPass(backend: unknown, layout: Layout, code: string, specs: ProgramSpec[], bound: TensorInfoLike[]): TensorInfoLike[] {
+  const perDispatch = groupedSupported(backend) ? outputsPerDispatch(backend, bound.length) : 0;
+  if (!groupedSupported(backend) || perDispatch < 1) return specs.map((spec) => runProgram(backend, layout, code, spec, bound));
+  const { helpers, locals } = preamble('wgsl', layout, specs[0]!.pass);
+  const rowCode = `${locals}\n${toWgsl(code)}`;
+  const outputs: TensorInfoLike[] = [];
+  for (let i = 0; i < specs.length; i += perDispatch) {
+    const group = specs.slice(i, i + perDispatch);
+    const key = group.map((spec) => spec.key).join('+');
+    outputs.push(
+      ...runGrouped(
+        backend,
+        key,
+        specs[0]!.inputs,
+        bound,
+        helpers,
+        rowCode,
+        group.map((spec) => ({ shape: spec.outputShape, dtype: spec.dtype, select: toWgsl(`float value = 0.0; ${spec.select}`) })),
+      ),
+    );
+  }
+  return outputs;
+}
+
 /** The forward programs, in the kernel's output order: state…, t, reward, nextObs, terminated, truncated, nonFinite. */
 function forwardSpecs(gpu: GpuFusedStep, layout: Layout, batch: number, stateShapes: number[][], attrs: { episodeLength: number; flagNonFinite: boolean }): ProgramSpec[] {
   const f = gpu.forward;
@@ -280,7 +305,7 @@ export function gpuKernelFor(gpu: GpuFusedStep, envName: string, stateCount: num
           attrs as unknown as { episodeLength: number; flagNonFinite: boolean },
         );
         const bound = [...states, named['counter']!, named['action']!];
-        return specs.map((spec) => runProgram(backend, layout, forwardCode, spec, bound));
+        return runPass(backend, layout, forwardCode, specs, bound);
       },
     });
     tf.registerKernel({
@@ -297,7 +322,7 @@ export function gpuKernelFor(gpu: GpuFusedStep, envName: string, stateCount: num
           states.map((s) => s.shape),
         );
         const bound = [...states, named['action']!, named['cotangent']!];
-        return specs.map((spec) => runProgram(backend, layout, backwardCode, spec, bound));
+        return runPass(backend, layout, backwardCode, specs, bound);
       },
     });
   }

@@ -159,10 +159,10 @@ float periodic = exp(cosines);
 const ACKLEY_GPU_BACKWARD = {
   body: `${ACKLEY_GPU_TERMS}
 float dMeanSquare = DR * ${lit(ACKLEY.minusB)} * radial * 0.5 / sqrt(max(squares, ${lit(SQRT_GRAD_FLOOR)}));
-float xc = act(row, col) * ${lit(ACKLEY.bound)};
 `,
   state: [],
-  action: `(dMeanSquare * 2.0 * xc / ACT_DIMF - DR * periodic * sin(xc * ${lit(ACKLEY.c)}) * ${lit(ACKLEY.c)} / ACT_DIMF) * ${lit(ACKLEY.bound)}`,
+  // x of the output column: act(row, col) · bound.
+  action: `(dMeanSquare * 2.0 * act(row, col) * ${lit(ACKLEY.bound)} / ACT_DIMF - DR * periodic * sin(act(row, col) * ${lit(ACKLEY.bound)} * ${lit(ACKLEY.c)}) * ${lit(ACKLEY.c)} / ACT_DIMF) * ${lit(ACKLEY.bound)}`,
 };
 
 const ACKLEY_FUSED = functionFused(
