@@ -59,6 +59,12 @@ describe('webgpu in Node', () => {
     expect(compareBrowserSuites(gpu, cpu, 1e-4, 1e-4)).toEqual([]);
   });
 
+  it("asks for the adapter's storage-buffer limit (llvmpipe and GPUs offer 16 or more; tfjs's default is 8)", async () => {
+    await useBackend('webgpu');
+    const device = (tf.backend() as unknown as { device: { limits: { maxStorageBuffersPerShaderStage: number } } }).device;
+    expect(device.limits.maxStorageBuffersPerShaderStage).toBeGreaterThan(8);
+  });
+
   it('runs every fused env-step kernel as WGSL programs, equal to the op path in values and gradients, without leaks', async () => {
     const expected = gpuFusedEnvNames();
     expect(expected).toEqual(expect.arrayContaining(['cartpole-swingup', 'cartpole-pilco', 'pendulum', 'dejong64', 'ackley64']));

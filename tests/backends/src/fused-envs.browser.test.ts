@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import '@pathwise/backend-cpu';
 import '@pathwise/backend-webgl';
 import '@pathwise/backend-webgpu';
-import { useBackend } from '@pathwise/core';
+import { tf, useBackend } from '@pathwise/core';
 import { checkFusedKernels, fusedCheckFailures, gpuFusedEnvNames, GPU_FUSED_TOLERANCE } from '@pathwise/envs';
 
 describe.each(['webgl', 'webgpu'])('fused env steps on %s', (backend) => {
@@ -15,6 +15,15 @@ describe.each(['webgl', 'webgpu'])('fused env steps on %s', (backend) => {
     const checks = await checkFusedKernels(backend, { batch: 6, horizon: 12 });
     console.log(`${backend}: ${checks.map((c) => `${c.name} value ${c.valueError.toExponential(1)} gradient ${c.gradientError.toExponential(1)}`).join('; ')}`);
     expect(fusedCheckFailures(checks, expected, GPU_FUSED_TOLERANCE)).toEqual([]);
+    await useBackend('cpu');
+  });
+});
+
+describe('webgpu in Chromium', () => {
+  it("asks for the adapter's storage-buffer limit (SwiftShader offers 16; tfjs's default is 8), so a fused step writes its outputs in one dispatch", async () => {
+    await useBackend('webgpu');
+    const device = (tf.backend() as unknown as { device: { limits: { maxStorageBuffersPerShaderStage: number } } }).device;
+    expect(device.limits.maxStorageBuffersPerShaderStage).toBeGreaterThan(8);
     await useBackend('cpu');
   });
 });
