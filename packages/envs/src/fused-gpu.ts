@@ -2,13 +2,14 @@ import { tf } from '@pathwise/core';
 import { groupedSupported, outputsPerDispatch, runGrouped, type TensorInfoLike } from './fused-webgpu.js';
 
 // Fused env steps on the GPU backends (issue 14): the step as a few shader programs instead of the
-// dozens of op dispatches of the op-by-op definition. Each env writes its step once, in a small
-// C-like subset that is both GLSL ES 3.0 and (after `toWgsl`) WGSL; this module wraps it into one tfjs
-// program per output (a WebGL fragment shader writes one texture; a tfjs WebGPU program binds one
-// output buffer, and a shader stage may bind only 8 storage buffers, so the 10–17 tensors of a
-// cart-pole step cannot share one dispatch), run through the backend's own program runner
-// (`runWebGPUProgram`, `compileAndRun`), so that buffers, pipelines and uploads are the backend's.
-// Every program of a pass recomputes the step from its inputs: arithmetic is free next to a dispatch.
+// hundreds of op dispatches of the op-by-op definition. Each env writes its step once, in a small
+// C-like subset that is both GLSL ES 3.0 and (after `toWgsl`) WGSL. On webgl this module runs it as one
+// tfjs program per output (a fragment shader writes one texture) through the backend's `compileAndRun`,
+// each recomputing the step from its inputs (arithmetic is free next to a dispatch). On webgpu one
+// compute shader computes the step once per env and writes as many outputs as the device's
+// storage-buffer bindings allow (fused-webgpu.ts): all of them in one dispatch with the 16 that
+// @pathwise/backend-webgpu asks for; one tfjs program per output (`runWebGPUProgram`) where the
+// backend lacks what that needs.
 //
 // The subset: `float|int|bool name = expr;`, `float name[N];`, assignments (`=`, `+=`, `-=`),
 // `if (…) { } else { }`, `for (int k = a; k < b; k++) { }` (or `k >= 0; k--`), float literals with a
