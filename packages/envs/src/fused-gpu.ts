@@ -68,7 +68,6 @@ export function toGlsl(source: string): string {
   return source.replace(/\batan2\(/g, 'atan(');
 }
 
-
 /** What a program needs to know beyond the env's code. */
 interface Layout {
   envName: string;
