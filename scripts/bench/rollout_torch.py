@@ -7,10 +7,13 @@ from a random start; loss -sum_t mean_b r_t; backward to the policy parameters. 
 times ours: one warm-up, then the best of 2-5 repeats; a size whose iteration takes over --limit-s
 seconds (or would take twice that, scaled linearly from the size before) is skipped.
 
-  python3 scripts/bench/rollout_torch.py --envs 256,1024 --threads 1,2 [--horizon 64] [--limit-s 30]
+  python3 scripts/bench/rollout_torch.py --envs 256,1024 --threads 1,2 [--horizon 64] [--limit-s 30] [--device cpu|cuda]
 
 Prints {"reference": [{"impl": "torch", "threads", "envs", "steps_per_s", "ms_per_iter"}], "skipped": [...]}.
-Exits 3 with one line on stderr when torch is not installed (Debian: apt-get install python3-torch).
+With --device cuda every tensor lives on the first CUDA device, the clock stops after
+torch.cuda.synchronize(), and each row adds "device": "cuda" and "gpu" (the device's name).
+Exits 3 with one line on stderr when torch is not installed (Debian: apt-get install python3-torch),
+and 4 when --device cuda is asked for and torch sees no CUDA device.
 """
 import argparse
 import json
@@ -61,19 +64,21 @@ def observe(x, th, xd, thd):
 
 def iteration(policy, start, horizon):
     x, th, xd, thd = start
-    total = torch.zeros(())
+    total = torch.zeros((), device=x.device)
     for _ in range(horizon):
         action = torch.clamp(torch.tanh(policy(observe(x, th, xd, thd))), -1, 1)
         x, th, xd, thd, reward = step(x, th, xd, thd, action)
         total = total + reward.mean()
     policy.zero_grad(set_to_none=True)
     (-total).backward()
+    if x.device.type == "cuda":
+        torch.cuda.synchronize()
 
 
-def best_ms(envs, horizon, limit_ms):
+def best_ms(envs, horizon, limit_ms, device="cpu"):
     torch.manual_seed(1)
-    policy = torch.nn.Sequential(torch.nn.Linear(5, 64), torch.nn.ELU(), torch.nn.Linear(64, 64), torch.nn.ELU(), torch.nn.Linear(64, 1))
-    u = lambda half: (torch.rand(envs) - 0.5) * 2 * half
+    policy = torch.nn.Sequential(torch.nn.Linear(5, 64), torch.nn.ELU(), torch.nn.Linear(64, 64), torch.nn.ELU(), torch.nn.Linear(64, 1)).to(device)
+    u = lambda half: ((torch.rand(envs) - 0.5) * 2 * half).to(device)
     start = (u(math.pi / 2), -math.pi + u(math.pi / 2), u(0.25), u(0.25))
     t0 = time.perf_counter()
     iteration(policy, start, horizon)
@@ -94,7 +99,14 @@ def main():
     parser.add_argument("--threads", default="1")
     parser.add_argument("--horizon", type=int, default=64)
     parser.add_argument("--limit-s", type=float, default=30)
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     args = parser.parse_args()
+    extra = {}
+    if args.device == "cuda":
+        if not torch.cuda.is_available():
+            print(f"torch {torch.__version__} sees no CUDA device (CUDA build: {torch.version.cuda or 'no'})", file=sys.stderr)
+            sys.exit(4)
+        extra = {"device": "cuda", "gpu": torch.cuda.get_device_name(0)}
     reference, skipped = [], []
     limit_ms = args.limit_s * 1000
     for threads in [int(t) for t in args.threads.split(",")]:
@@ -104,12 +116,14 @@ def main():
             if stopped is None and previous is not None and previous[1] * envs / previous[0] > 2 * limit_ms:
                 stopped = f"scaled from {previous[0]} envs, one iteration would take {previous[1] * envs / previous[0] / 1000:.0f} s (limit {args.limit_s:.0f} s)"
             if stopped is None:
-                ms, stopped = best_ms(envs, args.horizon, limit_ms)
+                ms, stopped = best_ms(envs, args.horizon, limit_ms, args.device)
             if stopped is not None:
-                skipped.append({"impl": "torch", "threads": threads, "envs": envs, "reason": stopped})
+                skipped.append({"impl": "torch", "threads": threads, "envs": envs, "reason": stopped, **extra})
                 continue
             previous = (envs, ms)
-            reference.append({"impl": "torch", "threads": threads, "envs": envs, "steps_per_s": round(envs * args.horizon / (ms / 1000)), "ms_per_iter": round(ms, 2)})
+            reference.append({"impl": "torch", "threads": threads, "envs": envs, "steps_per_s": round(envs * args.horizon / (ms / 1000)), "ms_per_iter": round(ms, 2), **extra})
+            # Printed as it goes, so that a run cut off by a time limit still leaves its rows.
+            print(json.dumps({"partial": reference[-1]}), file=sys.stderr, flush=True)
     print(json.dumps({"torch": torch.__version__, "reference": reference, "skipped": skipped}))
 
 

@@ -13,6 +13,8 @@ import {
   type JobEvent,
   type ProbeResult,
   type ProbeSpec,
+  type RolloutProbe,
+  type RolloutSpec,
   type UseBackendResult,
 } from './protocol.js';
 import { h, download } from './ui/dom.js';
@@ -240,6 +242,7 @@ declare global {
       useBackend(name: BackendChoice): Promise<UseBackendResult>;
       firstRollout(spec: ProbeSpec): Promise<ProbeResult>;
       bench(spec: BenchSpec): Promise<BenchResult>;
+      rollout(spec: RolloutSpec): Promise<RolloutProbe>;
       showTab(id: Panel['id']): void;
     };
   }
@@ -256,5 +259,6 @@ window.__playground = {
   },
   firstRollout: (spec) => client.request({ type: 'probe', spec }),
   bench: (spec) => client.request({ type: 'bench', spec }),
+  rollout: (spec) => client.request({ type: 'rollout', spec }),
   showTab: (id) => showTab(panels.find((p) => p.id === id)!),
 };

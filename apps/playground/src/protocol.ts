@@ -87,9 +87,15 @@ export interface ProbeSpec {
 /** The first GI-PPO rollout: rewards [T·B] and ∂(Σ_starts A)/∂u [T·B, actDim], row-major. */
 export interface ProbeResult {
   backend: string;
+  /** How the env's step ran ('auto': the fused kernel on webgl and webgpu). */
+  kernel: 'fused' | 'ops';
   rewards: number[];
   actions: number[];
   actionGradients: number[];
+  /** Milliseconds of the rollout and its gradients. */
+  ms: number;
+  /** Tensors left after the probe made and disposed its trainer (0: nothing leaks). */
+  leakedTensors: number;
 }
 
 export interface BenchSpec {
@@ -117,7 +123,17 @@ export type Request =
   | { type: 'resume' }
   | { type: 'stop' }
   | { type: 'probe'; spec: ProbeSpec }
-  | { type: 'bench'; spec: BenchSpec };
+  | { type: 'bench'; spec: BenchSpec }
+  | { type: 'rollout'; spec: RolloutSpec };
+
+export type { RolloutProbe } from '@pathwise/envs';
+
+/** A cart-pole rollout of the training workload (policy MLP, forward and backward), `steps` long, at `envs` envs. */
+export interface RolloutSpec {
+  backend: BackendName;
+  envs: number;
+  steps: number;
+}
 
 /** What the packages register, fetched from the worker so the page never loads tfjs itself. */
 export interface Catalogue {
@@ -142,7 +158,7 @@ export type JobEvent =
   | { kind: 'metrics'; run: string; row: Row }
   | { kind: 'landscape'; xs: number[]; values: number[]; bound: number }
   | { kind: 'samples'; epoch: number; alpha: number; actions: number[]; targets: number[]; rewards: number[] }
-  | { kind: 'cartpole'; epoch: number; episodeReturn: number; frames: Array<[number, number, number]> }
+  | { kind: 'cartpole'; epoch: number; episodeReturn: number; frames: Array<[number, number, number]>; backend: string; kernel: 'fused' | 'ops' }
   | { kind: 'estimators'; result: EstimatorResult }
   | { kind: 'vi-quadratic'; result: ViQuadraticResult }
   | { kind: 'vi-logreg'; result: ViLogregResult }

@@ -9,6 +9,7 @@ import { runCartpoleJob, runFunctionJob } from './jobs/train.js';
 import { runEstimatorJob } from './jobs/estimators.js';
 import { runViLogreg, runViQuadratic } from './jobs/vi.js';
 import { firstRollout } from './jobs/trainers.js';
+import { getEnv, probeRollout } from '@pathwise/envs';
 import { runBench } from './jobs/bench.js';
 import { listEstimators } from '@pathwise/estimators';
 import { RAW_DATASETS } from '@pathwise/vi-analysis';
@@ -103,12 +104,27 @@ async function handle(request: Request): Promise<unknown> {
     case 'probe': {
       requireIdle('probing');
       await activate(request.spec.backend);
+      const before = tf.memory().numTensors;
+      const start = performance.now();
       const peek = await firstRollout(request.spec.env, request.spec);
-      return { backend: tf.getBackend(), rewards: Array.from(peek.rewards), actions: Array.from(peek.actions), actionGradients: Array.from(peek.actionGradients) };
+      const ms = performance.now() - start;
+      return {
+        backend: tf.getBackend(),
+        kernel: getEnv(request.spec.env).kernelOn(),
+        rewards: Array.from(peek.rewards),
+        actions: Array.from(peek.actions),
+        actionGradients: Array.from(peek.actionGradients),
+        ms,
+        leakedTensors: tf.memory().numTensors - before,
+      };
     }
     case 'bench':
       requireIdle('benchmarking');
       return runBench(request.spec);
+    case 'rollout':
+      requireIdle('probing');
+      await activate(request.spec.backend);
+      return probeRollout(request.spec.envs, request.spec.steps);
   }
 }
 

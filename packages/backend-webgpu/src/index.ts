@@ -85,7 +85,7 @@ async function installDawn(): Promise<void> {
     dawnGpu = gpu;
     // tfjs asks for {powerPreference}; the options that found this adapter are added to every request.
     const wrapped = {
-      requestAdapter: (more?: Record<string, unknown>) => gpu.requestAdapter({ ...more, ...options }),
+      requestAdapter: async (more?: Record<string, unknown>) => withStorageBufferLimit(await gpu.requestAdapter({ ...more, ...options })),
       wgslLanguageFeatures: gpu.wgslLanguageFeatures,
       getPreferredCanvasFormat: () => 'rgba8unorm',
     };
@@ -96,6 +96,26 @@ async function installDawn(): Promise<void> {
     return;
   }
   throw new Error('Dawn found no GPU adapter (no Vulkan driver of a GPU, and no OpenGL ES through EGL: install Mesa, e.g. Debian libegl1 libegl-mesa0 libgl1-mesa-dri).');
+}
+
+interface AdapterWithDevice {
+  limits?: { maxStorageBuffersPerShaderStage?: number };
+  requestDevice?: (descriptor?: { requiredLimits?: Record<string, number> }) => Promise<unknown>;
+}
+
+/**
+ * tfjs asks for a device with the default 8 storage buffers per shader stage; the adapter usually
+ * offers more (16 on llvmpipe and SwiftShader, more on GPUs). Asking for all of them lets a fused env
+ * step (@pathwise/envs fused-webgpu.ts) write every output in one dispatch, and tfjs's own Concat and
+ * AddN take more inputs a pass.
+ */
+function withStorageBufferLimit<T>(found: T): T {
+  const target = found as AdapterWithDevice | null;
+  const limit = target?.limits?.maxStorageBuffersPerShaderStage;
+  if (target === null || target.requestDevice === undefined || limit === undefined) return found;
+  const request = target.requestDevice.bind(target);
+  target.requestDevice = (descriptor = {}) => request({ ...descriptor, requiredLimits: { ...descriptor.requiredLimits, maxStorageBuffersPerShaderStage: limit } });
+  return found;
 }
 
 /** Drops the Dawn instance and `navigator.gpu` (the tfjs backend keeps its device until it is removed). */
@@ -112,8 +132,13 @@ async function prepare(): Promise<void> {
   try {
     if (navigatorGpu() === undefined && isNode) await installDawn();
     else if (adapter === undefined) {
-      const found = await (navigatorGpu() as GpuLike | undefined)?.requestAdapter();
+      const gpu = navigatorGpu() as GpuLike | undefined;
+      const found = await gpu?.requestAdapter();
       if (found) adapter = describe(found);
+      if (gpu !== undefined) {
+        const request = gpu.requestAdapter.bind(gpu);
+        gpu.requestAdapter = async (options) => withStorageBufferLimit(await request(options));
+      }
     }
     await import('@tensorflow/tfjs-backend-webgpu');
     boundAddNInputs();

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '@pathwise/backend-cpu';
 import { tf, getBackend, listBackends, useBackend, autoChoice } from '@pathwise/core';
-import { envBrowserSuite, compareBrowserSuites } from '@pathwise/envs';
+import { envBrowserSuite, compareBrowserSuites, checkFusedKernels, fusedCheckFailures, gpuFusedEnvNames, GPU_FUSED_TOLERANCE } from '@pathwise/envs';
 import { webgpuBackend } from './index.js';
 
 beforeAll(async () => {
@@ -63,6 +63,19 @@ describe('webgpu in Node', () => {
         .sort(),
     );
     expect(compareBrowserSuites(gpu, cpu, 1e-4, 1e-4)).toEqual([]);
+  });
+
+  it("asks for the adapter's storage-buffer limit (llvmpipe and GPUs offer 16 or more; tfjs's default is 8)", async () => {
+    await useBackend('webgpu');
+    const device = (tf.backend() as unknown as { device: { limits: { maxStorageBuffersPerShaderStage: number } } }).device;
+    expect(device.limits.maxStorageBuffersPerShaderStage).toBeGreaterThan(8);
+  });
+
+  it('runs every fused env-step kernel as WGSL programs, equal to the op path in values and gradients, without leaks', async () => {
+    const expected = gpuFusedEnvNames();
+    expect(expected).toEqual(expect.arrayContaining(['cartpole-swingup', 'cartpole-pilco', 'pendulum', 'dejong64', 'ackley64']));
+    const checks = await checkFusedKernels('webgpu', { batch: 6, horizon: 12 });
+    expect(fusedCheckFailures(checks, expected, GPU_FUSED_TOLERANCE)).toEqual([]);
   });
 
   it("useBackend('auto') times a hardware adapter and skips a software one", async () => {

@@ -1,6 +1,6 @@
 import { tf, stopGradient, BackendUnavailableError, ConfigError, NonFiniteError, ShapeError } from '@pathwise/core';
 import type { Rng } from '@pathwise/core';
-import { fusedStepSupported, runFusedStep, type FusedStep } from './fused.js';
+import { fusedStepSupported, isGpuFusedBackend, runFusedStep, type FusedStep } from './fused.js';
 
 /**
  * The state of a batch of environments: named float32 (or int/bool) tensors whose first dimension is
@@ -29,9 +29,10 @@ export interface EnvOptions {
   /**
    * How a step runs. `'fused'`: one kernel dispatch forward and one backward, where the env has a fused
    * step kernel for the active backend. `'ops'`: the op-by-op definition (the reference). `'auto'`
-   * (default): fused on the backends where the kernel leaves the training goldens unchanged (the env's
-   * `fused.defaultOn`), ops elsewhere. Fused and ops agree to float32 rounding everywhere
-   * (fused-kernels.test.ts), but a chaotic training run amplifies a last-bit difference.
+   * (default): fused on the host backends where the kernel leaves the training goldens unchanged (the
+   * env's `fused.defaultOn`) and on webgl and webgpu wherever it has GPU code (`fused.gpu`), ops
+   * elsewhere. Fused and ops agree to float32 rounding everywhere (fused-kernels.test.ts,
+   * fused-check.ts), but a chaotic training run amplifies a last-bit difference.
    */
   kernel?: StepKernel | 'auto';
 }
@@ -176,7 +177,8 @@ export function defineEnv<S extends EnvState>(definition: EnvDefinition<S>, opti
         act = stopGradient(action);
       }
       if (fused !== undefined && kernelOn() === 'fused') {
-        if (!fusedStepSupported()) throw new BackendUnavailableError(tf.getBackend(), `${name} steps with a host kernel only (its fused step is the implementation); use --backend cpu or wasm`);
+        if (!fusedStepSupported(tf.getBackend(), fused))
+          throw new BackendUnavailableError(tf.getBackend(), `${name} steps with a host kernel only (its fused step is the implementation); use --backend cpu or wasm`);
         return fusedStep(fused, input, act, batch) as unknown as tf.TensorContainer;
       }
       const clipped = tf.clipByValue(act, -1, 1);
@@ -209,8 +211,8 @@ export function defineEnv<S extends EnvState>(definition: EnvDefinition<S>, opti
   const fused = definition.fused === false ? undefined : definition.fused;
   const kernelOn = (backend: string = tf.getBackend()): StepKernel => {
     if (fused !== undefined && fused.opReference === false) return 'fused';
-    if (fused === undefined || resolved.kernel === 'ops' || !fusedStepSupported(backend)) return 'ops';
-    return resolved.kernel === 'fused' || fused.defaultOn.includes(backend) ? 'fused' : 'ops';
+    if (fused === undefined || resolved.kernel === 'ops' || !fusedStepSupported(backend, fused)) return 'ops';
+    return resolved.kernel === 'fused' || fused.defaultOn.includes(backend) || isGpuFusedBackend(backend) ? 'fused' : 'ops';
   };
 
   // The fused path: the kernel also does the clipping, the counter, the time limit and the non-finite check.

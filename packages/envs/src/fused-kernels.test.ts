@@ -7,7 +7,9 @@ import { tf, Rng } from '@pathwise/core';
 import { useTestBackend } from './test-support.js';
 import { getEnv, listEnvs } from './registry.js';
 import { FUSED_HOST_BACKENDS, type FusedStep } from './fused.js';
-import type { Env, EnvState, StepResult } from './env.js';
+import type { Env, EnvState } from './env.js';
+import { lit, toGlsl, toWgsl } from './fused-gpu.js';
+import { fusedCheckActions, hostStepResult, relativeError, weightedReturn, weightedReturnGradients } from './fused-check.js';
 
 const BATCH = 6;
 const HORIZON = 12;
@@ -47,49 +49,36 @@ describe('every registered env declares its fused step kernel', () => {
     for (const name of kernelOnlyNames) {
       expect(getEnv(name).with({ kernel: 'ops' }).kernelOn('cpu')).toBe('fused');
       expect((getEnv(name).fused as FusedStep).exactOn).toEqual([]);
+      // No GPU code: on webgl and webgpu they refuse with BackendUnavailableError.
+      expect((getEnv(name).fused as FusedStep).gpu).toBe(false);
     }
+  });
+
+  // The GPU kernels are checked in the webgpu (Node) and browser suites; here, that every kernel has one or says why not.
+  it.each(fusedNames)('%s: has GPU code for webgl and webgpu, or declares gpu: false', (name) => {
+    const gpu = (getEnv(name).fused as FusedStep).gpu;
+    if (gpu === undefined) throw new Error(`${name}: its fused step neither has GPU code (fused.gpu) nor declares 'gpu: false'.`);
+    if (gpu !== false) expect(gpu.forward.state).toHaveLength((getEnv(name).fused as FusedStep).stateKeys.length);
   });
 });
 
-/** Actions in [-1.4, 1.4], so that the clipping (and its zero gradient) is exercised. */
-function actionsFor(env: Env, seed: number): tf.Tensor[] {
-  const rng = new Rng(seed);
-  return Array.from({ length: HORIZON }, () => rng.uniformTensor([BATCH, env.actDim], -1.4, 1.4));
-}
+describe('the shared shader subset', () => {
+  it('becomes WGSL and GLSL', () => {
+    const source = 'float trX[4]; for (int k = 0; k < 4; k++) { float s = atan2(float(k), 1.0); int j = k; bool b = s > 0.5; }';
+    expect(toWgsl(source)).toBe('var trX: array<f32, 4>; for (var k: i32 = 0; k < 4; k++) { var s: f32 = atan2(f32(k), 1.0); var j: i32 = k; var b: bool = s > 0.5; }');
+    expect(toGlsl(source)).toBe(source.replace('atan2(', 'atan('));
+    expect([lit(2), lit(-0.5), lit(1e-30), lit(0.1)]).toEqual(['2.0', '(-0.5)', '1.0000000031710769e-30', '0.10000000149011612']);
+  });
+});
 
-/** Every tensor of a step's result, by name, on the host. */
-async function hostResult(result: StepResult): Promise<Record<string, number[]>> {
-  const out: Record<string, number[]> = {};
-  for (const [key, value] of Object.entries(result)) {
-    if (key === 'state') for (const [k, v] of Object.entries(value as EnvState)) out[`state.${k}`] = Array.from(await v.data());
-    else out[key] = Array.from(await (value as tf.Tensor).data());
-  }
-  return out;
+function actionsFor(env: Env, seed: number): tf.Tensor[] {
+  return fusedCheckActions(env, BATCH, HORIZON, seed);
 }
 
 function expectClose(label: string, actual: number[], expected: number[], rtol: number): void {
   expect(actual.length, label).toBe(expected.length);
-  const scale = Math.max(1e-3, ...expected.map(Math.abs));
-  actual.forEach((a, i) => {
-    if (!(Math.abs(a - expected[i]!) <= rtol * scale)) throw new Error(`${label}[${i}]: fused ${a} vs ops ${expected[i]} (allowed ${rtol * scale})`);
-  });
-}
-
-/** Σ_k Σ_b w_kb · reward_kb + Σ final observation · v: every differentiable output gets a cotangent. */
-function weightedReturn(env: Env, initial: EnvState, actions: readonly tf.Tensor[]): tf.Scalar {
-  let state = initial;
-  let sum: tf.Tensor = tf.scalar(0);
-  let obs: tf.Tensor | undefined;
-  actions.forEach((action, k) => {
-    const result = env.step(state, action);
-    sum = tf.add(sum, tf.sum(tf.mul(result.reward, 1 + 0.1 * k)));
-    obs = tf.add(result.obs, result.nextObs);
-    state = result.state;
-  });
-  const stateTerm = Object.entries(state)
-    .filter(([key, v]) => key !== 't' && v.dtype === 'float32')
-    .map(([, v]) => tf.sum(tf.square(v)));
-  return tf.addN([sum, tf.sum(tf.mul(obs!, 0.5)), ...stateTerm]) as tf.Scalar;
+  const error = relativeError(actual, expected);
+  if (!(error <= rtol)) throw new Error(`${label}: fused vs ops differ by ${error} of the largest value (allowed ${rtol})`);
 }
 
 describe.each(FUSED_HOST_BACKENDS)('fused step = op-by-op step on %s', (backend) => {
@@ -110,7 +99,7 @@ describe.each(FUSED_HOST_BACKENDS)('fused step = op-by-op step on %s', (backend)
     for (const [k, action] of actions.entries()) {
       const fromFused = fused.step(a, action);
       const fromOps = ops.step(b, action);
-      const [x, y] = [await hostResult(fromFused), await hostResult(fromOps)];
+      const [x, y] = [await hostStepResult(fromFused), await hostStepResult(fromOps)];
       expect(Object.keys(x).sort()).toEqual(Object.keys(y).sort());
       for (const key of Object.keys(y)) {
         if (exact) expect(x[key], `step ${k} ${key}`).toEqual(y[key]);
@@ -131,21 +120,14 @@ describe.each(FUSED_HOST_BACKENDS)('fused step = op-by-op step on %s', (backend)
     const ops = fused.with({ kernel: 'ops' });
     const actions = actionsFor(fused, 11);
     const initial = fused.reset(BATCH, new Rng(5));
-    const keys = Object.keys(initial).filter((key) => key !== 't' && initial[key]!.dtype === 'float32');
-    const gradients = (env: Env) =>
-      tf.grads((...xs: tf.Tensor[]) => {
-        const state = { ...initial, ...Object.fromEntries(keys.map((key, i) => [key, xs[actions.length + i]!])) };
-        return weightedReturn(env, state, xs.slice(0, actions.length));
-      })([...actions, ...keys.map((key) => initial[key]!)]);
-    const fromFused = gradients(fused);
-    const fromOps = gradients(ops);
-    for (const [i, g] of fromOps.entries()) {
-      const label = i < actions.length ? `d/d action ${i}` : `d/d initial ${keys[i - actions.length]}`;
-      expectClose(label, Array.from(await fromFused[i]!.data()), Array.from(await g.data()), GRADIENT_RTOL);
+    const fromFused = weightedReturnGradients(fused, initial, actions);
+    const fromOps = weightedReturnGradients(ops, initial, actions);
+    for (const [i, g] of fromOps.gradients.entries()) {
+      expectClose(fromOps.labels[i]!, Array.from(await fromFused.gradients[i]!.data()), Array.from(await g.data()), GRADIENT_RTOL);
     }
     // Some gradients must be non-zero, or the comparison proves nothing.
-    expect(Math.max(...(await fromOps[0]!.data()).map(Math.abs))).toBeGreaterThan(0);
-    tf.dispose([fromFused, fromOps, actions, initial]);
+    expect(Math.max(...(await fromOps.gradients[0]!.data()).map(Math.abs))).toBeGreaterThan(0);
+    tf.dispose([fromFused.gradients, fromOps.gradients, actions, initial]);
   });
 
   it.each([...fusedNames, ...kernelOnlyNames])('%s: the fused rollout and its gradient leave no tensors behind', async (name) => {

@@ -1,4 +1,5 @@
 import { tf } from '@pathwise/core';
+import { FUSED_GPU_BACKENDS, gpuKernelFor, type GpuFusedStep } from './fused-gpu.js';
 
 // Fused env steps (issue 14): one tfjs kernel per env step forward and one backward, instead of the
 // dozens of op dispatches of the op-by-op definition, each of which costs ~10–25 µs whatever the batch.
@@ -66,6 +67,12 @@ export interface FusedStep {
   opReference?: boolean;
   forward(inputs: FusedStepInputs, outputs: FusedStepOutputs): void;
   backward(inputs: FusedStepInputs, cotangents: FusedStepCotangents, gradients: FusedStepGradients): void;
+  /**
+   * The same step as shader code for the GPU backends (fused-gpu.ts), or `false` where it has none.
+   * On webgl and webgpu `kernel: 'auto'` uses it: no golden is recorded there, and neither path is
+   * bit-reproducible across GPUs. fused-gpu-check.ts holds it to the op path, values and gradients.
+   */
+  gpu?: GpuFusedStep | false;
 }
 
 /** Values per substep that `traceSubstep` writes. */
@@ -258,13 +265,20 @@ function clip(action: Float32Array): Float32Array {
   return out;
 }
 
-/** Whether a fused step can run on the active backend. */
-export function fusedStepSupported(backendName: string = tf.getBackend()): boolean {
+/** Whether a fused step (of `fused`, where given: its GPU kernel on a GPU backend) can run on a backend (default: the active one). */
+export function fusedStepSupported(backendName: string = tf.getBackend(), fused?: FusedStep): boolean {
+  if ((FUSED_GPU_BACKENDS as readonly string[]).includes(backendName)) return fused !== undefined && fused.gpu !== undefined && fused.gpu !== false;
   return (FUSED_HOST_BACKENDS as readonly string[]).includes(backendName);
+}
+
+/** Whether a backend runs fused steps as GPU programs (where `kernel: 'auto'` picks them). */
+export function isGpuFusedBackend(backendName: string): boolean {
+  return (FUSED_GPU_BACKENDS as readonly string[]).includes(backendName);
 }
 
 /** One env step as one kernel dispatch (and one backward), recorded on the gradient tape like any op. */
 export function runFusedStep(fused: FusedStep, envName: string, state: Record<string, tf.Tensor>, action: tf.Tensor, attrs: { episodeLength: number; flagNonFinite: boolean }): FusedStepResult {
+  if (isGpuFusedBackend(tf.getBackend()) && fused.gpu) return runGpuFusedStep(fused, fused.gpu, envName, state, action, attrs);
   const name = kernelFor(fused, envName);
   const inputs: Record<string, tf.Tensor> = { t: state['t']!, action };
   for (const key of fused.stateKeys) {
@@ -283,5 +297,36 @@ export function runFusedStep(fused: FusedStep, envName: string, state: Record<st
     terminated: outputs[n + 4]!,
     truncated: outputs[n + 5]!,
     nonFinite: outputs[n + 6]!,
+  };
+}
+
+function runGpuFusedStep(
+  fused: FusedStep,
+  gpu: GpuFusedStep,
+  envName: string,
+  state: Record<string, tf.Tensor>,
+  action: tf.Tensor,
+  attrs: { episodeLength: number; flagNonFinite: boolean },
+): FusedStepResult {
+  const name = gpuKernelFor(gpu, envName, fused.stateKeys.length, action.shape[1]!);
+  const inputs: Record<string, tf.Tensor> = { counter: state['t']!, action };
+  fused.stateKeys.forEach((key, k) => {
+    const tensor = state[key];
+    if (tensor === undefined || tensor.dtype !== 'float32') throw new Error(`${envName}: the fused step needs a float32 state tensor '${key}'.`);
+    inputs[`state${k}`] = tensor;
+  });
+  const outputs = tf.engine().runKernel(name, inputs as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  const n = fused.stateKeys.length;
+  const nextObs = outputs[n + 2]!;
+  return {
+    state: outputs.slice(0, n),
+    t: outputs[n]!,
+    reward: outputs[n + 1]!,
+    nextObs,
+    // An Identity kernel: shares nextObs's GPU buffer, and its gradient flows into nextObs's.
+    obs: tf.clone(nextObs),
+    terminated: outputs[n + 3]!,
+    truncated: outputs[n + 4]!,
+    nonFinite: outputs[n + 5]!,
   };
 }

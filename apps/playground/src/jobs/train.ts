@@ -125,7 +125,8 @@ export async function runCartpoleJob(job: CartpoleJob, control: JobControl, emit
   installMigration(control, [run], () => makeTrainer(envName, job.algo, settings));
   // Its own stream, so recording episodes does not change the training run.
   const animationRng = new Rng(job.seed).fork(7);
-  const animate = async (epoch: number) => emit({ kind: 'cartpole', epoch, ...(await recordEpisode(run.trainer, animationRng)) });
+  // The env's default kernel ('auto'): the fused step on webgl and webgpu, the op-by-op one on cpu and wasm for this env.
+  const animate = async (epoch: number) => emit({ kind: 'cartpole', epoch, ...(await recordEpisode(run.trainer, animationRng)), backend: tf.getBackend(), kernel: run.trainer.env.kernelOn() });
   try {
     await animate(0);
     for (let epoch = 1; epoch <= job.epochs; epoch++) {

@@ -27,12 +27,13 @@ export function cartpolePanel(): Panel {
     field('seed', numberInput('seed', 1, { min: 0, step: 1 })),
     field('epochs', numberInput('epochs', 100, { min: 1, step: 1 })),
     field(
-      'actors',
+      'envs',
       select(
         'actors',
-        ['8', '16', '32', '64'].map((v) => [v, v]),
+        ['8', '16', '32', '64', '256', '1024', '4096'].map((v) => [v, v]),
         '16',
       ),
+      'parallel envs per rollout (thousands: pick webgpu or webgl, whose fused env step runs them in a few shader programs)',
     ),
     field(
       'hidden width',
@@ -123,8 +124,9 @@ export function cartpolePanel(): Panel {
       } else if (event.kind === 'cartpole') {
         frames = event.frames;
         frameIndex = 0;
-        caption.textContent = `Policy after epoch ${event.epoch}: episode return ${event.episodeReturn.toFixed(1)} (${event.frames.length} steps at 60 Hz)`;
+        caption.textContent = `Policy after epoch ${event.epoch}: episode return ${event.episodeReturn.toFixed(1)} (${event.frames.length} steps at 60 Hz; env step: ${event.kernel === 'fused' ? 'fused kernel' : 'op by op'} on ${event.backend})`;
         canvas.dataset.epoch = String(event.epoch);
+        canvas.dataset.kernel = event.kernel;
         replays.x.push(event.epoch);
         replays.y.push(event.episodeReturn);
         renderCurve();

@@ -2,6 +2,7 @@ import { tf, ConfigError } from '@pathwise/core';
 import type { Rng } from '@pathwise/core';
 import { defineEnv, STEP_COUNTER, type Env, type EnvOptions } from '../env.js';
 import { TRACE_WIDTH, traceSubstep, type FusedStep } from '../fused.js';
+import { lit } from '../fused-gpu.js';
 
 // The PILCO-style cart-pole swing-up of the PIPPS demo (proppo/pipps_demo pipps/envs/cartpole.py,
 // docs/algorithms/pipps.md §4.1): state [p, φ, ṗ, φ̇] with φ = 0 upright and φ = π hanging (not wrapped);
@@ -158,11 +159,77 @@ function pilcoIntegrate(p: number, phi: number, pd: number, phid: number, force:
   end[3] = phid;
 }
 
+// The same step as shader code (fused-gpu.ts): S0…S3 = p, φ, ṗ, φ̇; with `trace`, the backward pass's
+// per-substep values are kept in arrays.
+function pilcoGpuStep(trace: boolean): string {
+  const n = Q.substeps;
+  return `
+float force = act(row, 0) * ${lit(Q.force)};
+float p = S0;
+float phi = S1;
+float pd = S2;
+float phid = S3;
+${trace ? `float trPhid[${n}]; float trS[${n}]; float trC[${n}]; float trB[${n}]; float trN[${n}]; float trD[${n}]; float trPdd[${n}];` : ''}
+for (int k = 0; k < ${n}; k++) {
+  float sn = sin(phi);
+  float cs = cos(phi);
+  float bracket = cs * ${lit(Q.k1)} - phid * phid * ${lit(Q.k2)};
+  float numerator = sn * bracket + (force - pd * ${lit(Q.friction)});
+  float denominator = ${lit(Q.M)} - cs * cs * ${lit(Q.k3)};
+  float pdd = numerator / denominator;
+  float phidd = (sn * ${lit(Q.g)} + cs * pdd) * ${lit(Q.k4)};
+  ${trace ? 'trPhid[k] = phid; trS[k] = sn; trC[k] = cs; trB[k] = bracket; trN[k] = numerator; trD[k] = denominator; trPdd[k] = pdd;' : ''}
+  float nextP = p + pd * ${lit(Q.h)};
+  float nextPhi = phi + phid * ${lit(Q.h)};
+  pd = pd + pdd * ${lit(Q.h)};
+  phid = phid + phidd * ${lit(Q.h)};
+  p = nextP;
+  phi = nextPhi;
+}
+float e = exp((p * p + phi * phi) * ${lit(Q.half)});
+`;
+}
+
+// The adjoint of pilcoGpuStep(true), as CARTPOLE_PILCO_FUSED.backward computes it.
+const PILCO_GPU_BACKWARD = `${pilcoGpuStep(true)}
+float dReward = DR * e * ${lit(Q.half)} * 2.0;
+float gp = DS0 + dobs(row, 0) + dReward * p;
+float gphi = DS1 + dobs(row, 1) + dReward * phi;
+float gpd = DS2 + dobs(row, 2);
+float gphid = DS3 + dobs(row, 3);
+float gforce = 0.0;
+for (int k = ${Q.substeps - 1}; k >= 0; k--) {
+  float sn = trS[k];
+  float cs = trC[k];
+  float gpdd0 = gpd * ${lit(Q.h)};
+  float gphidd = gphid * ${lit(Q.h)};
+  gpd += gp * ${lit(Q.h)};
+  gphid += gphi * ${lit(Q.h)};
+  float gsin = gphidd * ${lit(Q.k4)} * ${lit(Q.g)};
+  float gcos = gphidd * ${lit(Q.k4)} * trPdd[k];
+  float gpdd = gpdd0 + gphidd * ${lit(Q.k4)} * cs;
+  float gnum = gpdd / trD[k];
+  float gden = -gpdd * trN[k] / (trD[k] * trD[k]);
+  gcos -= gden * 2.0 * cs * ${lit(Q.k3)};
+  gsin += gnum * trB[k];
+  float gA = gnum * sn;
+  gforce += gnum;
+  gpd -= gnum * ${lit(Q.friction)};
+  gcos += gA * ${lit(Q.k1)};
+  gphid -= gA * 2.0 * trPhid[k] * ${lit(Q.k2)};
+  gphi += gsin * cs - gcos * sn;
+}
+`;
+
 export const CARTPOLE_PILCO_FUSED: FusedStep = {
   stateKeys: ['p', 'phi', 'pDot', 'phiDot'],
   obsDim: 4,
   exactOn: ['cpu'],
   defaultOn: ['cpu'],
+  gpu: {
+    forward: { body: pilcoGpuStep(false), state: ['p', 'phi', 'pd', 'phid'], reward: 'e - 1.0', obs: ['p', 'phi', 'pd', 'phid'] },
+    backward: { body: PILCO_GPU_BACKWARD, state: ['gp', 'gphi', 'gpd', 'gphid'], action: `gforce * ${lit(Q.force)}` },
+  },
   forward({ batch, state, action }, out) {
     const [P, PHI, PD, PHID] = state as [Float32Array, Float32Array, Float32Array, Float32Array];
     const end = new Float64Array(4);

@@ -2,6 +2,7 @@ import { tf } from '@pathwise/core';
 import type { Rng } from '@pathwise/core';
 import { defineEnv, type Env, type EnvOptions } from '../env.js';
 import { TRACE_WIDTH, traceSubstep, type FusedStep } from '../fused.js';
+import { lit } from '../fused-gpu.js';
 
 // The SHAC / DiffRL `CartPoleSwingUpEnv` (NVlabs/DiffRL envs/cartpole_swing_up.py on dflex), rebuilt
 // from its model description; see the package README for every constant and where it comes from.
@@ -173,6 +174,78 @@ function integrate(x: number, th: number, xd: number, thd: number, action: numbe
   return { x, th, xd, thd, p, q, r, force, scaledInvDet };
 }
 
+// The same step as shader code (fused-gpu.ts): S0…S3 = x, θ, ẋ, θ̇; with `trace`, the backward pass's
+// per-substep values are kept in arrays.
+function swingupGpuStep(trace: boolean): string {
+  const n = K.substeps;
+  return `
+float force = act(row, 0) * ${lit(K.strength)};
+float h12 = cos(S1) * ${lit(K.ml)};
+float scaledInvDet = ${lit(K.h)} / (${lit(K.h11h22)} - h12 * h12);
+float p = scaledInvDet * ${lit(K.h22)};
+float r = scaledInvDet * ${lit(K.h11)};
+float q = scaledInvDet * h12;
+float x = S0;
+float th = S1;
+float xd = S2;
+float thd = S3;
+${trace ? `float trX[${n}]; float trTh[${n}]; float trThd[${n}]; float trS[${n}]; float trT1[${n}]; float trT2[${n}];` : ''}
+for (int k = 0; k < ${n}; k++) {
+  float sn = sin(th);
+  float lim = (x - clamp(x, -${lit(K.limit)}, ${lit(K.limit)})) * ${lit(K.ke)};
+  float tau1 = force + sn * (thd * thd) * ${lit(K.ml)} - xd * ${lit(K.kd)} - lim;
+  float tau2 = sn * ${lit(K.mgl)} - thd * ${lit(K.kd)};
+  ${trace ? 'trX[k] = x; trTh[k] = th; trThd[k] = thd; trS[k] = sn; trT1[k] = tau1; trT2[k] = tau2;' : ''}
+  xd = xd + (p * tau1 - q * tau2);
+  thd = thd + (r * tau2 - q * tau1);
+  x = x + xd * ${lit(K.h)};
+  th = th + thd * ${lit(K.h)};
+}
+float sEnd = sin(th);
+float cEnd = cos(th);
+float wrapped = atan2(sEnd, cEnd);
+float penalty = wrapped * wrapped * ${lit(K.penalties[0])} + thd * thd * ${lit(K.penalties[1])} + x * x * ${lit(K.penalties[2])} + xd * xd * ${lit(K.penalties[3])};
+`;
+}
+
+// The adjoint of swingupGpuStep(true), as CARTPOLE_SWINGUP_FUSED.backward computes it.
+const SWINGUP_GPU_BACKWARD = `${swingupGpuStep(true)}
+float dPenalty = -DR;
+float gx = DS0 + dobs(row, 0) + dPenalty * 2.0 * ${lit(K.penalties[2])} * x;
+float dWrapped = dPenalty * 2.0 * ${lit(K.penalties[0])} * wrapped;
+float norm = sEnd * sEnd + cEnd * cEnd;
+float dSin = dobs(row, 2) + dWrapped * cEnd / norm;
+float dCos = dobs(row, 1) - dWrapped * sEnd / norm;
+float gth = DS1 + dSin * cos(th) - dCos * sin(th);
+float gxd = DS2 + dobs(row, 3) + dPenalty * 2.0 * ${lit(K.penalties[3])} * xd;
+float gthd = DS3 + dobs(row, 4) + dPenalty * 2.0 * ${lit(K.penalties[1])} * thd;
+float gp = 0.0;
+float gq = 0.0;
+float gr = 0.0;
+float gforce = 0.0;
+for (int k = ${K.substeps - 1}; k >= 0; k--) {
+  float s = trS[k];
+  float thdk = trThd[k];
+  gxd += gx * ${lit(K.h)};
+  gthd += gth * ${lit(K.h)};
+  gp += gxd * trT1[k];
+  gr += gthd * trT2[k];
+  gq -= gxd * trT2[k] + gthd * trT1[k];
+  float gtau1 = gxd * p - gthd * q;
+  float gtau2 = gthd * r - gxd * q;
+  gforce += gtau1;
+  float gs = gtau1 * thdk * thdk * ${lit(K.ml)} + gtau2 * ${lit(K.mgl)};
+  gthd += gtau1 * 2.0 * s * thdk * ${lit(K.ml)} - gtau2 * ${lit(K.kd)};
+  gxd -= gtau1 * ${lit(K.kd)};
+  if (!(trX[k] >= -${lit(K.limit)} && trX[k] <= ${lit(K.limit)})) { gx -= gtau1 * ${lit(K.ke)}; }
+  gth += gs * cos(trTh[k]);
+}
+float den = ${lit(K.h11h22)} - h12 * h12;
+float gScaled = gp * ${lit(K.h22)} + gr * ${lit(K.h11)} + gq * h12;
+float gh12 = gq * scaledInvDet + gScaled * (-scaledInvDet / den) * (-2.0 * h12);
+gth += gh12 * ${lit(K.ml)} * (-sin(S1));
+`;
+
 export const CARTPOLE_SWINGUP_FUSED: FusedStep = {
   stateKeys: ['x', 'theta', 'xDot', 'thetaDot'],
   obsDim: 5,
@@ -182,6 +255,10 @@ export const CARTPOLE_SWINGUP_FUSED: FusedStep = {
   // wasm within two epochs), so the default stays the op path: ask for `kernel: 'fused'`.
   exactOn: ['cpu'],
   defaultOn: [],
+  gpu: {
+    forward: { body: swingupGpuStep(false), state: ['x', 'th', 'xd', 'thd'], reward: '-penalty', obs: ['x', 'cEnd', 'sEnd', 'xd', 'thd'] },
+    backward: { body: SWINGUP_GPU_BACKWARD, state: ['gx', 'gth', 'gxd', 'gthd'], action: `gforce * ${lit(K.strength)}` },
+  },
   forward({ batch, state, action }, out) {
     const [X, TH, XD, THD] = state as [Float32Array, Float32Array, Float32Array, Float32Array];
     const [oX, oTH, oXD, oTHD] = out.state as [Float32Array, Float32Array, Float32Array, Float32Array];

@@ -2,6 +2,7 @@ import { tf, ConfigError } from '@pathwise/core';
 import { defineEnv, STEP_COUNTER, type Env, type EnvOptions, type EnvState } from '../env.js';
 import { safeSqrt, SQRT_GRAD_FLOOR } from '../math.js';
 import type { FusedStep } from '../fused.js';
+import { lit, type GpuFusedStep } from '../fused-gpu.js';
 
 // GI-PPO function-optimisation suite (SonSang/gippo envs/func_optim, docs/algorithms/gippo.md §1):
 // a state-less, one-step problem; the observation is always 0 and the reward is -f(B * a).
@@ -86,12 +87,14 @@ const F = Math.fround;
 function functionFused(
   reward: (action: Float32Array, row: number, dim: number) => number,
   gradient: (action: Float32Array, row: number, dim: number, dReward: number, out: Float32Array) => void,
+  gpu: GpuFusedStep,
 ): FusedStep {
   return {
     stateKeys: [],
     obsDim: 1,
     exactOn: ['cpu'],
     defaultOn: ['cpu'],
+    gpu,
     forward({ batch, action }, out) {
       const dim = action.length / batch;
       for (let i = 0; i < batch; i++) {
@@ -117,6 +120,11 @@ const DEJONG_FUSED = functionFused(
   (a, i, dim, dr, out) => {
     for (let j = i * dim; j < (i + 1) * dim; j++) out[j] = dr * DEJONG_SCALE * 2 * a[j]!;
   },
+  // Shader code (fused-gpu.ts): ACT_DIM is the action's width.
+  {
+    forward: { body: 'float sum = 0.0; for (int j = 0; j < ACT_DIM; j++) { float a = act(row, j); sum += a * a; }', state: [], reward: `sum * ${lit(DEJONG_SCALE)}`, obs: ['0.0'] },
+    backward: { body: '', state: [], action: `DR * ${lit(DEJONG_SCALE)} * 2.0 * act(row, col)` },
+  },
 );
 
 const ACKLEY = { bound: F(ACKLEY_BOUND), a: F(ACKLEY_A), minusB: F(-ACKLEY_B), c: F(ACKLEY_C), offset: F(ACKLEY_A + Math.E) };
@@ -136,6 +144,27 @@ function ackleyTerms(a: Float32Array, i: number, dim: number): { meanSquare: num
   return { meanSquare, radial, periodic: F(Math.exp(F(cosines))) };
 }
 
+// Shader code (fused-gpu.ts): the terms of ackleyTerms, then the gradient of one action column.
+const ACKLEY_GPU_TERMS = `
+float squares = 0.0;
+float cosines = 0.0;
+for (int j = 0; j < ACT_DIM; j++) {
+  float x = act(row, j) * ${lit(ACKLEY.bound)};
+  squares += x * x / ACT_DIMF;
+  cosines += cos(x * ${lit(ACKLEY.c)}) / ACT_DIMF;
+}
+float radial = exp(sqrt(squares) * ${lit(ACKLEY.minusB)}) * ${lit(ACKLEY.a)};
+float periodic = exp(cosines);
+`;
+const ACKLEY_GPU_BACKWARD = {
+  body: `${ACKLEY_GPU_TERMS}
+float dMeanSquare = DR * ${lit(ACKLEY.minusB)} * radial * 0.5 / sqrt(max(squares, ${lit(SQRT_GRAD_FLOOR)}));
+`,
+  state: [],
+  // x of the output column: act(row, col) · bound.
+  action: `(dMeanSquare * 2.0 * act(row, col) * ${lit(ACKLEY.bound)} / ACT_DIMF - DR * periodic * sin(act(row, col) * ${lit(ACKLEY.bound)} * ${lit(ACKLEY.c)}) * ${lit(ACKLEY.c)} / ACT_DIMF) * ${lit(ACKLEY.bound)}`,
+};
+
 const ACKLEY_FUSED = functionFused(
   (a, i, dim) => {
     const { radial, periodic } = ackleyTerms(a, i, dim);
@@ -152,4 +181,5 @@ const ACKLEY_FUSED = functionFused(
       out[j] = dx * ACKLEY.bound;
     }
   },
+  { forward: { body: ACKLEY_GPU_TERMS, state: [], reward: `radial + periodic - ${lit(ACKLEY.offset)}`, obs: ['0.0'] }, backward: ACKLEY_GPU_BACKWARD },
 );

@@ -63,6 +63,8 @@ export function locomotionEnv(spec: LocomotionSpec, options: LocomotionOptions =
     exactOn: [],
     defaultOn: [],
     opReference: false,
+    // No shader form of the simulator yet: on webgl and webgpu these envs refuse with BackendUnavailableError.
+    gpu: false,
     forward({ batch, state, action }, out) {
       const reward = new Float32Array(batch);
       runForward(stepProgram, batch, stepInputs(state, action), [

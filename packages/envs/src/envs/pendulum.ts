@@ -2,6 +2,7 @@ import { tf } from '@pathwise/core';
 import type { Rng } from '@pathwise/core';
 import { defineEnv, type Env, type EnvOptions } from '../env.js';
 import type { FusedStep } from '../fused.js';
+import { lit } from '../fused-gpu.js';
 
 // Gym/Gymnasium Pendulum-v1 dynamics and reward (g = 10, m = l = 1, dt = 0.05, max torque 2,
 // max speed 8), θ = 0 upright. The speed clip is kept as in gym: while it is active, the gradient
@@ -83,11 +84,35 @@ function floorMod(a: number, b: number): number {
   return (a < 0 && b < 0) || (a >= 0 && b >= 0) ? rem : (rem + b) % b;
 }
 
+// The same step as shader code (fused-gpu.ts); S0 = θ, S1 = θ̇.
+const PENDULUM_GPU_STEP = `
+float u = act(row, 0) * ${lit(PENDULUM.maxTorque)};
+float wrapped = floorMod(S0 + ${lit(Math.PI)}, ${lit(2 * Math.PI)}) - ${lit(Math.PI)};
+float cost = wrapped * wrapped + S1 * S1 * ${lit(0.1)} + u * u * ${lit(0.001)};
+float unclipped = S1 + (sin(S0) * ${lit(P.gravityGain)} + u * ${lit(P.torqueGain)});
+float newThd = clamp(unclipped, -${lit(P.maxSpeed)}, ${lit(P.maxSpeed)});
+float newTh = S0 + newThd * ${lit(P.dt)};
+`;
+
 export const PENDULUM_FUSED: FusedStep = {
   stateKeys: ['theta', 'thetaDot'],
   obsDim: 3,
   exactOn: ['cpu'],
   defaultOn: ['cpu'],
+  gpu: {
+    forward: { body: PENDULUM_GPU_STEP, state: ['newTh', 'newThd'], reward: '-cost', obs: ['cos(newTh)', 'sin(newTh)', 'newThd'] },
+    backward: {
+      body: `${PENDULUM_GPU_STEP}
+float dCost = -DR;
+float dNewTh = DS0 - dobs(row, 0) * sin(newTh) + dobs(row, 1) * cos(newTh);
+float dNewThd = DS1 + dobs(row, 2) + dNewTh * ${lit(P.dt)};
+float dUnclipped = 0.0;
+if (unclipped >= -${lit(P.maxSpeed)} && unclipped <= ${lit(P.maxSpeed)}) { dUnclipped = dNewThd; }
+`,
+      state: [`dNewTh + dUnclipped * cos(S0) * ${lit(P.gravityGain)} + dCost * 2.0 * wrapped`, `dUnclipped + dCost * 2.0 * S1 * ${lit(0.1)}`],
+      action: `(dUnclipped * ${lit(P.torqueGain)} + dCost * 2.0 * u * ${lit(0.001)}) * ${lit(PENDULUM.maxTorque)}`,
+    },
+  },
   forward({ batch, state, action }, out) {
     const [TH, THD] = state as [Float32Array, Float32Array];
     const [oTH, oTHD] = out.state as [Float32Array, Float32Array];
