@@ -24,13 +24,19 @@ export class Actor implements Module {
 
   /** [B, 2·actDim]: μ in the first half, log σ in the second. */
   apply(obs: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.head.apply(this.trunk.apply(obs)));
+    return this.trunk.applyPieces(obs, this.head, 1)[0]!;
+  }
+
+  /** [μ, log σ], each [B, actDim] (on cpu and wasm straight from the fused kernel, without a split op). */
+  meanLogStd(obs: tf.Tensor): [tf.Tensor, tf.Tensor] {
+    const [mean, logStd] = this.trunk.applyPieces(obs, this.head, 2);
+    return [mean!, logStd!];
   }
 
   /** The policy distribution at normalised observations `obs` ([B, obsDim]). */
   distribution(obs: tf.Tensor): DiagGaussian {
-    const [mean, logStd] = tf.split(this.apply(obs), 2, 1);
-    return DiagGaussian.fromLogStd(mean!, logStd!);
+    const [mean, logStd] = this.meanLogStd(obs);
+    return DiagGaussian.fromLogStd(mean, logStd);
   }
 
   namedParameters(): Array<[string, tf.Variable]> {
