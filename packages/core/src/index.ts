@@ -25,6 +25,7 @@ export { type Module, parametersOf, makeVariable } from './nn/module.js';
 export { Linear, type LinearOptions } from './nn/linear.js';
 export { LayerNorm, type LayerNormOptions } from './nn/layer-norm.js';
 export { MLP, type MLPOptions } from './nn/mlp.js';
+export type { MlpKernel } from './nn/fused-mlp.js';
 export { setHostKernels, hostKernelOn, type HostKernelSwitches } from './kernels/host.js';
 export { activation, activationNames, type Activation, type ActivationName } from './nn/activations.js';
 export { orthogonalInit, uniformInit } from './nn/init.js';

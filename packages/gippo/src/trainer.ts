@@ -171,13 +171,17 @@ export class OnPolicyTrainer implements AlgorithmRun {
 
   constructor(options: TrainerOptions) {
     const { env, config, update } = options;
-    this.env = update.differentiableEnv ? env : env.with({ detached: true });
+    // A config from before envKernel and mlpKernel existed (a resumed run) keeps the defaults.
+    const kernel = config.envKernel ?? 'auto';
+    const stepping = kernel === 'auto' ? env : env.with({ kernel });
+    this.env = update.differentiableEnv ? stepping : stepping.with({ detached: true });
     this.config = config;
     this.rng = new Rng(options.seed);
     const init = this.rng.fork(1);
-    this.actor = new Actor(env.obsDim, env.actDim, config.actorHidden, config.activation, init);
-    this.critic = makeCritic(env.obsDim, config.criticHidden, config.activation, init, 'critic');
-    this.targetCritic = makeCritic(env.obsDim, config.criticHidden, config.activation, init, 'target_critic');
+    const mlpKernel = config.mlpKernel ?? 'auto';
+    this.actor = new Actor(env.obsDim, env.actDim, config.actorHidden, config.activation, init, mlpKernel);
+    this.critic = makeCritic(env.obsDim, config.criticHidden, config.activation, init, 'critic', mlpKernel);
+    this.targetCritic = makeCritic(env.obsDim, config.criticHidden, config.activation, init, 'target_critic', mlpKernel);
     polyak(this.targetCritic, this.critic, 0);
     const [b1, b2] = config.betas as [number, number];
     this.actorAdam = new Adam(parametersOf(this.actor), {

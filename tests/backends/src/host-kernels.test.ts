@@ -20,8 +20,7 @@ type Path = 'host' | 'custom-grad ops' | 'op-by-op';
 
 /** Output and the gradients wrt the input and every parameter of sum(MLP(x)·w), on one path. */
 function valueAndGrads(cfg: (typeof CONFIGS)[number], path: Path, rows: number): number[][] {
-  setHostKernels({ mlp: path === 'host' });
-  const mlp = new MLP({ inputDim: 3, rng: new Rng(11), fused: path !== 'op-by-op', ...cfg });
+  const mlp = new MLP({ inputDim: 3, rng: new Rng(11), fused: path !== 'op-by-op', kernel: path === 'host' ? 'fused' : 'ops', ...cfg });
   const rng = new Rng(4);
   const x = rng.normalTensor([rows, 3]);
   const w = rng.normalTensor([rows, cfg.outputDim ?? cfg.hidden[cfg.hidden.length - 1]!]);
@@ -33,7 +32,6 @@ function valueAndGrads(cfg: (typeof CONFIGS)[number], path: Path, rows: number):
   });
   tf.dispose([x, w]);
   mlp.dispose();
-  setHostKernels({ mlp: true });
   return out;
 }
 
@@ -61,9 +59,21 @@ for (const backend of ['cpu', 'wasm']) {
         });
     });
 
+    it(`kernel 'auto' runs the host kernel ${backend === 'cpu' ? 'on cpu' : 'not on wasm (its op path rounds differently)'}`, async () => {
+      await useBackend(backend);
+      const mlp = new MLP({ inputDim: 3, hidden: [8], outputDim: 2, layerNorm: true, rng: new Rng(2) });
+      const x = tf.ones([4, 3]);
+      const profile = await tf.profile(() => {
+        tf.tidy(() => mlp.apply(x));
+      });
+      expect(profile.kernels.some((k) => k.name.startsWith('PathwiseMlp'))).toBe(backend === 'cpu');
+      x.dispose();
+      mlp.dispose();
+    });
+
     it('is one kernel forward and one backward, and leaks no tensor', async () => {
       await useBackend(backend);
-      const mlp = new MLP({ inputDim: 3, hidden: [32, 32], outputDim: 2, layerNorm: true, rng: new Rng(2) });
+      const mlp = new MLP({ inputDim: 3, hidden: [32, 32], outputDim: 2, layerNorm: true, rng: new Rng(2), kernel: 'fused' });
       const x = tf.ones([8, 3]);
       const step = () =>
         tf.tidy(() => {

@@ -1,10 +1,19 @@
-import { tf } from '@pathwise/core';
+import { setHostKernels, tf } from '@pathwise/core';
 import { createTrainer } from '@pathwise/gippo';
 import { runTorchScript } from './python.js';
+
+/**
+ * What runs the networks and optimisers: `auto` and `fused` are the `mlpKernel` config values (the
+ * host kernels where bit-identical to the op path, or also the MLP's on wasm); `ops` is every host
+ * kernel off (the MLP's custom-gradient ops and Adam's op path: the code before issue 14's kernels).
+ */
+export type TrainBenchVariant = 'ops' | 'auto' | 'fused';
+export const TRAIN_BENCH_VARIANTS: TrainBenchVariant[] = ['ops', 'auto', 'fused'];
 
 export interface TrainBenchResult {
   algo: string;
   backend: string;
+  variant: TrainBenchVariant;
   ms_per_epoch: number;
   /** Mean milliseconds per phase (rollout+actor, alpha, critic, ppo): where the time goes. */
   phases: Record<string, number>;
@@ -27,8 +36,17 @@ export const TRAIN_TORCH_ALGOS = ['gippo', 'ppo'];
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** Times `epochs` training epochs (after 3 warm-up epochs) of one algorithm on the active backend. */
-export async function benchTrain(algo: string, envName: string, epochs: number, backend: string): Promise<TrainBenchResult> {
-  const trainer = createTrainer({ env: envName, algo, seed: 1 });
+export async function benchTrain(algo: string, envName: string, epochs: number, backend: string, variant: TrainBenchVariant = 'auto'): Promise<TrainBenchResult> {
+  const previous = setHostKernels(variant === 'ops' ? { mlp: false, adam: false } : { mlp: true, adam: true });
+  try {
+    return await timeEpochs(algo, envName, epochs, backend, variant);
+  } finally {
+    setHostKernels(previous);
+  }
+}
+
+async function timeEpochs(algo: string, envName: string, epochs: number, backend: string, variant: TrainBenchVariant): Promise<TrainBenchResult> {
+  const trainer = createTrainer({ env: envName, algo, seed: 1, overrides: { mlpKernel: variant === 'fused' ? 'fused' : variant === 'ops' ? 'ops' : 'auto' } });
   for (let i = 0; i < 3; i++) await trainer.epoch();
   const profile = await tf.profile(async () => {
     await trainer.epoch();
@@ -44,6 +62,7 @@ export async function benchTrain(algo: string, envName: string, epochs: number, 
   return {
     algo,
     backend,
+    variant,
     ms_per_epoch: round2(msPerEpoch),
     phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, round2(v)])),
     kernels_per_epoch: profile.kernels.length,

@@ -25,6 +25,49 @@ export function canFuse(): boolean {
 }
 
 /**
+ * Which implementation of the fused MLP runs: `fused`, one host kernel forward and one backward on
+ * cpu and wasm (nn/host-mlp.ts; on wasm only up to a size where it beats the op path); `ops`, the
+ * custom gradient over tfjs ops below; `auto` (default), the host kernel where it is bit-identical
+ * to the op path (cpu), so a seeded run reproduces the op path's numbers, and the op path elsewhere
+ * (wasm's own kernels round elu, exp and row sums differently from the host kernel's JS).
+ */
+export type MlpKernel = 'auto' | 'fused' | 'ops';
+
+/**
+ * On wasm the host kernel does its elementwise work in JS and only the products in XNNPACK: it is
+ * faster than the op path while dispatch dominates, slower beyond about rows × Σ widths = 16k
+ * (measured: 64 × (32 + 32 + 128) 0.7× the op path's time, 256 × (64 + 64 + 2) 1.2×, 2048 × (64 + 64 + 2) 1.8×).
+ */
+const WASM_HOST_MLP_MAX_WORK = 16384;
+
+/** Whether `hostMlpPieces` runs for this input and kernel choice on the active backend. */
+export function hostMlpApplies(x: tf.Tensor, blocks: FusedBlock[], head: { weight: tf.Tensor } | undefined, kernel: MlpKernel): boolean {
+  if (kernel === 'ops' || !hostKernelOn('mlp') || blocks.length === 0 || x.dtype !== 'float32') return false;
+  const backend = tf.getBackend();
+  if (backend === 'wasm') {
+    const work = x.shape[0]! * (blocks.reduce((sum, b) => sum + b.weight.shape[1]!, 0) + (head ? head.weight.shape[1]! : 0));
+    if (kernel === 'auto' || work > WASM_HOST_MLP_MAX_WORK) return false;
+  }
+  return blocks.every((b) => b.activation === blocks[0]!.activation && !!b.norm === !!blocks[0]!.norm && b.norm?.eps === blocks[0]!.norm?.eps);
+}
+
+/** The fused MLP as one host kernel, its output split into `pieces` equal column blocks (an actor's μ and log σ) without a split op. */
+export function hostMlpPieces(x: tf.Tensor2D, blocks: FusedBlock[], head: { weight: tf.Tensor; bias: tf.Tensor } | undefined, pieces: number): tf.Tensor2D[] {
+  const params = blocks.flatMap((b) => [b.weight, b.bias, ...(b.norm ? [b.norm.gamma, b.norm.beta] : [])]);
+  if (head) params.push(head.weight, head.bias);
+  const layout = {
+    inputDim: x.shape[1]!,
+    widths: blocks.map((b) => b.weight.shape[1]!),
+    layerNorm: !!blocks[0]!.norm,
+    eps: blocks[0]!.norm?.eps ?? 0,
+    activation: blocks[0]!.activation,
+    headDim: head ? head.weight.shape[1]! : 0,
+    pieces,
+  };
+  return hostMlp(layout, x, params);
+}
+
+/**
  * The whole MLP as one custom-gradient op with a hand-written backward pass.
  *
  * Why: tfjs spends ~10-25 µs dispatching each kernel and, while recording a tape, clones every
@@ -35,41 +78,6 @@ export function canFuse(): boolean {
  * `head` is the optional output Linear (no activation). Returns [B, out].
  */
 export function fusedMlp(x: tf.Tensor2D, blocks: FusedBlock[], head?: { weight: tf.Tensor; bias: tf.Tensor }): tf.Tensor2D {
-  return fusedMlpPieces(x, blocks, head, 1)[0]!;
-}
-
-/**
- * On wasm the host kernel does its elementwise work in JS and only the products in XNNPACK: it is
- * faster than the op path while dispatch dominates, slower beyond about rows × Σ widths = 16k
- * (measured: 64 × (32 + 32 + 128) 0.7× the op path's time, 256 × (64 + 64 + 2) 1.2×, 2048 × (64 + 64 + 2) 1.8×).
- */
-const WASM_HOST_MLP_MAX_WORK = 16384;
-
-/** `fusedMlp` with its output split into `pieces` equal column blocks (an actor's μ and log σ), without a split op on cpu and wasm. */
-export function fusedMlpPieces(x: tf.Tensor2D, blocks: FusedBlock[], head: { weight: tf.Tensor; bias: tf.Tensor } | undefined, pieces: number): tf.Tensor2D[] {
-  const uniform = blocks.every((b) => b.activation === blocks[0]!.activation && !!b.norm === !!blocks[0]!.norm && b.norm?.eps === blocks[0]!.norm?.eps);
-  const work = x.shape[0]! * (blocks.reduce((sum, b) => sum + b.weight.shape[1]!, 0) + (head ? head.weight.shape[1]! : 0));
-  const worthIt = tf.getBackend() !== 'wasm' || work <= WASM_HOST_MLP_MAX_WORK;
-  if (hostKernelOn('mlp') && worthIt && uniform && blocks.length > 0 && x.dtype === 'float32') {
-    const params = blocks.flatMap((b) => [b.weight, b.bias, ...(b.norm ? [b.norm.gamma, b.norm.beta] : [])]);
-    if (head) params.push(head.weight, head.bias);
-    const layout = {
-      inputDim: x.shape[1]!,
-      widths: blocks.map((b) => b.weight.shape[1]!),
-      layerNorm: !!blocks[0]!.norm,
-      eps: blocks[0]!.norm?.eps ?? 0,
-      activation: blocks[0]!.activation,
-      headDim: head ? head.weight.shape[1]! : 0,
-      pieces,
-    };
-    return hostMlp(layout, x, params);
-  }
-  const out = fusedMlpOps(x, blocks, head);
-  return pieces === 1 ? [out] : (tf.split(out, pieces, 1) as tf.Tensor2D[]);
-}
-
-/** The fused MLP as tfjs ops under one custom gradient (the path on webgl/webgpu, and the host kernel's reference). */
-export function fusedMlpOps(x: tf.Tensor2D, blocks: FusedBlock[], head?: { weight: tf.Tensor; bias: tf.Tensor }): tf.Tensor2D {
   const inputs: tf.Tensor[] = [x];
   for (const b of blocks) {
     inputs.push(b.weight, b.bias);

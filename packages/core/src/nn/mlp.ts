@@ -1,7 +1,7 @@
 import { tf } from '../tf.js';
 import { checkRng, type Rng } from '../rng.js';
 import { ConfigError, ShapeError } from '../errors.js';
-import { FUSABLE_ACTIVATIONS, canFuse, fusedMlpPieces, type FusedActivation, type FusedBlock } from './fused-mlp.js';
+import { FUSABLE_ACTIVATIONS, canFuse, fusedMlp, hostMlpApplies, hostMlpPieces, type FusedActivation, type FusedBlock, type MlpKernel } from './fused-mlp.js';
 import type { Module } from './module.js';
 import { Linear } from './linear.js';
 import { LayerNorm } from './layer-norm.js';
@@ -29,6 +29,11 @@ export interface MLPOptions {
    * first-order gradients with elu/relu/tanh/identity; gradients of gradients take the op-by-op path.
    */
   fused?: boolean;
+  /**
+   * Where the fused path runs as one host kernel (nn/fused-mlp.ts `MlpKernel`): `auto` (default) on
+   * cpu, where it is bit-identical to the custom-gradient ops; `fused` on cpu and wasm; `ops` nowhere.
+   */
+  kernel?: MlpKernel;
 }
 
 /** A multilayer perceptron: hidden blocks Linear → activation [→ LayerNorm], then an optional output Linear. */
@@ -107,13 +112,17 @@ export class MLP implements Module {
           activation: this.activationName as FusedActivation,
           ...(norm ? { norm: { gamma: norm.gamma!, beta: norm.beta!, eps: norm.eps } } : {}),
         }));
-        return fusedMlpPieces(x as tf.Tensor2D, blocks, outer ? { weight: outer.weight, bias: outer.bias } : undefined, pieces);
+        if (hostMlpApplies(x, blocks, outer, this.options.kernel ?? 'auto')) {
+          return hostMlpPieces(x as tf.Tensor2D, blocks, outer ? { weight: outer.weight, bias: outer.bias } : undefined, pieces);
+        }
+        // The op path as it always ran (so seeded runs repeat): the own head inside the custom gradient, an extra head after it.
+        const trunk = fusedMlp(x as tf.Tensor2D, blocks, this.head ? { weight: this.head.weight, bias: this.head.bias } : undefined);
+        return split(head ? head.apply(trunk) : trunk, pieces);
       });
     }
     return tf.tidy(() => {
       const trunk = (this.head ? this.steps.slice(0, -1) : this.steps).reduce((h, step) => step(h), x);
-      const out = outer ? outer.apply(trunk) : trunk;
-      return pieces === 1 ? [out] : tf.split(out, pieces, 1);
+      return split(outer ? outer.apply(trunk) : trunk, pieces);
     });
   }
 
@@ -124,4 +133,8 @@ export class MLP implements Module {
   dispose(): void {
     this.layers.forEach((layer) => layer.dispose());
   }
+}
+
+function split(x: tf.Tensor, pieces: number): tf.Tensor[] {
+  return pieces === 1 ? [x] : tf.split(x, pieces, 1);
 }
