@@ -25,6 +25,7 @@ import { Actor, makeCritic, polyak } from './networks.js';
 import { AverageMeter } from './meters.js';
 import { simulate, type Normalisers, type Simulation, type SimulateOptions } from './rollout.js';
 import { normaliseAdvantages } from './losses.js';
+import { criticLossKernel, hostLosses } from './loss-kernels.js';
 
 export interface TrainerOptions {
   env: Env;
@@ -384,10 +385,12 @@ export class OnPolicyTrainer implements AlgorithmRun {
       })),
     );
     let total = tf.scalar(0);
+    const host = hostLosses(config.mlpKernel);
     for (let it = 0; it < config.criticIterations; it++) {
       for (const mb of minibatches) {
         const next = tf.tidy(() => {
           const { value, grads } = tf.variableGrads(() => {
+            if (host) return criticLossKernel(this.critic.apply(mb.obs), mb.y, scale, mean);
             const prediction = tf.add(tf.mul(tf.reshape(this.critic.apply(mb.obs), [-1]), scale), mean);
             return tf.mean(tf.square(tf.sub(prediction, mb.y))) as tf.Scalar;
           }, params);

@@ -8,6 +8,9 @@ import { runTorchScript } from './python.js';
  * kernel off (the MLP's custom-gradient ops and Adam's op path: the code before issue 14's kernels).
  */
 export type TrainBenchVariant = 'ops' | 'auto' | 'fused';
+
+/** The `envKernel` config value the benchmark trains with. */
+export type EnvKernel = 'auto' | 'fused' | 'ops';
 export const TRAIN_BENCH_VARIANTS: TrainBenchVariant[] = ['ops', 'auto', 'fused'];
 
 export interface TrainBenchResult {
@@ -36,17 +39,18 @@ export const TRAIN_TORCH_ALGOS = ['gippo', 'ppo'];
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** Times `epochs` training epochs (after 3 warm-up epochs) of one algorithm on the active backend. */
-export async function benchTrain(algo: string, envName: string, epochs: number, backend: string, variant: TrainBenchVariant = 'auto'): Promise<TrainBenchResult> {
+export async function benchTrain(algo: string, envName: string, epochs: number, backend: string, variant: TrainBenchVariant = 'auto', envKernel: EnvKernel = 'auto'): Promise<TrainBenchResult> {
   const previous = setHostKernels(variant === 'ops' ? { mlp: false, adam: false } : { mlp: true, adam: true });
   try {
-    return await timeEpochs(algo, envName, epochs, backend, variant);
+    return await timeEpochs(algo, envName, epochs, backend, variant, envKernel);
   } finally {
     setHostKernels(previous);
   }
 }
 
-async function timeEpochs(algo: string, envName: string, epochs: number, backend: string, variant: TrainBenchVariant): Promise<TrainBenchResult> {
-  const trainer = createTrainer({ env: envName, algo, seed: 1, overrides: { mlpKernel: variant === 'fused' ? 'fused' : variant === 'ops' ? 'ops' : 'auto' } });
+async function timeEpochs(algo: string, envName: string, epochs: number, backend: string, variant: TrainBenchVariant, envKernel: EnvKernel): Promise<TrainBenchResult> {
+  const mlpKernel = variant === 'fused' ? 'fused' : variant === 'ops' ? 'ops' : 'auto';
+  const trainer = createTrainer({ env: envName, algo, seed: 1, overrides: { mlpKernel, envKernel } });
   for (let i = 0; i < 3; i++) await trainer.epoch();
   const profile = await tf.profile(async () => {
     await trainer.epoch();

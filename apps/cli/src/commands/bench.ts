@@ -4,7 +4,7 @@ import { globalOptions, printJson, setupBackend } from '../context.js';
 import { benchCore, round } from '../bench/core.js';
 import { machine } from '../bench/machine.js';
 import { benchEnvsCommand } from './envs.js';
-import { benchTrain, bestOf, torchTrainRound, TRAIN_BENCH_VARIANTS, TRAIN_TORCH_ENV, type TrainBenchResult, type TrainBenchVariant, type TrainTorchReference } from '../bench/train.js';
+import { benchTrain, bestOf, torchTrainRound, TRAIN_BENCH_VARIANTS, TRAIN_TORCH_ENV, type EnvKernel, type TrainBenchResult, type TrainBenchVariant, type TrainTorchReference } from '../bench/train.js';
 import { REFERENCE_ALGORITHMS } from '@pathwise/gippo';
 import { countFlag, countListFlag, LIMITS, listOption, parseNameList } from '../flags.js';
 import { benchRollout, ROLLOUT_BATCHES, ROLLOUT_ENV, ROLLOUT_HORIZON, torchReference, type RolloutBenchRow, type RolloutSkip } from '../bench/rollout.js';
@@ -16,6 +16,11 @@ function parseVariants(text: string): TrainBenchVariant[] {
     if (!(TRAIN_BENCH_VARIANTS as string[]).includes(name)) throw new ConfigError('--variants', text, `a comma-separated list of ${TRAIN_BENCH_VARIANTS.join(', ')}`);
   }
   return names as TrainBenchVariant[];
+}
+
+function parseEnvKernel(text: string): EnvKernel {
+  if (text !== 'auto' && text !== 'fused' && text !== 'ops') throw new ConfigError('--env-kernel', text, 'auto, fused or ops');
+  return text;
 }
 
 /** The variants that differ on a backend: on cpu `fused` is `auto`. */
@@ -119,9 +124,10 @@ export function registerBenchCommand(program: Command): void {
         ['auto', 'fused'],
       ),
     )
+    .option('--env-kernel <kernel>', "the envKernel config: auto (the env's default), fused (its one-kernel step, e.g. cart-pole swing-up on cpu and wasm) or ops", parseEnvKernel, 'auto')
     .option('--no-torch', 'skip the PyTorch reference (scripts/bench/epoch_torch.py)')
-    .option('--json', 'print {what, env, epochs, rounds, machine, results: [{algo, backend, variant, ms_per_epoch, phases, kernels_per_epoch, vs_torch?}], reference, reference_error?}')
-    .action(async (flags: { env: string; epochs: number; rounds: number; algos: string[]; variants: TrainBenchVariant[]; torch: boolean }, command: Command) => {
+    .option('--json', 'print {what, env, epochs, rounds, env_kernel, machine, results: [{algo, backend, variant, ms_per_epoch, phases, kernels_per_epoch, vs_torch?}], reference, reference_error?}')
+    .action(async (flags: { env: string; epochs: number; rounds: number; algos: string[]; variants: TrainBenchVariant[]; envKernel: EnvKernel; torch: boolean }, command: Command) => {
       const { json, backend } = globalOptions(command);
       const { epochs, rounds } = flags;
       const algos = flags.algos.map((a) => algorithms.lookup(a).name);
@@ -134,7 +140,7 @@ export function registerBenchCommand(program: Command): void {
           await setupBackend(name);
           for (const algo of algos) {
             for (const variant of variantsOn(name, flags.variants)) {
-              const row = await benchTrain(algo, flags.env, epochs, name, variant);
+              const row = await benchTrain(algo, flags.env, epochs, name, variant, flags.envKernel);
               measured.push(row);
               if (!json) process.stderr.write(`  round ${r + 1}/${rounds}: ${algo} ${name} ${variant} ${row.ms_per_epoch} ms/epoch\n`);
             }
@@ -153,9 +159,21 @@ export function registerBenchCommand(program: Command): void {
         const torch = reference.find((t) => t.algo === m.algo);
         return torch === undefined ? m : { ...m, vs_torch: round(m.ms_per_epoch / torch.ms_per_epoch, 2) };
       });
-      const report = { what: 'train', env: flags.env, epochs, rounds, machine: machine(), results, reference, ...(torchError !== undefined ? { reference_error: torchError } : {}) };
+      const report = {
+        what: 'train',
+        env: flags.env,
+        epochs,
+        rounds,
+        env_kernel: flags.envKernel,
+        machine: machine(),
+        results,
+        reference,
+        ...(torchError !== undefined ? { reference_error: torchError } : {}),
+      };
       if (json) return printJson(report);
-      process.stdout.write(`pathwise bench train --env ${flags.env} (${epochs} epochs each, best of ${rounds} alternating rounds; ${report.machine.cpus} cpus, node ${report.machine.node})\n`);
+      process.stdout.write(
+        `pathwise bench train --env ${flags.env} --env-kernel ${flags.envKernel} (${epochs} epochs each, best of ${rounds} alternating rounds; ${report.machine.cpus} cpus, node ${report.machine.node})\n`,
+      );
       process.stdout.write(
         `${'algo'.padEnd(6)} ${'backend'.padEnd(8)} ${'variant'.padEnd(8)} ${'ms/epoch'.padStart(10)} ${'vs torch'.padStart(9)} ${'vs ops'.padStart(7)} ${'kernels'.padStart(8)}   phases (ms)\n`,
       );

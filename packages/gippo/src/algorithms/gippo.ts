@@ -6,6 +6,7 @@ import type { Normalisers } from '../rollout.js';
 import { clippedSurrogate, mixtureNegLogProb, negLogProb } from '../losses.js';
 import { disposeAll, restore, snapshot } from '../networks.js';
 import { nextAlpha } from './alpha-rule.js';
+import { alphaLossKernel, hostLosses } from '../loss-kernels.js';
 import { currentNlp, minibatchRanges, sliceRows, stablePpo, type MinibatchLoss, type PpoBatch, type PpoRate } from './ppo.js';
 
 export interface GippoState {
@@ -143,6 +144,7 @@ export async function gippoAlphaStep(trainer: OnPolicyTrainer, gi: GippoState, a
 export function alphaRegressionLoss(trainer: OnPolicyTrainer, batch: Pick<EpochBatch, 'obs' | 'noise'>, targets: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
     const [mean, logStd] = trainer.actor.meanLogStd(batch.obs);
+    if (hostLosses(trainer.config.mlpKernel)) return alphaLossKernel(mean, logStd, batch.noise, targets);
     const reparameterised = tf.add(mean, tf.mul(tf.exp(logStd), batch.noise));
     return tf.mean(tf.sum(tf.square(tf.sub(reparameterised, targets)), 1)) as tf.Scalar;
   });
