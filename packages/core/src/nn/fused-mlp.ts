@@ -1,7 +1,7 @@
 import { tf } from '../tf.js';
 import { matMulT } from '../matmul.js';
 import { hostKernelOn } from '../kernels/host.js';
-import { hostMlp } from './host-mlp.js';
+import { hostMlp, type FusedActivation } from './host-mlp.js';
 
 /** One hidden block of an MLP: Linear → activation → optional LayerNorm. */
 export interface FusedBlock {
@@ -11,7 +11,7 @@ export interface FusedBlock {
   norm?: { gamma: tf.Tensor; beta: tf.Tensor; eps: number };
 }
 
-export type FusedActivation = 'elu' | 'relu' | 'tanh' | 'identity';
+export type { FusedActivation };
 
 export const FUSABLE_ACTIVATIONS: readonly string[] = ['elu', 'relu', 'tanh', 'identity'];
 

@@ -8,9 +8,11 @@
 // in their own order, it differs in the last bits (tested within 1e-5).
 import { tf } from '../tf.js';
 import { hostMatMul, registerHostKernel, tapeIsOn, type HostMatMul, type HostStorage, type TensorInfoLike } from '../kernels/host.js';
-import type { FusedActivation } from './fused-mlp.js';
 
 const F = Math.fround;
+
+/** The hidden activations the fused MLP implements. */
+export type FusedActivation = 'elu' | 'relu' | 'tanh' | 'identity';
 
 /** The layout of one MLP: hidden blocks (Linear → activation → optional LayerNorm), optional head. */
 export interface HostMlpLayout {
