@@ -78,6 +78,18 @@ export interface TrainerConfig {
   maxOorr: number;
   /** Checkpoint every N epochs (and at exit). */
   checkpointEvery: number;
+  /**
+   * How the env steps (its `kernel` option, docs/architecture.md §6): `auto` (the env's default: fused
+   * only where that leaves the training goldens unchanged), `fused` (its one-kernel step wherever it
+   * has one, e.g. cart-pole swing-up on cpu and wasm) or `ops` (the op-by-op definition).
+   */
+  envKernel: 'auto' | 'fused' | 'ops';
+  /**
+   * How the actor and critic MLPs run (core's `MlpKernel`): `auto` (one host kernel forward and one
+   * backward on cpu, where that is bit-identical to the op path; the op path elsewhere), `fused` (the
+   * host kernel on cpu and wasm: faster on wasm, last-bit different from its op path) or `ops`.
+   */
+  mlpKernel: 'auto' | 'fused' | 'ops';
   /** pg: the estimator of the actor gradient; GI-PPO: of its analytic action gradients (any registered name). */
   estimator: string;
   /** Options passed to the estimator (validated by its own schema). */
@@ -108,6 +120,8 @@ const onPolicySchema: ConfigSchema = {
   normalizeValue: { type: 'boolean' },
   normalizeAdvantage: { type: 'boolean' },
   checkpointEvery: { type: 'integer', min: 1 },
+  envKernel: { type: 'string', enum: ['auto', 'fused', 'ops'], description: "the env's step kernel: auto (its default), fused (one kernel per step where it has one) or ops" },
+  mlpKernel: { type: 'string', enum: ['auto', 'fused', 'ops'], description: 'the networks: auto (one host kernel on cpu), fused (also on wasm) or ops' },
 };
 
 const estimatorSchema: ConfigSchema = {
@@ -237,6 +251,8 @@ const FUNCTION_BASE: TrainerConfig = {
   alphaLr: 1e-3,
   maxOorr: 0.5,
   checkpointEvery: 100,
+  envKernel: 'auto',
+  mlpKernel: 'auto',
   estimator: 'rp',
   estimatorOptions: {},
 };

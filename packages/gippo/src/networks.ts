@@ -1,4 +1,4 @@
-import { DiagGaussian, Linear, MLP, parametersOf, tf, type Module, type Rng } from '@pathwise/core';
+import { DiagGaussian, Linear, MLP, parametersOf, tf, type MlpKernel, type Module, type Rng } from '@pathwise/core';
 
 /**
  * The reference's stochastic actor (docs/algorithms/gippo.md §2.1): hidden blocks Linear → ELU → LayerNorm,
@@ -17,20 +17,27 @@ export class Actor implements Module {
     hidden: number[],
     activation: string,
     rng: Rng,
+    kernel: MlpKernel = 'auto',
   ) {
-    this.trunk = new MLP({ inputDim: obsDim, hidden, activation, layerNorm: true, rng, name: 'actor' });
+    this.trunk = new MLP({ inputDim: obsDim, hidden, activation, layerNorm: true, rng, name: 'actor', kernel });
     this.head = new Linear(hidden[hidden.length - 1]!, 2 * actDim, { rng, name: 'actor.head' });
   }
 
   /** [B, 2·actDim]: μ in the first half, log σ in the second. */
   apply(obs: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.head.apply(this.trunk.apply(obs)));
+    return this.trunk.applyPieces(obs, this.head, 1)[0]!;
+  }
+
+  /** [μ, log σ], each [B, actDim] (on cpu and wasm straight from the fused kernel, without a split op). */
+  meanLogStd(obs: tf.Tensor): [tf.Tensor, tf.Tensor] {
+    const [mean, logStd] = this.trunk.applyPieces(obs, this.head, 2);
+    return [mean!, logStd!];
   }
 
   /** The policy distribution at normalised observations `obs` ([B, obsDim]). */
   distribution(obs: tf.Tensor): DiagGaussian {
-    const [mean, logStd] = tf.split(this.apply(obs), 2, 1);
-    return DiagGaussian.fromLogStd(mean!, logStd!);
+    const [mean, logStd] = this.meanLogStd(obs);
+    return DiagGaussian.fromLogStd(mean, logStd);
   }
 
   namedParameters(): Array<[string, tf.Variable]> {
@@ -44,8 +51,8 @@ export class Actor implements Module {
 }
 
 /** The critic: Linear → ELU → LayerNorm blocks, a scalar head, orthogonal (gain 1) weights, zero biases. */
-export function makeCritic(obsDim: number, hidden: number[], activation: string, rng: Rng, name = 'critic'): MLP {
-  return new MLP({ inputDim: obsDim, hidden, outputDim: 1, activation, layerNorm: true, init: 'orthogonal', gain: 1, rng, name });
+export function makeCritic(obsDim: number, hidden: number[], activation: string, rng: Rng, name = 'critic', kernel: MlpKernel = 'auto'): MLP {
+  return new MLP({ inputDim: obsDim, hidden, outputDim: 1, activation, layerNorm: true, init: 'orthogonal', gain: 1, rng, name, kernel });
 }
 
 /** target ← a·target + (1 − a)·source, parameter by parameter (a = 0 copies). */

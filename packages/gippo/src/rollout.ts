@@ -108,8 +108,7 @@ export function simulate(o: SimulateOptions): Simulation {
   for (let t = 0; t < o.steps; t++) {
     const raw = o.env.observe(state);
     const obs = normaliseObs(raw, o.norm);
-    const out = o.actor.apply(obs);
-    const [mean, logStd] = tf.split(out, 2, 1) as [tf.Tensor, tf.Tensor];
+    const [mean, logStd] = o.actor.meanLogStd(obs);
     const noise = o.noise?.[t] ?? (o.designNoise ? o.designNoise(o.rng.normalTensor([batch, o.env.actDim])) : o.rng.normalTensor([batch, o.env.actDim]));
     let u = o.sampleAction ? o.sampleAction(mean, logStd, noise, t) : tf.add(mean, tf.mul(tf.exp(logStd), noise));
     if (o.probes) u = tf.add(u, o.probes[t]!);

@@ -25,6 +25,7 @@ import { Actor, makeCritic, polyak } from './networks.js';
 import { AverageMeter } from './meters.js';
 import { simulate, type Normalisers, type Simulation, type SimulateOptions } from './rollout.js';
 import { normaliseAdvantages } from './losses.js';
+import { criticLossKernel, hostLosses } from './loss-kernels.js';
 
 export interface TrainerOptions {
   env: Env;
@@ -171,13 +172,17 @@ export class OnPolicyTrainer implements AlgorithmRun {
 
   constructor(options: TrainerOptions) {
     const { env, config, update } = options;
-    this.env = update.differentiableEnv ? env : env.with({ detached: true });
+    // A config from before envKernel and mlpKernel existed (a resumed run) keeps the defaults.
+    const kernel = config.envKernel ?? 'auto';
+    const stepping = kernel === 'auto' ? env : env.with({ kernel });
+    this.env = update.differentiableEnv ? stepping : stepping.with({ detached: true });
     this.config = config;
     this.rng = new Rng(options.seed);
     const init = this.rng.fork(1);
-    this.actor = new Actor(env.obsDim, env.actDim, config.actorHidden, config.activation, init);
-    this.critic = makeCritic(env.obsDim, config.criticHidden, config.activation, init, 'critic');
-    this.targetCritic = makeCritic(env.obsDim, config.criticHidden, config.activation, init, 'target_critic');
+    const mlpKernel = config.mlpKernel ?? 'auto';
+    this.actor = new Actor(env.obsDim, env.actDim, config.actorHidden, config.activation, init, mlpKernel);
+    this.critic = makeCritic(env.obsDim, config.criticHidden, config.activation, init, 'critic', mlpKernel);
+    this.targetCritic = makeCritic(env.obsDim, config.criticHidden, config.activation, init, 'target_critic', mlpKernel);
     polyak(this.targetCritic, this.critic, 0);
     const [b1, b2] = config.betas as [number, number];
     this.actorAdam = new Adam(parametersOf(this.actor), {
@@ -380,10 +385,12 @@ export class OnPolicyTrainer implements AlgorithmRun {
       })),
     );
     let total = tf.scalar(0);
+    const host = hostLosses(config.mlpKernel);
     for (let it = 0; it < config.criticIterations; it++) {
       for (const mb of minibatches) {
         const next = tf.tidy(() => {
           const { value, grads } = tf.variableGrads(() => {
+            if (host) return criticLossKernel(this.critic.apply(mb.obs), mb.y, scale, mean);
             const prediction = tf.add(tf.mul(tf.reshape(this.critic.apply(mb.obs), [-1]), scale), mean);
             return tf.mean(tf.square(tf.sub(prediction, mb.y))) as tf.Scalar;
           }, params);

@@ -1,13 +1,32 @@
 import type { Command } from 'commander';
-import { algorithms, listBackends, PathwiseError } from '@pathwise/core';
+import { algorithms, ConfigError, listBackends, PathwiseError } from '@pathwise/core';
 import { globalOptions, printJson, setupBackend } from '../context.js';
 import { benchCore, round } from '../bench/core.js';
 import { machine } from '../bench/machine.js';
 import { benchEnvsCommand } from './envs.js';
-import { benchTrain, type TrainBenchResult } from '../bench/train.js';
+import { benchTrain, bestOf, torchTrainRound, TRAIN_BENCH_VARIANTS, TRAIN_TORCH_ENV, type EnvKernel, type TrainBenchResult, type TrainBenchVariant, type TrainTorchReference } from '../bench/train.js';
 import { REFERENCE_ALGORITHMS } from '@pathwise/gippo';
 import { countFlag, countListFlag, LIMITS, listOption, parseNameList } from '../flags.js';
 import { benchRollout, ROLLOUT_BATCHES, ROLLOUT_ENV, ROLLOUT_HORIZON, torchReference, type RolloutBenchRow, type RolloutSkip } from '../bench/rollout.js';
+
+/** `bench train --variants`: a list of auto, fused, ops. */
+function parseVariants(text: string): TrainBenchVariant[] {
+  const names = parseNameList('--variants', text);
+  for (const name of names) {
+    if (!(TRAIN_BENCH_VARIANTS as string[]).includes(name)) throw new ConfigError('--variants', text, `a comma-separated list of ${TRAIN_BENCH_VARIANTS.join(', ')}`);
+  }
+  return names as TrainBenchVariant[];
+}
+
+function parseEnvKernel(text: string): EnvKernel {
+  if (text !== 'auto' && text !== 'fused' && text !== 'ops') throw new ConfigError('--env-kernel', text, 'auto, fused or ops');
+  return text;
+}
+
+/** The variants that differ on a backend: on cpu `fused` is `auto`. */
+function variantsOn(backend: string, variants: TrainBenchVariant[]): TrainBenchVariant[] {
+  return backend === 'wasm' ? variants : variants.filter((v) => v !== 'fused' || !variants.includes('auto'));
+}
 
 /** Backends to benchmark: the one asked for, or every available one when `auto`. */
 export function benchBackends(requested: string): string[] {
@@ -96,35 +115,85 @@ export function registerBenchCommand(program: Command): void {
     });
   bench
     .command('train')
-    .description('Milliseconds per training epoch for every algorithm on cpu and wasm (ratios side by side)')
+    .description(
+      `Milliseconds per training epoch per algorithm on cpu and wasm, in alternating rounds with the PyTorch reference (scripts/bench/epoch_torch.py, ${TRAIN_TORCH_ENV}); best of the rounds`,
+    )
     .option('--env <name>', 'environment', 'dejong64')
-    .option('--epochs <n>', `timed epochs per algorithm (after 3 warm-up epochs), 1 to ${LIMITS.epochs.max}`, countFlag('--epochs', 'epochs'), 50)
+    .option('--epochs <n>', `timed epochs per algorithm and round (after 3 warm-up epochs), 1 to ${LIMITS.epochs.max}`, countFlag('--epochs', 'epochs'), 50)
+    .option('--rounds <n>', 'alternating rounds (ours, then PyTorch); each figure is the best of them', countFlag('--rounds', 'repeats'), 3)
     .addOption(listOption('--algos <list>', 'comma-separated algorithms', (text) => parseNameList('--algos', text), REFERENCE_ALGORITHMS))
-    .option('--json', 'print {env, epochs, results: [{algo, backend, ms_per_epoch}]}')
-    .action(async (flags: { env: string; epochs: number; algos: string[] }, command: Command) => {
+    .addOption(
+      listOption(
+        '--variants <list>',
+        "comma-separated: auto (the default config: host kernels where bit-identical), fused (mlpKernel 'fused': the MLP kernel on wasm too), ops (every host kernel off: the op paths); on cpu auto and fused are the same, so fused runs on wasm only",
+        (text) => parseVariants(text),
+        ['auto', 'fused'],
+      ),
+    )
+    .option('--env-kernel <kernel>', "the envKernel config: auto (the env's default), fused (its one-kernel step, e.g. cart-pole swing-up on cpu and wasm) or ops", parseEnvKernel, 'auto')
+    .option('--no-torch', 'skip the PyTorch reference (scripts/bench/epoch_torch.py)')
+    .option('--json', 'print {what, env, epochs, rounds, env_kernel, machine, results: [{algo, backend, variant, ms_per_epoch, phases, kernels_per_epoch, vs_torch?}], reference, reference_error?}')
+    .action(async (flags: { env: string; epochs: number; rounds: number; algos: string[]; variants: TrainBenchVariant[]; envKernel: EnvKernel; torch: boolean }, command: Command) => {
       const { json, backend } = globalOptions(command);
-      const { epochs } = flags;
+      const { epochs, rounds } = flags;
       const algos = flags.algos.map((a) => algorithms.lookup(a).name);
       const backends = benchBackends(backend).filter((b) => b === 'cpu' || b === 'wasm' || backend !== 'auto');
-      const results: TrainBenchResult[] = [];
-      for (const name of backends) {
-        await setupBackend(name);
-        for (const algo of algos) results.push(await benchTrain(algo, flags.env, epochs, name));
+      const measured: TrainBenchResult[] = [];
+      const torchRows: TrainTorchReference[] = [];
+      let torchError: string | undefined = flags.torch ? undefined : 'skipped (--no-torch)';
+      for (let r = 0; r < rounds; r++) {
+        for (const name of backends) {
+          await setupBackend(name);
+          for (const algo of algos) {
+            for (const variant of variantsOn(name, flags.variants)) {
+              const row = await benchTrain(algo, flags.env, epochs, name, variant, flags.envKernel);
+              measured.push(row);
+              if (!json) process.stderr.write(`  round ${r + 1}/${rounds}: ${algo} ${name} ${variant} ${row.ms_per_epoch} ms/epoch\n`);
+            }
+          }
+        }
+        if (torchError !== undefined) continue;
+        const torch = torchTrainRound(flags.env, algos, epochs);
+        if ('error' in torch) torchError = torch.error;
+        else {
+          torchRows.push(...torch.reference);
+          if (!json) for (const t of torch.reference) process.stderr.write(`  round ${r + 1}/${rounds}: ${t.algo} torch ${t.ms_per_epoch} ms/epoch\n`);
+        }
       }
-      const report = { env: flags.env, epochs, machine: machine(), results };
+      const reference = torchError === undefined ? bestOf(torchRows, (t) => t.algo) : [];
+      const results = bestOf(measured, (m) => `${m.algo} ${m.backend} ${m.variant}`).map((m) => {
+        const torch = reference.find((t) => t.algo === m.algo);
+        return torch === undefined ? m : { ...m, vs_torch: round(m.ms_per_epoch / torch.ms_per_epoch, 2) };
+      });
+      const report = {
+        what: 'train',
+        env: flags.env,
+        epochs,
+        rounds,
+        env_kernel: flags.envKernel,
+        machine: machine(),
+        results,
+        reference,
+        ...(torchError !== undefined ? { reference_error: torchError } : {}),
+      };
       if (json) return printJson(report);
-      process.stdout.write(`pathwise bench train --env ${flags.env} (${epochs} epochs each; ${report.machine.cpus} cpus, node ${report.machine.node})\n`);
       process.stdout.write(
-        `${'algo'.padEnd(6)} ${backends.map((b) => `${b} ms/epoch`.padStart(16)).join('')}${backends.length > 1 ? `${`${backends[1]}/${backends[0]}`.padStart(12)}` : ''}   phases on ${backends[backends.length - 1]} (ms)\n`,
+        `pathwise bench train --env ${flags.env} --env-kernel ${flags.envKernel} (${epochs} epochs each, best of ${rounds} alternating rounds; ${report.machine.cpus} cpus, node ${report.machine.node})\n`,
       );
-      for (const algo of algos) {
-        const row = backends.map((b) => results.find((r) => r.algo === algo && r.backend === b)!);
-        const ratio = row.length > 1 ? (row[1]!.ms_per_epoch / row[0]!.ms_per_epoch).toFixed(2).padStart(12) : '';
-        const phases = Object.entries(row[row.length - 1]!.phases)
+      process.stdout.write(
+        `${'algo'.padEnd(6)} ${'backend'.padEnd(8)} ${'variant'.padEnd(8)} ${'ms/epoch'.padStart(10)} ${'vs torch'.padStart(9)} ${'vs ops'.padStart(7)} ${'kernels'.padStart(8)}   phases (ms)\n`,
+      );
+      for (const r of results) {
+        const ops = results.find((o) => o.algo === r.algo && o.backend === r.backend && o.variant === 'ops');
+        const phases = Object.entries(r.phases)
           .filter(([, v]) => v >= 0.5)
           .map(([k, v]) => `${k} ${v.toFixed(1)}`)
           .join(', ');
-        process.stdout.write(`${algo.padEnd(6)} ${row.map((r) => r.ms_per_epoch.toFixed(1).padStart(16)).join('')}${ratio}   ${phases}\n`);
+        process.stdout.write(
+          `${r.algo.padEnd(6)} ${r.backend.padEnd(8)} ${r.variant.padEnd(8)} ${r.ms_per_epoch.toFixed(1).padStart(10)} ${(r.vs_torch === undefined ? '-' : r.vs_torch.toFixed(2)).padStart(9)} ${(ops && r !== ops ? (r.ms_per_epoch / ops.ms_per_epoch).toFixed(2) : '-').padStart(7)} ${String(r.kernels_per_epoch).padStart(8)}   ${phases}\n`,
+        );
       }
+      for (const t of reference) process.stdout.write(`${t.algo.padEnd(6)} ${'torch'.padEnd(8)} ${`${t.threads}t`.padEnd(8)} ${t.ms_per_epoch.toFixed(1).padStart(10)}\n`);
+      if (torchError !== undefined) process.stdout.write(`reference: none (${torchError})\n`);
     });
 }

@@ -1,5 +1,7 @@
 import { tf } from '../tf.js';
 import { matMulT } from '../matmul.js';
+import { hostKernelOn } from '../kernels/host.js';
+import { hostMlp, type FusedActivation } from './host-mlp.js';
 
 /** One hidden block of an MLP: Linear → activation → optional LayerNorm. */
 export interface FusedBlock {
@@ -9,7 +11,7 @@ export interface FusedBlock {
   norm?: { gamma: tf.Tensor; beta: tf.Tensor; eps: number };
 }
 
-export type FusedActivation = 'elu' | 'relu' | 'tanh' | 'identity';
+export type { FusedActivation };
 
 export const FUSABLE_ACTIVATIONS: readonly string[] = ['elu', 'relu', 'tanh', 'identity'];
 
@@ -20,6 +22,49 @@ export const FUSABLE_ACTIVATIONS: readonly string[] = ['elu', 'relu', 'tanh', 'i
  */
 export function canFuse(): boolean {
   return (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth <= 1;
+}
+
+/**
+ * Which implementation of the fused MLP runs: `fused`, one host kernel forward and one backward on
+ * cpu and wasm (nn/host-mlp.ts; on wasm only up to a size where it beats the op path); `ops`, the
+ * custom gradient over tfjs ops below; `auto` (default), the host kernel where it is bit-identical
+ * to the op path (cpu), so a seeded run reproduces the op path's numbers, and the op path elsewhere
+ * (wasm's own kernels round elu, exp and row sums differently from the host kernel's JS).
+ */
+export type MlpKernel = 'auto' | 'fused' | 'ops';
+
+/**
+ * On wasm the host kernel does its elementwise work in JS and only the products in XNNPACK: it is
+ * faster than the op path while dispatch dominates, slower beyond about rows × Σ widths = 16k
+ * (measured: 64 × (32 + 32 + 128) 0.7× the op path's time, 256 × (64 + 64 + 2) 1.2×, 2048 × (64 + 64 + 2) 1.8×).
+ */
+const WASM_HOST_MLP_MAX_WORK = 16384;
+
+/** Whether `hostMlpPieces` runs for this input and kernel choice on the active backend. */
+export function hostMlpApplies(x: tf.Tensor, blocks: FusedBlock[], head: { weight: tf.Tensor } | undefined, kernel: MlpKernel): boolean {
+  if (kernel === 'ops' || !hostKernelOn('mlp') || blocks.length === 0 || x.dtype !== 'float32') return false;
+  const backend = tf.getBackend();
+  if (backend === 'wasm') {
+    const work = x.shape[0]! * (blocks.reduce((sum, b) => sum + b.weight.shape[1]!, 0) + (head ? head.weight.shape[1]! : 0));
+    if (kernel === 'auto' || work > WASM_HOST_MLP_MAX_WORK) return false;
+  }
+  return blocks.every((b) => b.activation === blocks[0]!.activation && !!b.norm === !!blocks[0]!.norm && b.norm?.eps === blocks[0]!.norm?.eps);
+}
+
+/** The fused MLP as one host kernel, its output split into `pieces` equal column blocks (an actor's μ and log σ) without a split op. */
+export function hostMlpPieces(x: tf.Tensor2D, blocks: FusedBlock[], head: { weight: tf.Tensor; bias: tf.Tensor } | undefined, pieces: number): tf.Tensor2D[] {
+  const params = blocks.flatMap((b) => [b.weight, b.bias, ...(b.norm ? [b.norm.gamma, b.norm.beta] : [])]);
+  if (head) params.push(head.weight, head.bias);
+  const layout = {
+    inputDim: x.shape[1]!,
+    widths: blocks.map((b) => b.weight.shape[1]!),
+    layerNorm: !!blocks[0]!.norm,
+    eps: blocks[0]!.norm?.eps ?? 0,
+    activation: blocks[0]!.activation,
+    headDim: head ? head.weight.shape[1]! : 0,
+    pieces,
+  };
+  return hostMlp(layout, x, params);
 }
 
 /**

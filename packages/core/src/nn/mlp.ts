@@ -1,7 +1,7 @@
 import { tf } from '../tf.js';
 import { checkRng, type Rng } from '../rng.js';
 import { ConfigError, ShapeError } from '../errors.js';
-import { FUSABLE_ACTIVATIONS, canFuse, fusedMlp, type FusedActivation, type FusedBlock } from './fused-mlp.js';
+import { FUSABLE_ACTIVATIONS, canFuse, fusedMlp, hostMlpApplies, hostMlpPieces, type FusedActivation, type FusedBlock, type MlpKernel } from './fused-mlp.js';
 import type { Module } from './module.js';
 import { Linear } from './linear.js';
 import { LayerNorm } from './layer-norm.js';
@@ -29,6 +29,11 @@ export interface MLPOptions {
    * first-order gradients with elu/relu/tanh/identity; gradients of gradients take the op-by-op path.
    */
   fused?: boolean;
+  /**
+   * Where the fused path runs as one host kernel (nn/fused-mlp.ts `MlpKernel`): `auto` (default) on
+   * cpu, where it is bit-identical to the custom-gradient ops; `fused` on cpu and wasm; `ops` nowhere.
+   */
+  kernel?: MlpKernel;
 }
 
 /** A multilayer perceptron: hidden blocks Linear → activation [→ LayerNorm], then an optional output Linear. */
@@ -82,10 +87,23 @@ export class MLP implements Module {
   }
 
   apply(x: tf.Tensor): tf.Tensor {
+    const out = this.applyPieces(x, undefined, 1)[0]!;
+    return this.head ? tf.tidy(() => this.outputActivation(out)) : out;
+  }
+
+  /**
+   * The trunk (this MLP without an output activation), then `head` if given (for an MLP without its
+   * own output layer: e.g. an actor's μ/log σ Linear kept as a module of its own), split into
+   * `pieces` equal column blocks. Where the fused path runs, the head and the split are part of its
+   * one kernel.
+   */
+  applyPieces(x: tf.Tensor, head: Linear | undefined, pieces: number): tf.Tensor[] {
     const first = this.blocks[0]?.linear ?? this.head;
     if (first && (x.rank !== 2 || x.shape[1] !== first.inFeatures)) {
       throw new ShapeError(`${this.name}: input has shape [${x.shape}], expected [batch, ${first.inFeatures}].`);
     }
+    if (head && this.head) throw new ShapeError(`${this.name}: has an output layer already; an extra head goes on a trunk.`);
+    const outer = head ?? this.head;
     if (this.options.fused !== false && FUSABLE_ACTIVATIONS.includes(this.activationName) && canFuse()) {
       return tf.tidy(() => {
         const blocks: FusedBlock[] = this.blocks.map(({ linear, norm }) => ({
@@ -94,11 +112,18 @@ export class MLP implements Module {
           activation: this.activationName as FusedActivation,
           ...(norm ? { norm: { gamma: norm.gamma!, beta: norm.beta!, eps: norm.eps } } : {}),
         }));
-        const out = fusedMlp(x as tf.Tensor2D, blocks, this.head ? { weight: this.head.weight, bias: this.head.bias } : undefined);
-        return this.head ? this.outputActivation(out) : out;
+        if (hostMlpApplies(x, blocks, outer, this.options.kernel ?? 'auto')) {
+          return hostMlpPieces(x as tf.Tensor2D, blocks, outer ? { weight: outer.weight, bias: outer.bias } : undefined, pieces);
+        }
+        // The op path as it always ran (so seeded runs repeat): the own head inside the custom gradient, an extra head after it.
+        const trunk = fusedMlp(x as tf.Tensor2D, blocks, this.head ? { weight: this.head.weight, bias: this.head.bias } : undefined);
+        return split(head ? head.apply(trunk) : trunk, pieces);
       });
     }
-    return tf.tidy(() => this.steps.reduce((h, step) => step(h), x));
+    return tf.tidy(() => {
+      const trunk = (this.head ? this.steps.slice(0, -1) : this.steps).reduce((h, step) => step(h), x);
+      return split(outer ? outer.apply(trunk) : trunk, pieces);
+    });
   }
 
   namedParameters(): Array<[string, tf.Variable]> {
@@ -108,4 +133,8 @@ export class MLP implements Module {
   dispose(): void {
     this.layers.forEach((layer) => layer.dispose());
   }
+}
+
+function split(x: tf.Tensor, pieces: number): tf.Tensor[] {
+  return pieces === 1 ? [x] : tf.split(x, pieces, 1);
 }

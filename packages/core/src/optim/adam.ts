@@ -1,6 +1,8 @@
 import { tf } from '../tf.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import { clipCoefficient, nanToZero } from './clip.js';
+import { hostKernelOn } from '../kernels/host.js';
+import { hostAdamStep } from './host-adam.js';
 
 export interface AdamOptions {
   lr: number;
@@ -26,6 +28,7 @@ export interface AdamState {
  * Adam with PyTorch semantics, fused over one flat vector of all parameters: the gradients are
  * concatenated once, clipped, and the moments updated with a handful of ops, whatever the number of
  * parameter tensors (tfjs dispatch costs ~10 µs an op, so per-tensor updates dominate small nets).
+ * On cpu and wasm the whole step is one kernel (optim/host-adam.ts, bit-identical to the ops).
  */
 export class Adam {
   lr: number;
@@ -72,6 +75,23 @@ export class Adam {
     const biasCorrection1 = 1 - b1 ** this.t;
     const biasCorrection2 = 1 - b2 ** this.t;
     const stepSize = this.lr / biasCorrection1;
+    if (hostKernelOn('adam') && list.every((g) => g.dtype === 'float32')) {
+      const out = hostAdamStep(this.params, list, this.m, this.v, {
+        b1,
+        b2,
+        eps: this.eps,
+        stepSize,
+        biasCorrection2,
+        maxGradNorm: this.options.maxGradNorm,
+        nanToZero: this.options.nanToZero ?? false,
+      });
+      this.params.forEach((p, i) => {
+        p.assign(out.params[i]!);
+        out.params[i]!.dispose();
+      });
+      this.replaceMoments(out.m, out.v);
+      return out.norm;
+    }
     const { m, v, norm } = tf.tidy(() => {
       let g: tf.Tensor1D = tf.concat(list.map((x) => (x.rank === 1 ? x : tf.reshape(x, [-1])))) as tf.Tensor1D;
       if (this.options.nanToZero) g = nanToZero(g) as tf.Tensor1D;
@@ -85,12 +105,16 @@ export class Adam {
       this.params.forEach((p, i) => p.assign(tf.sub(p, p.rank === 1 ? pieces[i]! : tf.reshape(pieces[i]!, p.shape))));
       return { m, v, norm };
     });
+    this.replaceMoments(m, v);
+    return norm;
+  }
+
+  private replaceMoments(m: tf.Tensor1D, v: tf.Tensor1D): void {
     this.m.dispose();
     this.v.dispose();
     // keep: a caller's enclosing tf.tidy must not dispose the optimiser's state.
     this.m = tf.keep(m);
     this.v = tf.keep(v);
-    return norm;
   }
 
   async state(): Promise<AdamState> {

@@ -6,6 +6,7 @@ import type { Normalisers } from '../rollout.js';
 import { clippedSurrogate, mixtureNegLogProb, negLogProb } from '../losses.js';
 import { disposeAll, restore, snapshot } from '../networks.js';
 import { nextAlpha } from './alpha-rule.js';
+import { alphaLossKernel, hostLosses } from '../loss-kernels.js';
 import { currentNlp, minibatchRanges, sliceRows, stablePpo, type MinibatchLoss, type PpoBatch, type PpoRate } from './ppo.js';
 
 export interface GippoState {
@@ -105,10 +106,10 @@ export async function gippoAlphaStep(trainer: OnPolicyTrainer, gi: GippoState, a
   // Criteria on the post-regression actor π_α.
   const { detMin, detMax, oorr, bias, nlpAlpha } = await (async () => {
     const out = tf.tidy(() => {
-      const [mean, logStd] = tf.split(trainer.actor.apply(batch.obs), 2, 1);
-      const logDet = tf.sum(tf.sub(logStd!, batch.logStd), 1);
+      const [mean, logStd] = trainer.actor.meanLogStd(batch.obs);
+      const logDet = tf.sum(tf.sub(logStd, batch.logStd), 1);
       const nlpOld = negLogProb(batch.actions, batch.mean, batch.logStd);
-      const nlpAlpha = negLogProb(batch.actions, mean!, logStd!);
+      const nlpAlpha = negLogProb(batch.actions, mean, logStd);
       const ratio = tf.exp(tf.minimum(tf.sub(nlpOld, nlpAlpha), 16));
       const outOfRange = tf.logicalOr(tf.less(ratio, 1 - config.eClip), tf.greater(ratio, 1 + config.eClip));
       const stats = tf.stack([tf.exp(tf.min(logDet)), tf.exp(tf.max(logDet)), tf.mean(tf.cast(outOfRange, 'float32')), tf.sum(tf.mul(batch.advantages, tf.sub(ratio, 1)))]);
@@ -142,8 +143,9 @@ export async function gippoAlphaStep(trainer: OnPolicyTrainer, gi: GippoState, a
 /** L_α(θ) = mean_i Σ_d (μ_θ(s_i) + σ_θ(s_i)·ε_i − ũ_i)²_d, with the rollout's own ε (§2.6 step 4). */
 export function alphaRegressionLoss(trainer: OnPolicyTrainer, batch: Pick<EpochBatch, 'obs' | 'noise'>, targets: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
-    const [mean, logStd] = tf.split(trainer.actor.apply(batch.obs), 2, 1);
-    const reparameterised = tf.add(mean!, tf.mul(tf.exp(logStd!), batch.noise));
+    const [mean, logStd] = trainer.actor.meanLogStd(batch.obs);
+    if (hostLosses(trainer.config.mlpKernel)) return alphaLossKernel(mean, logStd, batch.noise, targets);
+    const reparameterised = tf.add(mean, tf.mul(tf.exp(logStd), batch.noise));
     return tf.mean(tf.sum(tf.square(tf.sub(reparameterised, targets)), 1)) as tf.Scalar;
   });
 }

@@ -34,8 +34,8 @@ export function rpLoss(sim: Simulation): tf.Scalar {
 /** The LR loss (§2.2): mean_i Â_i·nlp(u_i; μ_θ(s_i), σ_θ(s_i)), reported as the actor loss of cost-only estimators. */
 export function lrLoss(trainer: OnPolicyTrainer, obs: tf.Tensor, actions: tf.Tensor, advantages: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
-    const [mean, logStd] = tf.split(trainer.actor.apply(obs), 2, 1);
-    return tf.mean(tf.mul(advantages, negLogProb(actions, mean!, logStd!))) as tf.Scalar;
+    const [mean, logStd] = trainer.actor.meanLogStd(obs);
+    return tf.mean(tf.mul(advantages, negLogProb(actions, mean, logStd))) as tf.Scalar;
   });
 }
 

@@ -39,8 +39,8 @@ export function sliceRows(x: tf.Tensor, [start, size]: [number, number]): tf.Ten
 
 /** Minibatch current-policy nlp. */
 export function currentNlp(trainer: OnPolicyTrainer, obs: tf.Tensor, actions: tf.Tensor): tf.Tensor {
-  const [mean, logStd] = tf.split(trainer.actor.apply(obs), 2, 1);
-  return negLogProb(actions, mean!, logStd!);
+  const [mean, logStd] = trainer.actor.meanLogStd(obs);
+  return negLogProb(actions, mean, logStd);
 }
 
 /** §2.5: ρ = exp(min(nlp_old − nlp_θ, 64)); clipped surrogate. */
@@ -148,8 +148,8 @@ export async function adaptiveKlPpo(trainer: OnPolicyTrainer, stage: PpoRate, ba
     for (let k = 0; k < ranges.length; k++) {
       const range = ranges[k]!;
       const [value, kl] = tf.tidy(() => {
-        const [mean, logStd] = tf.split(trainer.actor.apply(sliceRows(batch.obs, range)), 2, 1);
-        const divergence = gaussianKl(mean!, logStd!, sliceRows(batch.meanOld!, range), sliceRows(batch.logStdOld!, range));
+        const [mean, logStd] = trainer.actor.meanLogStd(sliceRows(batch.obs, range));
+        const divergence = gaussianKl(mean, logStd, sliceRows(batch.meanOld!, range), sliceRows(batch.logStdOld!, range));
         const { value, grads } = tf.variableGrads(() => loss(k), params);
         trainer.actorAdam.step(grads);
         return [value, divergence];

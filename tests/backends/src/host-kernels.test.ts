@@ -1,0 +1,149 @@
+// The host kernels of core (one dispatch forward, one backward, plain loops over typed arrays) against
+// the op paths they replace, on cpu and wasm: the fused MLP against the op-by-op MLP and against the
+// custom-gradient op path (bit-identical on cpu), values and every first-order gradient.
+import { afterAll, describe, expect, it } from 'vitest';
+import '@pathwise/backend-cpu';
+import '@pathwise/backend-wasm';
+import { Adam, MLP, Rng, parametersOf, setHostKernels, tf, useBackend } from '@pathwise/core';
+
+afterAll(() => setHostKernels({ mlp: true, adam: true }));
+
+const CONFIGS = [
+  { activation: 'elu', layerNorm: true, outputDim: 3, hidden: [32, 32] },
+  { activation: 'elu', layerNorm: true, outputDim: 2, hidden: [64, 64] },
+  { activation: 'tanh', layerNorm: false, outputDim: 2, hidden: [5, 4] },
+  { activation: 'relu', layerNorm: true, outputDim: undefined, hidden: [7, 6] },
+  { activation: 'identity', layerNorm: true, outputDim: 1, outputActivation: 'tanh', hidden: [5] },
+];
+
+type Path = 'host' | 'custom-grad ops' | 'op-by-op';
+
+/** Output and the gradients wrt the input and every parameter of sum(MLP(x)·w), on one path. */
+function valueAndGrads(cfg: (typeof CONFIGS)[number], path: Path, rows: number): number[][] {
+  const mlp = new MLP({ inputDim: 3, rng: new Rng(11), fused: path !== 'op-by-op', kernel: path === 'host' ? 'fused' : 'ops', ...cfg });
+  const rng = new Rng(4);
+  const x = rng.normalTensor([rows, 3]);
+  const w = rng.normalTensor([rows, cfg.outputDim ?? cfg.hidden[cfg.hidden.length - 1]!]);
+  const out = tf.tidy(() => {
+    const params = parametersOf(mlp);
+    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(mlp.apply(x), w)) as tf.Scalar, params);
+    const dx = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(mlp.apply(v), w)))(x);
+    return [mlp.apply(x), dx, ...params.map((p) => grads[p.name]!)].map((t) => Array.from(t.dataSync()));
+  });
+  tf.dispose([x, w]);
+  mlp.dispose();
+  return out;
+}
+
+for (const backend of ['cpu', 'wasm']) {
+  describe(`fused MLP host kernel on ${backend}`, () => {
+    it.each(CONFIGS)('matches the op-by-op MLP (values and gradients): %j', async (cfg) => {
+      await useBackend(backend);
+      const host = valueAndGrads(cfg, 'host', 67);
+      const reference = valueAndGrads(cfg, 'op-by-op', 67);
+      host.forEach((values, k) => {
+        const scale = Math.max(...reference[k]!.map(Math.abs), 1e-3);
+        values.forEach((v, i) => expect(Math.abs(v - reference[k]![i]!) / scale, `tensor ${k}, entry ${i}`).toBeLessThan(2e-5));
+      });
+    });
+
+    it.each(CONFIGS)(`${backend === 'cpu' ? 'is bit-identical to' : 'agrees with'} the custom-gradient op path: %j`, async (cfg) => {
+      await useBackend(backend);
+      const host = valueAndGrads(cfg, 'host', 50);
+      const ops = valueAndGrads(cfg, 'custom-grad ops', 50);
+      if (backend === 'cpu') expect(host).toEqual(ops);
+      else
+        host.forEach((values, k) => {
+          const scale = Math.max(...ops[k]!.map(Math.abs), 1e-3);
+          values.forEach((v, i) => expect(Math.abs(v - ops[k]![i]!) / scale).toBeLessThan(2e-5));
+        });
+    });
+
+    it(`kernel 'auto' runs the host kernel ${backend === 'cpu' ? 'on cpu' : 'not on wasm (its op path rounds differently)'}`, async () => {
+      await useBackend(backend);
+      const mlp = new MLP({ inputDim: 3, hidden: [8], outputDim: 2, layerNorm: true, rng: new Rng(2) });
+      const x = tf.ones([4, 3]);
+      const profile = await tf.profile(() => {
+        tf.tidy(() => mlp.apply(x));
+      });
+      expect(profile.kernels.some((k) => k.name.startsWith('PathwiseMlp'))).toBe(backend === 'cpu');
+      x.dispose();
+      mlp.dispose();
+    });
+
+    it('is one kernel forward and one backward, and leaks no tensor', async () => {
+      await useBackend(backend);
+      const mlp = new MLP({ inputDim: 3, hidden: [32, 32], outputDim: 2, layerNorm: true, rng: new Rng(2), kernel: 'fused' });
+      const x = tf.ones([8, 3]);
+      const step = () =>
+        tf.tidy(() => {
+          tf.variableGrads(() => tf.sum(mlp.apply(x)) as tf.Scalar, parametersOf(mlp));
+        });
+      step();
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 20; i++) step();
+      expect(tf.memory().numTensors).toBe(before);
+      const profile = await tf.profile(() => {
+        tf.tidy(() => mlp.apply(x));
+      });
+      expect(profile.kernels.map((k) => k.name).filter((n) => n.startsWith('PathwiseMlp'))).toHaveLength(1);
+      expect(profile.kernels.length).toBe(1);
+      x.dispose();
+      mlp.dispose();
+    });
+  });
+}
+
+/** Parameters and moments after `steps` Adam steps on fixed pseudo-random gradients (some NaN), on one path. */
+async function adamRun(host: boolean, options: { maxGradNorm?: number; nanToZero?: boolean; betas?: [number, number] }, steps: number): Promise<number[][]> {
+  setHostKernels({ adam: host });
+  const rng = new Rng(9);
+  const params = [rng.normalTensor([7, 5]), rng.normalTensor([5]), rng.normalTensor([1, 3])].map((t) => tf.variable(t));
+  const adam = new Adam(params, { lr: 3e-3, ...options });
+  const norms: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const grads = params.map((p) =>
+      tf.tidy(() => {
+        const g = tf.mul(rng.normalTensor(p.shape), s % 3 === 0 ? 40 : 0.2);
+        // A NaN entry on some steps (NaN-to-zero is part of the step).
+        return options.nanToZero && s % 4 === 1 ? tf.where(tf.equal(tf.reshape(tf.range(0, p.size), p.shape), 0), tf.fill(p.shape, NaN), g) : g;
+      }),
+    );
+    const norm = adam.step(grads);
+    norms.push((await norm.data())[0]!);
+    tf.dispose([norm, ...grads]);
+  }
+  const state = await adam.state();
+  const out = [...params.map((p) => Array.from(p.dataSync())), state.m, state.v, norms];
+  adam.dispose();
+  tf.dispose(params);
+  setHostKernels({ adam: true });
+  return out;
+}
+
+const ADAM_CASES = [{ maxGradNorm: 1, nanToZero: true, betas: [0.7, 0.95] as [number, number] }, { maxGradNorm: 1 }, {}];
+
+for (const backend of ['cpu', 'wasm']) {
+  describe(`Adam as one kernel on ${backend}`, () => {
+    it.each(ADAM_CASES)('is bit-identical to the op path over 12 steps: %j', async (options) => {
+      await useBackend(backend);
+      expect(await adamRun(true, options, 12)).toEqual(await adamRun(false, options, 12));
+    });
+
+    it('is one kernel and leaks no tensor', async () => {
+      await useBackend(backend);
+      const params = [tf.variable(tf.ones([4, 3])), tf.variable(tf.zeros([3]))];
+      const adam = new Adam(params, { lr: 1e-2, maxGradNorm: 1 });
+      const grads = params.map((p) => tf.onesLike(p));
+      const step = () => adam.step(grads).dispose();
+      step();
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 10; i++) step();
+      expect(tf.memory().numTensors).toBe(before);
+      const profile = await tf.profile(step);
+      expect(profile.kernels.map((k) => k.name)).toEqual(['PathwiseAdam_2']);
+      adam.dispose();
+      tf.dispose([...params, ...grads]);
+    });
+  });
+}
