@@ -1,7 +1,7 @@
 // The built `pathwise` on Node webgpu (Dawn, through the optional `webgpu` package): listed as available
 // with its adapter, usable with --backend webgpu, and the process exits by itself afterwards (the GPU
 // instance is dropped). Fails, never skips, when the backend is missing.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,4 +31,25 @@ describe('pathwise on Node webgpu', () => {
     expect(report.grad.flat(2).every(Number.isFinite)).toBe(true);
     expect(report.grad.flat(2).some((g: number) => g !== 0)).toBe(true);
   });
+  it('--backend webgpu train runs a GI-PPO cart-pole epoch (fused GPU env step) and agrees with wasm', async () => {
+    const run = async (backend: string) => {
+      const out = join(cwd, `train-${backend}`);
+      const result = await pathwise(cwd, ['--backend', backend, 'train', '--algo', 'gippo', '--env', 'cartpole-swingup', '--epochs', '1', '--out', out], { env, timeoutMs: 170_000 });
+      expect(result.code).toBe(0);
+      const [header, row] = readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n');
+      const metrics = Object.fromEntries(header!.split(',').map((key, i) => [key, Number(row!.split(',')[i])]));
+      return { stdout: result.stdout, metrics };
+    };
+    const gpu = await run('webgpu');
+    const wasm = await run('wasm');
+    // Cart-pole episodes last 240 steps, so one 32-step epoch finishes none: the CLI says so instead of printing NaN.
+    expect(gpu.stdout).toContain('no episode finished in its 1 epoch, so no reward yet');
+    // Same seed, same algorithm: the first epoch's losses agree to float32 noise across the two backends.
+    // OORR counts samples out of 2 048: a few may cross the clip boundary either way.
+    const tolerance: Record<string, number> = { critic_loss: 1e-3, alpha_loss: 1e-3, det_min: 1e-3, det_max: 1e-3, oorr: 8 / 2048 };
+    for (const [key, rtol] of Object.entries(tolerance)) {
+      expect(Number.isFinite(gpu.metrics[key]), key).toBe(true);
+      expect(Math.abs(gpu.metrics[key]! - wasm.metrics[key]!), key).toBeLessThanOrEqual(rtol * Math.max(1, Math.abs(wasm.metrics[key]!)));
+    }
+  }, 400_000);
 });

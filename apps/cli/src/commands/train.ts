@@ -88,7 +88,10 @@ export async function runTrainCommand(request: TrainCommandRequest, command: Com
     );
   } else {
     process.stdout.write(
-      `${summary.algo} on ${summary.env} (seed ${summary.seed}, ${summary.backend}): best reward ${summary.best_reward.toPrecision(5)}, final ${summary.final_reward.toPrecision(5)}, ${summary.epochs} epochs in ${summary.wall_s.toFixed(1)} s\n`,
+      // The reward is the smoothed return of finished episodes: NaN until the first one ends (cart-pole: 240 steps, 8 epochs).
+      Number.isNaN(summary.best_reward)
+        ? `${summary.algo} on ${summary.env} (seed ${summary.seed}, ${summary.backend}): no episode finished in its ${summary.epochs} epoch${summary.epochs === 1 ? '' : 's'}, so no reward yet (${summary.wall_s.toFixed(1)} s)\n`
+        : `${summary.algo} on ${summary.env} (seed ${summary.seed}, ${summary.backend}): best reward ${summary.best_reward.toPrecision(5)}, final ${summary.final_reward.toPrecision(5)}, ${summary.epochs} epochs in ${summary.wall_s.toFixed(1)} s\n`,
     );
   }
   process.stdout.write(`run directory: ${result.dir}\nplot: ${join(result.dir, 'reward.svg')}\n`);
