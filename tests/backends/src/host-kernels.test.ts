@@ -35,6 +35,22 @@ function valueAndGrads(cfg: (typeof CONFIGS)[number], path: Path, rows: number):
   return out;
 }
 
+/** One gradient step of sum(MLP(x)) wrt the MLP's parameters, its tensors disposed. */
+function gradientStep(mlp: MLP, x: tf.Tensor): () => void {
+  return () =>
+    tf.tidy(() => {
+      tf.variableGrads(() => tf.sum(mlp.apply(x)) as tf.Scalar, parametersOf(mlp));
+    });
+}
+
+/** After one warm-up call, `times` more calls of `step` leave the tensor count unchanged. */
+function expectNoLeak(step: () => void, times: number): void {
+  step();
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < times; i++) step();
+  expect(tf.memory().numTensors).toBe(before);
+}
+
 for (const backend of ['cpu', 'wasm']) {
   describe(`fused MLP host kernel on ${backend}`, () => {
     it.each(CONFIGS)('matches the op-by-op MLP (values and gradients): %j', async (cfg) => {
@@ -75,14 +91,7 @@ for (const backend of ['cpu', 'wasm']) {
       await useBackend(backend);
       const mlp = new MLP({ inputDim: 3, hidden: [32, 32], outputDim: 2, layerNorm: true, rng: new Rng(2), kernel: 'fused' });
       const x = tf.ones([8, 3]);
-      const step = () =>
-        tf.tidy(() => {
-          tf.variableGrads(() => tf.sum(mlp.apply(x)) as tf.Scalar, parametersOf(mlp));
-        });
-      step();
-      const before = tf.memory().numTensors;
-      for (let i = 0; i < 20; i++) step();
-      expect(tf.memory().numTensors).toBe(before);
+      expectNoLeak(gradientStep(mlp, x), 20);
       const profile = await tf.profile(() => {
         tf.tidy(() => mlp.apply(x));
       });
@@ -93,6 +102,38 @@ for (const backend of ['cpu', 'wasm']) {
     });
   });
 }
+
+describe('the custom-gradient op path on wasm', () => {
+  // Its backward's column sums and elu' run as host kernels (nn/fused-mlp.ts) with the mlp switch
+  // on: the same bits as the wasm ops they replace, at sizes past the host MLP kernel's limit too.
+  it.each([
+    [CONFIGS[0]!, 50],
+    [CONFIGS[1]!, 2048],
+    [CONFIGS[2]!, 50],
+    [CONFIGS[3]!, 50],
+  ] as const)('is bit-identical with the backward kernels and without: %j, %i rows', async (cfg, rows) => {
+    await useBackend('wasm');
+    const withKernels = valueAndGrads(cfg, 'custom-grad ops', rows);
+    setHostKernels({ mlp: false });
+    const without = valueAndGrads(cfg, 'custom-grad ops', rows);
+    setHostKernels({ mlp: true });
+    expect(withKernels).toEqual(without);
+  });
+
+  it('runs them, and leaks no tensor', async () => {
+    await useBackend('wasm');
+    const mlp = new MLP({ inputDim: 3, hidden: [16, 16], outputDim: 2, layerNorm: true, rng: new Rng(2), kernel: 'ops' });
+    const x = tf.ones([8, 3]);
+    const step = gradientStep(mlp, x);
+    expectNoLeak(step, 5);
+    const profile = await tf.profile(step);
+    const names = profile.kernels.map((k) => k.name);
+    expect(names).toContain('PathwiseColumnSum');
+    expect(names).toContain('PathwiseEluBackward');
+    x.dispose();
+    mlp.dispose();
+  });
+});
 
 /** Parameters and moments after `steps` Adam steps on fixed pseudo-random gradients (some NaN), on one path. */
 async function adamRun(host: boolean, options: { maxGradNorm?: number; nanToZero?: boolean; betas?: [number, number] }, steps: number): Promise<number[][]> {

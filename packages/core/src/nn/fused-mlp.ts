@@ -1,6 +1,6 @@
 import { tf } from '../tf.js';
 import { matMulT } from '../matmul.js';
-import { hostKernelOn } from '../kernels/host.js';
+import { hostKernelOn, registerHostKernel } from '../kernels/host.js';
 import { hostMlp, type FusedActivation } from './host-mlp.js';
 
 /** One hidden block of an MLP: Linear → activation → optional LayerNorm. */
@@ -148,13 +148,69 @@ function activationGrad(dy: tf.Tensor, kept: tf.Tensor, activation: FusedActivat
   }
 }
 
+/**
+ * Two pieces of the op path's backward as host kernels on wasm, bit-identical to the ops they
+ * replace (tested) and faster there: tfjs-backend-wasm's Sum over axis 0 transposes its input first
+ * (a [8192, 128] column sum is a transpose and a row sum), and its Minimum against a broadcast scalar
+ * takes a slow generic-broadcast path. Both are plain float32 loops: a column sum adds the rows in
+ * order from 0, as the wasm Sum does (each += on a Float32Array rounds to float32, so it is the
+ * float32 addition); elu' · dy is fround(dy · min(fround(a + 1), 1)), as Add, Minimum and Multiply.
+ */
+const COLUMN_SUM = 'PathwiseColumnSum';
+const ELU_GRAD = 'PathwiseEluBackward';
+registerHostKernel(COLUMN_SUM, (inputs, storage) => {
+  const x = inputs['x']!;
+  const [rows, cols] = [x.shape[0]!, x.shape[1]!];
+  const info = storage.allocate([cols]);
+  const acc = storage.view(info);
+  const src = storage.view(x);
+  acc.fill(0);
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let c = 0; c < cols; c++) acc[c] = acc[c]! + src[o + c]!;
+  }
+  return info;
+});
+registerHostKernel(ELU_GRAD, (inputs, storage) => {
+  const a = inputs['a']!;
+  const info = storage.allocate(a.shape);
+  const out = storage.view(info);
+  const dy = storage.view(inputs['dy']!);
+  const kept = storage.view(a);
+  // min(a + 1, 1) is 1 where a > 0 (a + 1 rounds to ≥ 1 there) and a + 1 elsewhere (NaN stays NaN).
+  for (let i = 0; i < out.length; i++) {
+    const k = kept[i]!;
+    out[i] = k > 0 ? dy[i]! : dy[i]! * Math.fround(k + 1);
+  }
+  return info;
+});
+
+/** Whether the backward's column sums and elu' run as the host kernels above (wasm, float32, host kernels on). */
+function wasmBackwardKernels(): boolean {
+  return tf.getBackend() === 'wasm' && hostKernelOn('mlp');
+}
+
+/** tf.sum(x, 0) of a float32 [rows, cols] tensor. */
+function columnSum(x: tf.Tensor): tf.Tensor {
+  if (x.rank !== 2 || x.dtype !== 'float32' || !wasmBackwardKernels()) return tf.sum(x, 0);
+  return tf.engine().runKernel(COLUMN_SUM, { x }) as tf.Tensor;
+}
+
+/** d activation (see activationGrad), elu' as one host kernel on wasm. */
+function activationBackward(dy: tf.Tensor, kept: tf.Tensor, activation: FusedActivation): tf.Tensor {
+  if (activation === 'elu' && dy.dtype === 'float32' && kept.dtype === 'float32' && dy.size === kept.size && wasmBackwardKernels()) {
+    return tf.engine().runKernel(ELU_GRAD, { dy, a: kept }) as tf.Tensor;
+  }
+  return activationGrad(dy, kept, activation);
+}
+
 function backward(dy: tf.Tensor2D, saved: tf.Tensor[], blocks: FusedBlock[], head?: { weight: tf.Tensor; bias: tf.Tensor }): tf.Tensor[] {
   const grads: tf.Tensor[] = [];
   let cursor = saved.length;
   let g: tf.Tensor2D = dy;
   if (head) {
     const hIn = saved[--cursor]! as tf.Tensor2D;
-    grads.push(matMulT(g, head.weight as tf.Tensor2D, false, true), matMulT(hIn, g, true, false), tf.sum(g, 0));
+    grads.push(matMulT(g, head.weight as tf.Tensor2D, false, true), matMulT(hIn, g, true, false), columnSum(g));
     // [dh, dW, db]: dh continues; dW, db are the head's.
     g = grads[0] as tf.Tensor2D;
   }
@@ -167,8 +223,8 @@ function backward(dy: tf.Tensor2D, saved: tf.Tensor[], blocks: FusedBlock[], hea
     if (b.norm) {
       const rstd = saved[--cursor]!;
       const xhat = saved[--cursor]!;
-      const dGamma = tf.sum(tf.mul(g, xhat), 0);
-      const dBeta = tf.sum(g, 0);
+      const dGamma = columnSum(tf.mul(g, xhat));
+      const dBeta = columnSum(g);
       const gx = tf.mul(g, b.norm.gamma);
       // dx = (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)), the LayerNorm backward per row.
       da = tf.mul(tf.sub(tf.sub(gx, tf.mean(gx, -1, true)), tf.mul(xhat, tf.mean(tf.mul(gx, xhat), -1, true))), rstd);
@@ -176,9 +232,9 @@ function backward(dy: tf.Tensor2D, saved: tf.Tensor[], blocks: FusedBlock[], hea
     }
     const kept = saved[--cursor]!;
     const hIn = saved[--cursor]! as tf.Tensor2D;
-    const dz = activationGrad(da, kept, b.activation) as tf.Tensor2D;
+    const dz = activationBackward(da, kept, b.activation) as tf.Tensor2D;
     const dW = matMulT(hIn, dz, true, false);
-    const db = tf.sum(dz, 0);
+    const db = columnSum(dz);
     g = matMulT(dz, b.weight as tf.Tensor2D, false, true);
     perBlock.unshift([dW, db, ...out]);
   }
