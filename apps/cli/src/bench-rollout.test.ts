@@ -30,6 +30,17 @@ describe('pathwise bench rollout', () => {
     expect(report.reference_error).toMatch(/python3 could not be run/);
   });
 
+  it('--env hopper: one fused row (its kernel is the implementation: no op path), no PyTorch twin', async () => {
+    const { code, stdout } = await pathwise(cwd, ['bench', 'rollout', '--backend', 'cpu', '--env', 'hopper', '--batches', '4', '--json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.results).toHaveLength(1);
+    expect(report.results[0]).toMatchObject({ backend: 'cpu', env: 'hopper', envs: 4, kernel: 'fused' });
+    expect(report.results[0].steps_per_s).toBeGreaterThan(0);
+    expect(report.reference).toEqual([]);
+    expect(report.reference_error).toMatch(/no PyTorch reference for hopper/);
+  });
+
   it('rejects a bad --batches value with exit 1, naming the flag', async () => {
     const { code, stderr } = await pathwise(cwd, ['bench', 'rollout', '--batches', '256,,1024']);
     expect(code).toBe(1);
