@@ -4,9 +4,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import '@pathwise/backend-cpu';
 import '@pathwise/backend-wasm';
-import { Adam, MLP, Rng, parametersOf, setHostKernels, tf, useBackend } from '@pathwise/core';
+import { Adam, MLP, Rng, matMulT, parametersOf, setHostKernels, tf, useBackend } from '@pathwise/core';
 
-afterAll(() => setHostKernels({ mlp: true, adam: true }));
+afterAll(() => setHostKernels({ mlp: true, adam: true, transpose: true }));
 
 const CONFIGS = [
   { activation: 'elu', layerNorm: true, outputDim: 3, hidden: [32, 32] },
@@ -14,15 +14,19 @@ const CONFIGS = [
   { activation: 'tanh', layerNorm: false, outputDim: 2, hidden: [5, 4] },
   { activation: 'relu', layerNorm: true, outputDim: undefined, hidden: [7, 6] },
   { activation: 'identity', layerNorm: true, outputDim: 1, outputActivation: 'tanh', hidden: [5] },
+  // The policy of `bench rollout` and the SHAC / GI-PPO cart-pole actor's layout.
+  { activation: 'elu', layerNorm: false, outputDim: 1, outputActivation: 'tanh', hidden: [64, 64] },
 ];
 
 type Path = 'host' | 'custom-grad ops' | 'op-by-op';
 
 /** Output and the gradients wrt the input and every parameter of sum(MLP(x)·w), on one path. */
-function valueAndGrads(cfg: (typeof CONFIGS)[number], path: Path, rows: number): number[][] {
+function valueAndGrads(cfg: (typeof CONFIGS)[number], path: Path, rows: number, input?: (x: tf.Tensor) => tf.Tensor): number[][] {
   const mlp = new MLP({ inputDim: 3, rng: new Rng(11), fused: path !== 'op-by-op', kernel: path === 'host' ? 'fused' : 'ops', ...cfg });
   const rng = new Rng(4);
-  const x = rng.normalTensor([rows, 3]);
+  const normal = rng.normalTensor([rows, 3]);
+  const x = input ? tf.tidy(() => input(normal)) : normal;
+  if (input) normal.dispose();
   const w = rng.normalTensor([rows, cfg.outputDim ?? cfg.hidden[cfg.hidden.length - 1]!]);
   const out = tf.tidy(() => {
     const params = parametersOf(mlp);
@@ -104,34 +108,121 @@ for (const backend of ['cpu', 'wasm']) {
 }
 
 describe('the custom-gradient op path on wasm', () => {
-  // Its backward's column sums and elu' run as host kernels (nn/fused-mlp.ts) with the mlp switch
-  // on: the same bits as the wasm ops they replace, at sizes past the host MLP kernel's limit too.
+  // Its backward's column sums and elu' run as host kernels or as fewer, faster wasm ops (nn/fused-mlp.ts)
+  // with the mlp switch on, and matMulT's transposes and products in faster layouts with the transpose
+  // switch on (matmul.ts): the same bits as the op path with both off, at every size (each form has its
+  // own size range: the host kernels up to 64 × 64, the 3-D transposes from 512 rows on).
+  const OFF = { mlp: false, transpose: false };
+  const ON = { mlp: true, transpose: true };
   it.each([
     [CONFIGS[0]!, 50],
     [CONFIGS[1]!, 2048],
     [CONFIGS[2]!, 50],
     [CONFIGS[3]!, 50],
-  ] as const)('is bit-identical with the backward kernels and without: %j, %i rows', async (cfg, rows) => {
+    [CONFIGS[5]!, 1024],
+    [CONFIGS[5]!, 1000],
+    [CONFIGS[5]!, 64],
+  ] as const)('is bit-identical with the faster forms and without: %j, %i rows', async (cfg, rows) => {
     await useBackend('wasm');
-    const withKernels = valueAndGrads(cfg, 'custom-grad ops', rows);
-    setHostKernels({ mlp: false });
-    const without = valueAndGrads(cfg, 'custom-grad ops', rows);
-    setHostKernels({ mlp: true });
-    expect(withKernels).toEqual(without);
+    const faster = valueAndGrads(cfg, 'custom-grad ops', rows);
+    setHostKernels(OFF);
+    const before = valueAndGrads(cfg, 'custom-grad ops', rows);
+    setHostKernels(ON);
+    expect(faster).toEqual(before);
   });
 
-  it('runs them, and leaks no tensor', async () => {
+  it('is bit-identical with them and without where activations are NaN, ±∞ or exactly −1 and 0', async () => {
+    await useBackend('wasm');
+    // Rows of NaN, of ±3e38 (pre-activations overflow to ±∞, elu gives +∞ and −1), of −1e30 (elu −1 exactly) and of 0.
+    const specials = [NaN, 3e38, -3e38, -1e30, 0];
+    const input = (x: tf.Tensor) => {
+      const values = x.arraySync() as number[][];
+      values.forEach((row, i) => {
+        if (i % 7 === 0) row[i % 3] = specials[(i / 7) % specials.length]!;
+      });
+      return tf.tensor2d(values);
+    };
+    const faster = valueAndGrads(CONFIGS[5]!, 'custom-grad ops', 2048, input);
+    setHostKernels(OFF);
+    const before = valueAndGrads(CONFIGS[5]!, 'custom-grad ops', 2048, input);
+    setHostKernels(ON);
+    expect(faster).toEqual(before);
+    // The special rows are there: some gradients are not finite, most are.
+    const dx = faster[1]!;
+    expect(dx.some((v) => !Number.isFinite(v))).toBe(true);
+    expect(dx.filter(Number.isFinite).length).toBeGreaterThan(dx.length / 2);
+  });
+
+  it.each([
+    [8, ['PathwiseColumnSum', 'PathwiseEluBackward'], ['ClipByValue']],
+    [1024, ['PathwiseColumnSum', 'ClipByValue'], ['PathwiseEluBackward']],
+  ] as const)('runs the host kernels or the SIMD ops (%i rows), and leaks no tensor', async (rows, present, absent) => {
     await useBackend('wasm');
     const mlp = new MLP({ inputDim: 3, hidden: [16, 16], outputDim: 2, layerNorm: true, rng: new Rng(2), kernel: 'ops' });
-    const x = tf.ones([8, 3]);
+    const x = tf.ones([rows, 3]);
     const step = gradientStep(mlp, x);
     expectNoLeak(step, 5);
     const profile = await tf.profile(step);
     const names = profile.kernels.map((k) => k.name);
-    expect(names).toContain('PathwiseColumnSum');
-    expect(names).toContain('PathwiseEluBackward');
+    for (const name of present) expect(names).toContain(name);
+    for (const name of absent) expect(names).not.toContain(name);
     x.dispose();
     mlp.dispose();
+  });
+});
+
+describe('matMulT on wasm', () => {
+  // aᵀ·b as (bᵀ·a)ᵀ where a is the narrower, and transposes of [512k, ≥ 16] matrices through a 3-D view.
+  const SHAPES = [
+    [1024, 5, 64],
+    [1024, 64, 64],
+    [1024, 64, 1],
+    [1000, 5, 64],
+    [2048, 16, 130],
+    [512, 130, 20],
+    [7, 3, 4],
+  ] as const;
+
+  it.each(SHAPES)('aᵀ·b, a·bᵀ and their gradients are bit-identical with the transpose switch on and off: rows %i, a %i columns, b %i', async (rows, n, m) => {
+    await useBackend('wasm');
+    const rng = new Rng(rows + n + m);
+    // Values spread over many magnitudes, so that another order of the sums would show.
+    const spread = (shape: [number, number]) => tf.tidy(() => tf.mul(rng.normalTensor(shape), tf.exp(tf.mul(rng.normalTensor(shape), 3))));
+    const [a, b, c] = [spread([rows, n]), spread([rows, m]), spread([n, m])];
+    const run = () =>
+      tf.tidy(() => {
+        const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(matMulT(x, y, true, false))))([a, b]);
+        const [dc, dd] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(matMulT(x, y, false, true))))([b, c]);
+        return [matMulT(a, b, true, false), matMulT(b, c, false, true), da!, db!, dc!, dd!].map((t) => Array.from(t.dataSync()));
+      });
+    const on = run();
+    setHostKernels({ transpose: false });
+    const off = run();
+    setHostKernels({ transpose: true });
+    expect(on).toEqual(off);
+    // And it is the product: against aᵀ·b in float64.
+    const [av, bv] = [a.dataSync(), b.dataSync()];
+    const reference = Array.from({ length: n * m }, (_, ij) => {
+      const [i, j] = [Math.floor(ij / m), ij % m];
+      let sum = 0;
+      for (let k = 0; k < rows; k++) sum += av[k * n + i]! * bv[k * m + j]!;
+      return sum;
+    });
+    const scale = Math.max(...reference.map(Math.abs));
+    on[0]!.forEach((v, i) => expect(Math.abs(v - reference[i]!) / scale).toBeLessThan(1e-5));
+    tf.dispose([a, b, c]);
+  });
+
+  it('leaks no tensor', async () => {
+    await useBackend('wasm');
+    const [a, b] = [tf.ones([1024, 5]), tf.ones([1024, 64])];
+    const step = () =>
+      tf.tidy(() => {
+        tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(matMulT(x, y, true, false)))([a, b]);
+        matMulT(b, b, true, false);
+      });
+    expectNoLeak(step, 5);
+    tf.dispose([a, b]);
   });
 });
 

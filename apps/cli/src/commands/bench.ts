@@ -125,7 +125,7 @@ export function registerBenchCommand(program: Command): void {
     .addOption(
       listOption(
         '--variants <list>',
-        "comma-separated: auto (the default config: host kernels where bit-identical), fused (mlpKernel 'fused': the MLP kernel on wasm too), ops (every host kernel off: the op paths); on cpu auto and fused are the same, so fused runs on wasm only",
+        "comma-separated: auto (the default config: host kernels where bit-identical), fused (mlpKernel 'fused': the MLP kernel on wasm too), ops (every host-kernel switch off: the op paths); on cpu auto and fused are the same, so fused runs on wasm only",
         (text) => parseVariants(text),
         ['auto', 'fused'],
       ),

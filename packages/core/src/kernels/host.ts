@@ -9,9 +9,11 @@ export interface HostKernelSwitches {
   mlp: boolean;
   /** Adam's step (optim/adam.ts) as one kernel. */
   adam: boolean;
+  /** On wasm, matMulT's faster layouts (matmul.ts: transposes through a 3-D view, aᵀ·b as (bᵀ·a)ᵀ); op paths, not kernels. */
+  transpose: boolean;
 }
 
-const switches: HostKernelSwitches = { mlp: true, adam: true };
+const switches: HostKernelSwitches = { mlp: true, adam: true, transpose: true };
 
 /** Turns host kernels on or off (process-wide); returns the previous switches. */
 export function setHostKernels(next: Partial<HostKernelSwitches>): HostKernelSwitches {
