@@ -2,7 +2,7 @@
 // registry, on every host backend: the values of every step output and the gradients of a multi-step
 // rollout's return with respect to every action and the initial state. An env without a fused kernel
 // must declare `fused: false`; one that says neither fails here.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { tf, Rng } from '@pathwise/core';
 import { useTestBackend } from './test-support.js';
 import { getEnv, listEnvs } from './registry.js';
@@ -175,5 +175,73 @@ describe('pendulum fused step at the speed clip', () => {
     const [g1, g2] = [grad(fused), grad(ops)];
     for (const [i, g] of g2.entries()) expectClose(`d/d action ${i}`, Array.from(await g1[i]!.data()), Array.from(await g.data()), GRADIENT_RTOL);
     tf.dispose([g1, g2, actions, initial]);
+  });
+});
+
+// A kernel that keeps values from its forward for its backward (`keptWidth`) must give the backward
+// exactly what replaying the step gives: the kernels replay it where nothing was kept (no tape).
+const keepingNames = fusedNames.filter((name) => ((getEnv(name).fused as FusedStep).keptWidth ?? 0) > 0);
+
+describe('what a forward keeps for its backward', () => {
+  it('cartpole-swingup keeps values (the check below is not empty)', () => {
+    expect(keepingNames).toContain('cartpole-swingup');
+  });
+
+  it.each(keepingNames)('%s: the backward from kept values equals the backward that replays the step, bit for bit', (name) => {
+    const kernel = getEnv(name).fused as FusedStep;
+    const batch = 37;
+    const rng = new Rng(23);
+    const column = (scale: number) => Float32Array.from({ length: batch }, () => scale * (2 * rng.uniform() - 1));
+    // Beyond the cart limit and past ±π too, every branch of the step.
+    const inputs = { batch, state: kernel.stateKeys.map((_, k) => column([6, 7, 3, 9][k % 4]!)), t: new Float32Array(batch), action: column(1) };
+    const outputs = () => ({
+      state: kernel.stateKeys.map(() => new Float32Array(batch)),
+      reward: new Float32Array(batch),
+      obs: new Float32Array(batch * kernel.obsDim),
+      terminated: new Uint8Array(batch),
+    });
+    const kept = new Float32Array(batch * kernel.keptWidth!);
+    const [plain, keeping] = [outputs(), outputs()];
+    kernel.forward(inputs, plain);
+    kernel.forward(inputs, keeping, kept);
+    expect(keeping).toEqual(plain);
+    const cotangents = { state: kernel.stateKeys.map(() => column(1)), reward: column(1), obs: Float32Array.from({ length: batch * kernel.obsDim }, () => 2 * rng.uniform() - 1) };
+    const gradients = () => ({ state: kernel.stateKeys.map(() => new Float32Array(batch)), action: new Float32Array(batch) });
+    const [replayed, fromKept] = [gradients(), gradients()];
+    kernel.backward(inputs, cotangents, replayed);
+    kernel.backward(inputs, cotangents, fromKept, kept);
+    expect(fromKept).toEqual(replayed);
+    expect(Math.max(...replayed.action.map(Math.abs))).toBeGreaterThan(0);
+  });
+
+  it.each(FUSED_HOST_BACKENDS)('%s: a step under a tape keeps values for its backward, one without keeps none, and neither leaves tensors behind', async (backend) => {
+    await useTestBackend(backend);
+    const env = getEnv('cartpole-swingup').with({ kernel: 'fused' });
+    const kernel = env.fused as FusedStep;
+    const forward = vi.spyOn(kernel, 'forward');
+    const backward = vi.spyOn(kernel, 'backward');
+    try {
+      const initial = env.reset(BATCH, new Rng(5));
+      const action = tf.fill([BATCH, 1], 0.3);
+      const step = () => tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(env.step(initial, a).reward))(action));
+      const first = step();
+      const before = tf.memory().numTensors;
+      const again = step();
+      expect(again.dataSync()).toEqual(first.dataSync());
+      const kept = forward.mock.calls.at(-1)![2];
+      expect(kept).toBeInstanceOf(Float32Array);
+      expect(kept!.length).toBe(BATCH * kernel.keptWidth!);
+      expect(backward.mock.calls.at(-1)![3]).toBe(kept);
+      tf.dispose(again);
+      tf.tidy(() => {
+        env.step(initial, action);
+      });
+      expect(forward.mock.calls.at(-1)![2]).toBeUndefined();
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([first, action, initial]);
+    } finally {
+      forward.mockRestore();
+      backward.mockRestore();
+    }
   });
 });

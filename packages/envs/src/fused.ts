@@ -1,4 +1,4 @@
-import { tf } from '@pathwise/core';
+import { tapeIsOn, tf } from '@pathwise/core';
 import { FUSED_GPU_BACKENDS, gpuKernelFor, type GpuFusedStep } from './fused-gpu.js';
 
 // Fused env steps (issue 14): one tfjs kernel per env step forward and one backward, instead of the
@@ -65,8 +65,15 @@ export interface FusedStep {
    * own tests check it against MuJoCo and finite differences instead. Default `true`: `transition` is the reference.
    */
   opReference?: boolean;
-  forward(inputs: FusedStepInputs, outputs: FusedStepOutputs): void;
-  backward(inputs: FusedStepInputs, cotangents: FusedStepCotangents, gradients: FusedStepGradients): void;
+  /**
+   * Float32 values per env that `forward` can keep for `backward` ([batch, keptWidth], row-major), so
+   * that the backward need not replay the step; absent or 0: nothing is kept.
+   */
+  keptWidth?: number;
+  /** `kept`, when given (a gradient tape records), is to be filled for `backward`. */
+  forward(inputs: FusedStepInputs, outputs: FusedStepOutputs, kept?: Float32Array): void;
+  /** `kept` is what `forward` kept, when it kept anything. */
+  backward(inputs: FusedStepInputs, cotangents: FusedStepCotangents, gradients: FusedStepGradients, kept?: Float32Array): void;
   /**
    * The same step as shader code for the GPU backends (fused-gpu.ts), or `false` where it has none.
    * On webgl and webgpu `kernel: 'auto'` uses it: no golden is recorded there, and neither path is
@@ -162,15 +169,19 @@ function kernelFor(fused: FusedStep, envName: string): string {
       backendName,
       kernelFunc: ({ inputs, backend, attrs }) => forwardKernel(fused, stateInputs, inputs as unknown as Record<string, TensorInfoLike>, backend, attrs ?? {}),
     });
-    tf.registerKernel({ kernelName: gradName, backendName, kernelFunc: ({ inputs, backend }) => backwardKernel(fused, stateInputs, inputs as unknown as Record<string, TensorInfoLike>, backend) });
+    tf.registerKernel({
+      kernelName: gradName,
+      backendName,
+      kernelFunc: ({ inputs, backend, attrs }) => backwardKernel(fused, stateInputs, inputs as unknown as Record<string, TensorInfoLike>, backend, (attrs as { kept?: KeptValues }).kept),
+    });
   }
   const inputNames = [...stateInputs, 't', 'action'];
+  const n = fused.stateKeys.length;
   tf.registerGradient({
     kernelName: name,
     inputsToSave: inputNames,
-    gradFunc: (dy, saved) => {
+    gradFunc: (dy, saved, attrs) => {
       const dys = dy as tf.Tensor[];
-      const n = fused.stateKeys.length;
       const inputs: Record<string, tf.Tensor> = {};
       inputNames.forEach((input, i) => (inputs[input] = saved[i]!));
       // Outputs: state…, t, reward, nextObs, obs, then the bool flags (no cotangent).
@@ -179,7 +190,7 @@ function kernelFor(fused: FusedStep, envName: string): string {
       inputs['dnextObs'] = dys[n + 2]!;
       inputs['dobs'] = dys[n + 3]!;
       // One backward dispatch for all inputs, run now (not in the per-input thunks, whose tidy would dispose the rest).
-      const grads = tf.engine().runKernel(gradName, inputs as tf.NamedTensorMap) as tf.Tensor[];
+      const grads = tf.engine().runKernel(gradName, inputs as tf.NamedTensorMap, { kept: (attrs as { kept?: KeptValues }).kept } as unknown as tf.NamedAttrMap) as tf.Tensor[];
       const map: Record<string, () => tf.Tensor> = { t: () => tf.zerosLike(saved[n]!), action: () => grads[n]! };
       stateInputs.forEach((input, i) => (map[input] = () => grads[i]!));
       return map;
@@ -187,6 +198,44 @@ function kernelFor(fused: FusedStep, envName: string): string {
   });
   kernelNames.set(fused, name);
   return name;
+}
+
+/**
+ * What a step's forward keeps for its backward (`FusedStep.keptWidth`), handed over in the kernel's
+ * attributes, which the tape keeps with the node and passes to the gradient: a tensor output would be
+ * copied by the tape (tfjs clones every saved tensor) and get a zero cotangent of its size on the way
+ * back, for values no other op reads. `values` is filled by the forward only while a tape records.
+ */
+interface KeptValues {
+  values?: Float32Array;
+}
+
+/**
+ * Arrays of kept values the backward is done with, for the next forwards to fill (a rollout keeps one
+ * per step until its backward; allocating each anew cost ~3 % of a cart-pole rollout's time in garbage
+ * collection). At most KEPT_POOL_BYTES are held.
+ */
+const keptPool = new Map<number, Float32Array[]>();
+const KEPT_POOL_BYTES = 32 * 2 ** 20;
+let keptPoolBytes = 0;
+
+function takeKept(length: number): Float32Array {
+  const free = keptPool.get(length)?.pop();
+  if (free === undefined) return new Float32Array(length);
+  keptPoolBytes -= free.byteLength;
+  return free;
+}
+
+/** Returns `kept.values` to the pool; a second backward of the same step (none in tfjs) would replay the step instead. */
+function releaseKept(kept: KeptValues | undefined): void {
+  const values = kept?.values;
+  if (values === undefined) return;
+  kept!.values = undefined;
+  if (keptPoolBytes + values.byteLength > KEPT_POOL_BYTES) return;
+  keptPoolBytes += values.byteLength;
+  const free = keptPool.get(values.length);
+  if (free === undefined) keptPool.set(values.length, [values]);
+  else free.push(values);
 }
 
 function forwardKernel(fused: FusedStep, stateInputs: string[], inputs: Record<string, TensorInfoLike>, backend: unknown, attrs: Record<string, unknown>): TensorInfoLike[] {
@@ -215,7 +264,9 @@ function forwardKernel(fused: FusedStep, stateInputs: string[], inputs: Record<s
     obs: storage.view(out.nextObs) as Float32Array,
     terminated: (storage.view(out.terminated) as Uint8Array).fill(0),
   };
-  fused.forward({ batch, state: states.map((s) => storage.view(s) as Float32Array), t: tIn, action: clipped }, outputs);
+  const holder = attrs['kept'] as KeptValues | undefined;
+  const kept = holder !== undefined && (fused.keptWidth ?? 0) > 0 ? (holder.values = takeKept(batch * fused.keptWidth!)) : undefined;
+  fused.forward({ batch, state: states.map((s) => storage.view(s) as Float32Array), t: tIn, action: clipped }, outputs, kept);
   const tOut = storage.view(out.t) as Float32Array;
   const truncated = storage.view(out.truncated) as Uint8Array;
   const nonFinite = storage.view(out.nonFinite) as Uint8Array;
@@ -233,7 +284,7 @@ function forwardKernel(fused: FusedStep, stateInputs: string[], inputs: Record<s
   return [...out.state, out.t, out.reward, out.nextObs, out.obs, out.terminated, out.truncated, out.nonFinite];
 }
 
-function backwardKernel(fused: FusedStep, stateInputs: string[], inputs: Record<string, TensorInfoLike>, backend: unknown): TensorInfoLike[] {
+function backwardKernel(fused: FusedStep, stateInputs: string[], inputs: Record<string, TensorInfoLike>, backend: unknown, kept: KeptValues | undefined): TensorInfoLike[] {
   const storage = hostStorage(backend);
   const states = stateInputs.map((k) => inputs[k]!);
   const action = inputs['action']!;
@@ -250,7 +301,9 @@ function backwardKernel(fused: FusedStep, stateInputs: string[], inputs: Record<
     { batch, state: states.map((s) => storage.view(s) as Float32Array), t: f32('t'), action: clip(raw) },
     { state: stateInputs.map((k) => f32(`d${k}`)), reward: f32('dreward'), obs: dObs },
     gradients,
+    kept?.values?.length === batch * (fused.keptWidth ?? 0) ? kept.values : undefined,
   );
+  releaseKept(kept);
   // tfjs's clipByValue gradient: the cotangent passes where min <= a <= max.
   for (let j = 0; j < raw.length; j++) if (!(raw[j]! >= -1 && raw[j]! <= 1)) gradients.action[j] = 0;
   return [...outState, outAction];
@@ -286,7 +339,9 @@ export function runFusedStep(fused: FusedStep, envName: string, state: Record<st
     if (tensor === undefined || tensor.dtype !== 'float32') throw new Error(`${envName}: the fused step needs a float32 state tensor '${key}'.`);
     inputs[`state:${key}`] = tensor;
   }
-  const outputs = tf.engine().runKernel(name, inputs as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  // While a tape records, the backward will want what the forward can keep.
+  const kept: KeptValues | undefined = tapeIsOn() && (fused.keptWidth ?? 0) > 0 ? {} : undefined;
+  const outputs = tf.engine().runKernel(name, inputs as tf.NamedTensorMap, { ...attrs, ...(kept ? { kept } : {}) } as unknown as tf.NamedAttrMap) as tf.Tensor[];
   const n = fused.stateKeys.length;
   return {
     state: outputs.slice(0, n),

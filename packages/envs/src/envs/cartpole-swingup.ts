@@ -1,7 +1,7 @@
 import { tf } from '@pathwise/core';
 import type { Rng } from '@pathwise/core';
 import { defineEnv, type Env, type EnvOptions } from '../env.js';
-import { TRACE_WIDTH, traceSubstep, type FusedStep } from '../fused.js';
+import type { FusedStep } from '../fused.js';
 import { lit } from '../fused-gpu.js';
 
 // The SHAC / DiffRL `CartPoleSwingUpEnv` (NVlabs/DiffRL envs/cartpole_swing_up.py on dflex), rebuilt
@@ -138,21 +138,16 @@ const K = (() => {
   };
 })();
 
-// The trace holds per substep: x, θ, ẋ, θ̇ before it, sin θ, τ1, τ2.
-interface Integrated {
-  x: number;
-  th: number;
-  xd: number;
-  thd: number;
-  p: number;
-  q: number;
-  r: number;
-  force: number;
-  scaledInvDet: number;
-}
+// What one env's step keeps for its backward pass (KEPT_WIDTH values, every one rounded to float32, so
+// that a Float32Array holds them exactly): per substep x, θ, θ̇, sin θ, τ1, τ2 before
+// it, then the step's end state x, θ, ẋ, θ̇, the h·H⁻¹ entries p, q, r, h / det H and h12, and
+// sin θ', cos θ', wrapped θ' at the end.
+const SUBSTEP_KEPT = 6;
+const END_AT = K.substeps * SUBSTEP_KEPT;
+const KEPT_WIDTH = END_AT + 12;
 
-/** One control step of one env; fills `trace` (substeps × TRACE_WIDTH) when given. */
-function integrate(x: number, th: number, xd: number, thd: number, action: number, trace?: Float64Array): Integrated {
+/** One control step of one env, its values written to `kept` from `at` (the layout above; sin, cos and wrap at the end too). */
+function integrate(x: number, th: number, xd: number, thd: number, action: number, kept: Float32Array, at: number): void {
   const force = F(action * K.strength);
   const h12 = F(F(Math.cos(th)) * K.ml);
   const scaledInvDet = F(K.h / F(K.h11h22 - F(h12 * h12)));
@@ -165,14 +160,37 @@ function integrate(x: number, th: number, xd: number, thd: number, action: numbe
     const limit = F(F(x - clipped) * K.ke);
     const tau1 = F(F(F(force + F(F(sin * F(thd * thd)) * K.ml)) - F(xd * K.kd)) - limit);
     const tau2 = F(F(sin * K.mgl) - F(thd * K.kd));
-    if (trace !== undefined) traceSubstep(trace, k, x, th, xd, thd, sin, tau1, tau2);
+    const o = at + k * SUBSTEP_KEPT;
+    kept[o] = x;
+    kept[o + 1] = th;
+    kept[o + 2] = thd;
+    kept[o + 3] = sin;
+    kept[o + 4] = tau1;
+    kept[o + 5] = tau2;
     xd = F(xd + F(F(p * tau1) - F(q * tau2)));
     thd = F(thd + F(F(r * tau2) - F(q * tau1)));
     x = F(x + F(xd * K.h));
     th = F(th + F(thd * K.h));
   }
-  return { x, th, xd, thd, p, q, r, force, scaledInvDet };
+  const e = at + END_AT;
+  const sin = F(Math.sin(th));
+  const cos = F(Math.cos(th));
+  kept[e] = x;
+  kept[e + 1] = th;
+  kept[e + 2] = xd;
+  kept[e + 3] = thd;
+  kept[e + 4] = p;
+  kept[e + 5] = q;
+  kept[e + 6] = r;
+  kept[e + 7] = scaledInvDet;
+  kept[e + 8] = h12;
+  kept[e + 9] = sin;
+  kept[e + 10] = cos;
+  kept[e + 11] = F(Math.atan2(sin, cos));
 }
+
+/** The forward's scratch row when no tape records (nothing is kept) and the backward's when it has to replay the step. */
+const scratch = new Float32Array(KEPT_WIDTH);
 
 // The same step as shader code (fused-gpu.ts): S0…S3 = x, θ, ẋ, θ̇; with `trace`, the backward pass's
 // per-substep values are kept in arrays.
@@ -259,19 +277,26 @@ export const CARTPOLE_SWINGUP_FUSED: FusedStep = {
     forward: { body: swingupGpuStep(false), state: ['x', 'th', 'xd', 'thd'], reward: '-penalty', obs: ['x', 'cEnd', 'sEnd', 'xd', 'thd'] },
     backward: { body: SWINGUP_GPU_BACKWARD, state: ['gx', 'gth', 'gxd', 'gthd'], action: `gforce * ${lit(K.strength)}` },
   },
-  forward({ batch, state, action }, out) {
+  keptWidth: KEPT_WIDTH,
+  forward({ batch, state, action }, out, kept) {
     const [X, TH, XD, THD] = state as [Float32Array, Float32Array, Float32Array, Float32Array];
     const [oX, oTH, oXD, oTHD] = out.state as [Float32Array, Float32Array, Float32Array, Float32Array];
     const [c1, c2, c3, c4] = K.penalties;
     for (let i = 0; i < batch; i++) {
-      const { x, th, xd, thd } = integrate(X[i]!, TH[i]!, XD[i]!, THD[i]!, action[i]!);
+      const row = kept ?? scratch;
+      const e = (kept ? i * KEPT_WIDTH : 0) + END_AT;
+      integrate(X[i]!, TH[i]!, XD[i]!, THD[i]!, action[i]!, row, e - END_AT);
+      const x = row[e]!;
+      const th = row[e + 1]!;
+      const xd = row[e + 2]!;
+      const thd = row[e + 3]!;
+      const sin = row[e + 9]!;
+      const cos = row[e + 10]!;
+      const wrapped = row[e + 11]!;
       oX[i] = x;
       oTH[i] = th;
       oXD[i] = xd;
       oTHD[i] = thd;
-      const sin = F(Math.sin(th));
-      const cos = F(Math.cos(th));
-      const wrapped = F(Math.atan2(sin, cos));
       // tf.addN accumulates in a float32 array, in argument order.
       const penalty = F(F(F(F(wrapped * wrapped) * c1) + F(F(thd * thd) * c2)) + F(F(x * x) * c3));
       out.reward[i] = -F(penalty + F(F(xd * xd) * c4));
@@ -283,46 +308,57 @@ export const CARTPOLE_SWINGUP_FUSED: FusedStep = {
       out.obs[o + 4] = thd;
     }
   },
-  backward({ batch, state, action }, dy, grad) {
+  backward({ batch, state, action }, dy, grad, kept) {
     const [X, TH, XD, THD] = state as [Float32Array, Float32Array, Float32Array, Float32Array];
     const [c1, c2, c3, c4] = K.penalties;
-    const trace = new Float64Array(K.substeps * TRACE_WIDTH);
     for (let i = 0; i < batch; i++) {
       const th0 = TH[i]!;
-      const end = integrate(X[i]!, th0, XD[i]!, THD[i]!, action[i]!, trace);
+      let v: Float32Array = scratch;
+      let at = 0;
+      if (kept) {
+        v = kept;
+        at = i * KEPT_WIDTH;
+      } else integrate(X[i]!, th0, XD[i]!, THD[i]!, action[i]!, scratch, 0);
+      const e = at + END_AT;
+      const thEnd = v[e + 1]!;
+      const sin = v[e + 9]!;
+      const cos = v[e + 10]!;
+      const wrapped = v[e + 11]!;
+      const p = v[e + 4]!;
+      const q = v[e + 5]!;
+      const r = v[e + 6]!;
+      const scaledInvDet = v[e + 7]!;
+      const h12 = v[e + 8]!;
       const o = i * 5;
-      const sin = F(Math.sin(end.th));
-      const cos = F(Math.cos(end.th));
-      const wrapped = F(Math.atan2(sin, cos));
       const dPenalty = -dy.reward[i]!;
       // Cotangents of the state after the step: its own, the observation's and the reward's.
-      let gx = dy.state[0]![i]! + dy.obs[o]! + dPenalty * 2 * c3 * end.x;
+      let gx = dy.state[0]![i]! + dy.obs[o]! + dPenalty * 2 * c3 * v[e]!;
       const dWrapped = dPenalty * 2 * c1 * wrapped;
       const dSin = dy.obs[o + 2]! + (dWrapped * cos) / (sin * sin + cos * cos);
       const dCos = dy.obs[o + 1]! - (dWrapped * sin) / (sin * sin + cos * cos);
-      let gth = dy.state[1]![i]! + dSin * Math.cos(end.th) - dCos * Math.sin(end.th);
-      let gxd = dy.state[2]![i]! + dy.obs[o + 3]! + dPenalty * 2 * c4 * end.xd;
-      let gthd = dy.state[3]![i]! + dy.obs[o + 4]! + dPenalty * 2 * c2 * end.thd;
+      let gth = dy.state[1]![i]! + dSin * Math.cos(thEnd) - dCos * Math.sin(thEnd);
+      let gxd = dy.state[2]![i]! + dy.obs[o + 3]! + dPenalty * 2 * c4 * v[e + 2]!;
+      let gthd = dy.state[3]![i]! + dy.obs[o + 4]! + dPenalty * 2 * c2 * v[e + 3]!;
       let gp = 0;
       let gq = 0;
       let gr = 0;
       let gforce = 0;
       for (let k = K.substeps - 1; k >= 0; k--) {
-        const at = k * TRACE_WIDTH;
-        const x = trace[at]!;
-        const th = trace[at + 1]!;
-        const thd = trace[at + 3]!;
-        const s = trace[at + 4]!;
-        const tau1 = trace[at + 5]!;
-        const tau2 = trace[at + 6]!;
+        const sk = at + k * SUBSTEP_KEPT;
+        const x = v[sk]!;
+        const th = v[sk + 1]!;
+        const thd = v[sk + 2]!;
+        const s = v[sk + 3]!;
+        const tau1 = v[sk + 4]!;
+        const tau2 = v[sk + 5]!;
         // x' = x + h ẋ', θ' = θ + h θ̇', with ẋ' = ẋ + p τ1 − q τ2 and θ̇' = θ̇ + r τ2 − q τ1.
         gxd += gx * K.h;
         gthd += gth * K.h;
         gp += gxd * tau1;
         gr += gthd * tau2;
         gq -= gxd * tau2 + gthd * tau1;
-        const gtau1 = gxd * end.p - gthd * end.q;
-        const gtau2 = gthd * end.r - gxd * end.q;
+        const gtau1 = gxd * p - gthd * q;
+        const gtau2 = gthd * r - gxd * q;
         // τ1 = F + ml sinθ θ̇² − kd ẋ − ke (x − clip(x)); τ2 = mgl sinθ − kd θ̇.
         gforce += gtau1;
         const gs = gtau1 * thd * thd * K.ml + gtau2 * K.mgl;
@@ -332,10 +368,9 @@ export const CARTPOLE_SWINGUP_FUSED: FusedStep = {
         gth += gs * Math.cos(th);
       }
       // p, r, q = h H⁻¹ entries from h12 = ml cos θ0: s = h / (h11 h22 − h12²), p = s h22, r = s h11, q = s h12.
-      const h12 = F(F(Math.cos(th0)) * K.ml);
       const den = K.h11h22 - h12 * h12;
       const gScaled = gp * K.h22 + gr * K.h11 + gq * h12;
-      const gh12 = gq * end.scaledInvDet + gScaled * (-end.scaledInvDet / den) * (-2 * h12);
+      const gh12 = gq * scaledInvDet + gScaled * (-scaledInvDet / den) * (-2 * h12);
       gth += gh12 * K.ml * -Math.sin(th0);
       grad.state[0]![i] = gx;
       grad.state[1]![i] = gth;
