@@ -3,7 +3,7 @@
 
 One iteration: a deterministic tanh-squashed MLP [64, 64] ELU policy drives T = 64 steps of the SHAC
 cart-pole swing-up (the dynamics of packages/envs/src/envs/cartpole-swingup.ts, op for op, float32),
-from a random start; loss -sum_t mean_b r_t; backward to the policy parameters. Timed as the bench
+from a random start; loss -sum_t mean_b r_t (summed as -mean_b sum_t r_t); backward to the policy parameters. Timed as the bench
 times ours: one warm-up, then the best of 2-5 repeats; a size whose iteration takes over --limit-s
 seconds (or would take twice that, scaled linearly from the size before) is skipped.
 
@@ -64,11 +64,13 @@ def observe(x, th, xd, thd):
 
 def iteration(policy, start, horizon):
     x, th, xd, thd = start
-    total = torch.zeros((), device=x.device)
+    rewards = []
     for _ in range(horizon):
         action = torch.clamp(torch.tanh(policy(observe(x, th, xd, thd))), -1, 1)
         x, th, xd, thd, reward = step(x, th, xd, thd, action)
-        total = total + reward.mean()
+        rewards.append(reward)
+    # -sum_t mean_b r_t as -mean_b sum_t r_t, as packages/envs/src/bench-rollout.ts sums it.
+    total = torch.stack(rewards).sum(0).mean()
     policy.zero_grad(set_to_none=True)
     (-total).backward()
     if x.device.type == "cuda":
