@@ -1,7 +1,7 @@
 // Importing this module registers the tfjs WebAssembly backend with SIMD, and with threads when the
 // page is cross-origin isolated (SharedArrayBuffer available).
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { defineBackend, registerBackend, tf } from '@pathwise/core';
+import { defineBackend, hostKernelOn, registerBackend, tf } from '@pathwise/core';
 
 // Written out literally so that bundlers see and emit each asset.
 const WASM_URLS = {
@@ -44,6 +44,29 @@ function toLoaderPath(url: string): string {
   const path = decodeURIComponent(new URL(url).pathname);
   return /^\/[A-Za-z]:\//.test(path) ? path.slice(1) : path;
 }
+
+/**
+ * tfjs-backend-wasm's Identity — tf.clone, and the tape's copy of every tensor a gradient keeps —
+ * copies the data. The cpu backend's shares it and counts references instead, as tfjs-wasm's own
+ * Reshape does; no kernel writes into its inputs, so the two give the same values. With the
+ * `wasmForms` host-kernel switch on (default), clones here share memory too: 3–4 % of a GI-PPO
+ * cart-pole epoch's CPU time (measured in alternating epochs of two identical trainers).
+ */
+function shareClones(): void {
+  const copy = tf.getKernel('Identity', 'wasm');
+  if (copy === undefined) return;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    ...copy,
+    kernelFunc: (args) => {
+      const x = args.inputs['x'] as unknown as { dataId: object; shape: number[]; dtype: tf.DataType };
+      if (x.dtype === 'string' || !hostKernelOn('wasmForms')) return copy.kernelFunc(args);
+      (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
+}
+shareClones();
 
 export const wasmBackend = registerBackend(
   defineBackend({

@@ -24,7 +24,7 @@ export function setTransposeStrategy(next: TransposeStrategy): void {
  * The 3-D view is taken only there; both are exact.
  */
 function viewApplies(x: Tensor): boolean {
-  return x.rank === 2 && x.shape[0]! % 512 === 0 && x.shape[1]! >= 16 && getBackend() === 'wasm' && hostKernelOn('transpose');
+  return x.rank === 2 && x.shape[0]! % 512 === 0 && x.shape[1]! >= 16 && getBackend() === 'wasm' && hostKernelOn('wasmForms');
 }
 
 function swapLastTwo(x: Tensor): Tensor {
@@ -46,7 +46,7 @@ function swapLastTwo(x: Tensor): Tensor {
  * output's products in order of the inner index from +0, and a·b = b·a (tested bit for bit).
  */
 function narrowLeftApplies(a: Tensor, b: Tensor): boolean {
-  return a.rank === 2 && b.rank === 2 && a.shape[1]! < b.shape[1]! && hostKernelOn('transpose');
+  return a.rank === 2 && b.rank === 2 && a.shape[1]! < b.shape[1]! && hostKernelOn('wasmForms');
 }
 
 /** matMul(a, b, transposeA, transposeB), with the transposes done the fast way for the active backend. */

@@ -6,7 +6,7 @@ import '@pathwise/backend-cpu';
 import '@pathwise/backend-wasm';
 import { Adam, MLP, Rng, matMulT, parametersOf, setHostKernels, tf, useBackend } from '@pathwise/core';
 
-afterAll(() => setHostKernels({ mlp: true, adam: true, transpose: true }));
+afterAll(() => setHostKernels({ mlp: true, adam: true, wasmForms: true }));
 
 const CONFIGS = [
   { activation: 'elu', layerNorm: true, outputDim: 3, hidden: [32, 32] },
@@ -109,11 +109,11 @@ for (const backend of ['cpu', 'wasm']) {
 
 describe('the custom-gradient op path on wasm', () => {
   // Its backward's column sums and elu' run as host kernels or as fewer, faster wasm ops (nn/fused-mlp.ts)
-  // with the mlp switch on, and matMulT's transposes and products in faster layouts with the transpose
+  // with the mlp switch on, and matMulT's transposes and products in faster layouts with the wasmForms
   // switch on (matmul.ts): the same bits as the op path with both off, at every size (each form has its
   // own size range: the host kernels up to 64 × 64, the 3-D transposes from 512 rows on).
-  const OFF = { mlp: false, transpose: false };
-  const ON = { mlp: true, transpose: true };
+  const OFF = { mlp: false, wasmForms: false };
+  const ON = { mlp: true, wasmForms: true };
   it.each([
     [CONFIGS[0]!, 50],
     [CONFIGS[1]!, 2048],
@@ -183,7 +183,7 @@ describe('matMulT on wasm', () => {
     [7, 3, 4],
   ] as const;
 
-  it.each(SHAPES)('aᵀ·b, a·bᵀ and their gradients are bit-identical with the transpose switch on and off: rows %i, a %i columns, b %i', async (rows, n, m) => {
+  it.each(SHAPES)('aᵀ·b, a·bᵀ and their gradients are bit-identical with the wasmForms switch on and off: rows %i, a %i columns, b %i', async (rows, n, m) => {
     await useBackend('wasm');
     const rng = new Rng(rows + n + m);
     // Values spread over many magnitudes, so that another order of the sums would show.
@@ -196,9 +196,9 @@ describe('matMulT on wasm', () => {
         return [matMulT(a, b, true, false), matMulT(b, c, false, true), da!, db!, dc!, dd!].map((t) => Array.from(t.dataSync()));
       });
     const on = run();
-    setHostKernels({ transpose: false });
+    setHostKernels({ wasmForms: false });
     const off = run();
-    setHostKernels({ transpose: true });
+    setHostKernels({ wasmForms: true });
     expect(on).toEqual(off);
     // And it is the product: against aᵀ·b in float64.
     const [av, bv] = [a.dataSync(), b.dataSync()];
@@ -279,3 +279,54 @@ for (const backend of ['cpu', 'wasm']) {
     });
   });
 }
+
+describe('clones on wasm', () => {
+  it('share memory with the wasmForms switch on (copy with it off), and free it with the last reference', async () => {
+    await useBackend('wasm');
+    const before = tf.memory();
+    const x = tf.tensor2d([
+      [1, -2],
+      [3, 4.5],
+    ]);
+    const shared = tf.clone(x);
+    expect(shared.dataId).toBe(x.dataId);
+    setHostKernels({ wasmForms: false });
+    const copied = tf.clone(x);
+    setHostKernels({ wasmForms: true });
+    expect(copied.dataId).not.toBe(x.dataId);
+    x.dispose();
+    expect(Array.from(shared.dataSync())).toEqual([1, -2, 3, 4.5]);
+    expect(Array.from(copied.dataSync())).toEqual([1, -2, 3, 4.5]);
+    tf.dispose([shared, copied]);
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+    expect((tf.memory() as { numDataBuffers?: number }).numDataBuffers).toBe((before as { numDataBuffers?: number }).numDataBuffers);
+  });
+
+  it('a gradient through clones of kept tensors is the same with shared and copied clones, and leaks nothing', async () => {
+    await useBackend('wasm');
+    const x = tf.tensor1d([0.5, -1.5, 2, 3]);
+    // Multiply keeps both inputs for its gradient: the tape clones them (and y is cloned once more).
+    const f = () =>
+      tf.tidy(() =>
+        Array.from(
+          tf
+            .grad((v: tf.Tensor) => {
+              const y = tf.mul(v, v);
+              return tf.sum(tf.mul(y, tf.clone(y)));
+            })(x)
+            .dataSync(),
+        ),
+      );
+    f();
+    const count = tf.memory().numTensors;
+    const shared = f();
+    setHostKernels({ wasmForms: false });
+    const copied = f();
+    setHostKernels({ wasmForms: true });
+    expect(shared).toEqual(copied);
+    expect(shared).toEqual([0.5, -1.5, 2, 3].map((v) => 4 * v ** 3));
+    expect(tf.memory().numTensors).toBe(count);
+    x.dispose();
+  });
+});

@@ -5,7 +5,7 @@ import { runTorchScript } from './python.js';
 /**
  * What runs the networks and optimisers: `auto` and `fused` are the `mlpKernel` config values (the
  * host kernels where bit-identical to the op path, or also the MLP's on wasm); `ops` is every host
- * kernel switch off (the MLP's custom-gradient ops, Adam's op path and matMulT's plain transposes: the
+ * kernel switch off (the MLP's custom-gradient ops, Adam's op path, matMulT's plain transposes, copying clones: the
  * code before issue 14's kernels).
  */
 export type TrainBenchVariant = 'ops' | 'auto' | 'fused';
@@ -41,7 +41,7 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** Times `epochs` training epochs (after 3 warm-up epochs) of one algorithm on the active backend. */
 export async function benchTrain(algo: string, envName: string, epochs: number, backend: string, variant: TrainBenchVariant = 'auto', envKernel: EnvKernel = 'auto'): Promise<TrainBenchResult> {
-  const previous = setHostKernels(variant === 'ops' ? { mlp: false, adam: false, transpose: false } : { mlp: true, adam: true, transpose: true });
+  const previous = setHostKernels(variant === 'ops' ? { mlp: false, adam: false, wasmForms: false } : { mlp: true, adam: true, wasmForms: true });
   try {
     return await timeEpochs(algo, envName, epochs, backend, variant, envKernel);
   } finally {

@@ -9,11 +9,15 @@ export interface HostKernelSwitches {
   mlp: boolean;
   /** Adam's step (optim/adam.ts) as one kernel. */
   adam: boolean;
-  /** On wasm, matMulT's faster layouts (matmul.ts: transposes through a 3-D view, aᵀ·b as (bᵀ·a)ᵀ); op paths, not kernels. */
-  transpose: boolean;
+  /**
+   * On wasm, faster forms of tfjs ops with the same results (no kernels of their own): matMulT's
+   * layouts (matmul.ts: transposes through a 3-D view, aᵀ·b as (bᵀ·a)ᵀ) and clones that share memory
+   * (@pathwise/backend-wasm's Identity).
+   */
+  wasmForms: boolean;
 }
 
-const switches: HostKernelSwitches = { mlp: true, adam: true, transpose: true };
+const switches: HostKernelSwitches = { mlp: true, adam: true, wasmForms: true };
 
 /** Turns host kernels on or off (process-wide); returns the previous switches. */
 export function setHostKernels(next: Partial<HostKernelSwitches>): HostKernelSwitches {
