@@ -200,7 +200,7 @@ describe('what a forward keeps for its backward', () => {
       obs: new Float32Array(batch * kernel.obsDim),
       terminated: new Uint8Array(batch),
     });
-    const kept = new Float32Array(batch * kernel.keptWidth!);
+    const kept = new Float64Array(batch * kernel.keptWidth!);
     const [plain, keeping] = [outputs(), outputs()];
     kernel.forward(inputs, plain);
     kernel.forward(inputs, keeping, kept);
@@ -229,7 +229,7 @@ describe('what a forward keeps for its backward', () => {
       const again = step();
       expect(again.dataSync()).toEqual(first.dataSync());
       const kept = forward.mock.calls.at(-1)![2];
-      expect(kept).toBeInstanceOf(Float32Array);
+      expect(kept).toBeInstanceOf(Float64Array);
       expect(kept!.length).toBe(BATCH * kernel.keptWidth!);
       expect(backward.mock.calls.at(-1)![3]).toBe(kept);
       tf.dispose(again);

@@ -66,14 +66,14 @@ export interface FusedStep {
    */
   opReference?: boolean;
   /**
-   * Float32 values per env that `forward` can keep for `backward` ([batch, keptWidth], row-major), so
+   * Values per env that `forward` can keep for `backward` ([batch, keptWidth], row-major, float64), so
    * that the backward need not replay the step; absent or 0: nothing is kept.
    */
   keptWidth?: number;
   /** `kept`, when given (a gradient tape records), is to be filled for `backward`. */
-  forward(inputs: FusedStepInputs, outputs: FusedStepOutputs, kept?: Float32Array): void;
+  forward(inputs: FusedStepInputs, outputs: FusedStepOutputs, kept?: Float64Array): void;
   /** `kept` is what `forward` kept, when it kept anything. */
-  backward(inputs: FusedStepInputs, cotangents: FusedStepCotangents, gradients: FusedStepGradients, kept?: Float32Array): void;
+  backward(inputs: FusedStepInputs, cotangents: FusedStepCotangents, gradients: FusedStepGradients, kept?: Float64Array): void;
   /**
    * The same step as shader code for the GPU backends (fused-gpu.ts), or `false` where it has none.
    * On webgl and webgpu `kernel: 'auto'` uses it: no golden is recorded there, and neither path is
@@ -207,7 +207,7 @@ function kernelFor(fused: FusedStep, envName: string): string {
  * back, for values no other op reads. `values` is filled by the forward only while a tape records.
  */
 interface KeptValues {
-  values?: Float32Array;
+  values?: Float64Array;
 }
 
 /**
@@ -215,13 +215,13 @@ interface KeptValues {
  * per step until its backward; allocating each anew cost ~3 % of a cart-pole rollout's time in garbage
  * collection). At most KEPT_POOL_BYTES are held.
  */
-const keptPool = new Map<number, Float32Array[]>();
+const keptPool = new Map<number, Float64Array[]>();
 const KEPT_POOL_BYTES = 32 * 2 ** 20;
 let keptPoolBytes = 0;
 
-function takeKept(length: number): Float32Array {
+function takeKept(length: number): Float64Array {
   const free = keptPool.get(length)?.pop();
-  if (free === undefined) return new Float32Array(length);
+  if (free === undefined) return new Float64Array(length);
   keptPoolBytes -= free.byteLength;
   return free;
 }

@@ -138,24 +138,28 @@ const K = (() => {
   };
 })();
 
-// What one env's step keeps for its backward pass (KEPT_WIDTH values, every one rounded to float32, so
-// that a Float32Array holds them exactly): per substep x, θ, θ̇, sin θ, τ1, τ2 before
-// it, then the step's end state x, θ, ẋ, θ̇, the h·H⁻¹ entries p, q, r, h / det H and h12, and
-// sin θ', cos θ', wrapped θ' at the end.
+// What one env's step keeps for its backward pass (KEPT_WIDTH values): per substep x, θ, θ̇, sin θ, τ1,
+// τ2 before it, then the step's end state x, θ, ẋ, θ̇, the h·H⁻¹ entries p, q, r, h / det H and h12,
+// sin θ', cos θ', wrapped θ' (all as rounded to float32), and the float64 cos θ, sin θ at the start and
+// sin θ', cos θ' at the end, which the backward would otherwise compute again.
 const SUBSTEP_KEPT = 6;
 const END_AT = K.substeps * SUBSTEP_KEPT;
-const KEPT_WIDTH = END_AT + 12;
+const KEPT_WIDTH = END_AT + 16;
 
-/** One control step of one env, its values written to `kept` from `at` (the layout above; sin, cos and wrap at the end too). */
-function integrate(x: number, th: number, xd: number, thd: number, action: number, kept: Float32Array, at: number): void {
+/** One control step of one env, its values written to `kept` from `at` (the layout above). */
+function integrate(x: number, th: number, xd: number, thd: number, action: number, kept: Float64Array, at: number): void {
   const force = F(action * K.strength);
-  const h12 = F(F(Math.cos(th)) * K.ml);
+  const cos0 = Math.cos(th);
+  const h12 = F(F(cos0) * K.ml);
   const scaledInvDet = F(K.h / F(K.h11h22 - F(h12 * h12)));
   const p = F(scaledInvDet * K.h22);
   const r = F(scaledInvDet * K.h11);
   const q = F(scaledInvDet * h12);
+  let sin0 = 0;
   for (let k = 0; k < K.substeps; k++) {
-    const sin = F(Math.sin(th));
+    const sinRaw = Math.sin(th);
+    if (k === 0) sin0 = sinRaw;
+    const sin = F(sinRaw);
     const clipped = x > K.limit ? K.limit : x < -K.limit ? -K.limit : x;
     const limit = F(F(x - clipped) * K.ke);
     const tau1 = F(F(F(force + F(F(sin * F(thd * thd)) * K.ml)) - F(xd * K.kd)) - limit);
@@ -173,8 +177,10 @@ function integrate(x: number, th: number, xd: number, thd: number, action: numbe
     th = F(th + F(thd * K.h));
   }
   const e = at + END_AT;
-  const sin = F(Math.sin(th));
-  const cos = F(Math.cos(th));
+  const sinEnd = Math.sin(th);
+  const cosEnd = Math.cos(th);
+  const sin = F(sinEnd);
+  const cos = F(cosEnd);
   kept[e] = x;
   kept[e + 1] = th;
   kept[e + 2] = xd;
@@ -187,10 +193,14 @@ function integrate(x: number, th: number, xd: number, thd: number, action: numbe
   kept[e + 9] = sin;
   kept[e + 10] = cos;
   kept[e + 11] = F(Math.atan2(sin, cos));
+  kept[e + 12] = cos0;
+  kept[e + 13] = sin0;
+  kept[e + 14] = sinEnd;
+  kept[e + 15] = cosEnd;
 }
 
 /** The forward's scratch row when no tape records (nothing is kept) and the backward's when it has to replay the step. */
-const scratch = new Float32Array(KEPT_WIDTH);
+const scratch = new Float64Array(KEPT_WIDTH);
 
 // The same step as shader code (fused-gpu.ts): S0…S3 = x, θ, ẋ, θ̇; with `trace`, the backward pass's
 // per-substep values are kept in arrays.
@@ -313,14 +323,13 @@ export const CARTPOLE_SWINGUP_FUSED: FusedStep = {
     const [c1, c2, c3, c4] = K.penalties;
     for (let i = 0; i < batch; i++) {
       const th0 = TH[i]!;
-      let v: Float32Array = scratch;
+      let v: Float64Array = scratch;
       let at = 0;
       if (kept) {
         v = kept;
         at = i * KEPT_WIDTH;
       } else integrate(X[i]!, th0, XD[i]!, THD[i]!, action[i]!, scratch, 0);
       const e = at + END_AT;
-      const thEnd = v[e + 1]!;
       const sin = v[e + 9]!;
       const cos = v[e + 10]!;
       const wrapped = v[e + 11]!;
@@ -336,7 +345,7 @@ export const CARTPOLE_SWINGUP_FUSED: FusedStep = {
       const dWrapped = dPenalty * 2 * c1 * wrapped;
       const dSin = dy.obs[o + 2]! + (dWrapped * cos) / (sin * sin + cos * cos);
       const dCos = dy.obs[o + 1]! - (dWrapped * sin) / (sin * sin + cos * cos);
-      let gth = dy.state[1]![i]! + dSin * Math.cos(thEnd) - dCos * Math.sin(thEnd);
+      let gth = dy.state[1]![i]! + dSin * v[e + 15]! - dCos * v[e + 14]!;
       let gxd = dy.state[2]![i]! + dy.obs[o + 3]! + dPenalty * 2 * c4 * v[e + 2]!;
       let gthd = dy.state[3]![i]! + dy.obs[o + 4]! + dPenalty * 2 * c2 * v[e + 3]!;
       let gp = 0;
@@ -365,13 +374,13 @@ export const CARTPOLE_SWINGUP_FUSED: FusedStep = {
         gthd += gtau1 * 2 * s * thd * K.ml - gtau2 * K.kd;
         gxd -= gtau1 * K.kd;
         if (!(x >= -K.limit && x <= K.limit)) gx -= gtau1 * K.ke;
-        gth += gs * Math.cos(th);
+        gth += gs * (k === 0 ? v[e + 12]! : Math.cos(th));
       }
       // p, r, q = h H⁻¹ entries from h12 = ml cos θ0: s = h / (h11 h22 − h12²), p = s h22, r = s h11, q = s h12.
       const den = K.h11h22 - h12 * h12;
       const gScaled = gp * K.h22 + gr * K.h11 + gq * h12;
       const gh12 = gq * scaledInvDet + gScaled * (-scaledInvDet / den) * (-2 * h12);
-      gth += gh12 * K.ml * -Math.sin(th0);
+      gth += gh12 * K.ml * -v[e + 13]!;
       grad.state[0]![i] = gx;
       grad.state[1]![i] = gth;
       grad.state[2]![i] = gxd;
