@@ -115,7 +115,7 @@ describe('the playground page', () => {
   // The panel's training loop at 4 096 envs on a GPU backend, end to end: one GI-PPO epoch (131 072
   // env steps, α-regression, PPO and critic on 131 072 rows) on webgl, the GPU backend headless
   // Chromium runs fast enough (SwiftShader: ≈ 145 s on this 2-core machine under load; webgpu there
-  // pays ≈ 2 ms a dispatch, see above). Catches texture-size and memory limits a small run never reaches.
+  // computes ≈ 70× slower than webgl at 1 024 envs, see above). Catches texture-size and memory limits a small run never reaches.
   it('cart-pole trains a 4 096-env GI-PPO epoch on webgl with the fused env step', async () => {
     const { page, errors } = await openApp(
       browser,
