@@ -165,48 +165,31 @@ function accelerations(th1: number, th2: number, w1: number, w2: number, torque:
   ACC[1] = F(F(scaled(rhs2, K.a11) - F(cosD * rhs1)) / det);
 }
 
+/** Stage s + 1 of a substep evaluates the derivative at z + step_s·k_s (RK4: h/2, h/2, h). */
+const STAGE_STEPS = [K.halfH, K.halfH, K.h] as const;
+const STAGE = new Float64Array(4);
+const RATES = new Float64Array(4);
+const SUM = new Float64Array(4);
+
 /** The state after one control step (RK4 substeps) into `z` = [θ1, θ2, ω1, ω2]; with `trace`, one row per derivative evaluation (4 per substep). */
 function integrate(z: Float64Array, torque: number, trace?: Float64Array): void {
-  let th1 = z[0]!;
-  let th2 = z[1]!;
-  let w1 = z[2]!;
-  let w2 = z[3]!;
   for (let k = 0; k < K.substeps; k++) {
-    accelerations(th1, th2, w1, w2, torque, trace, 4 * k);
-    const k1a = ACC[0]!;
-    const k1b = ACC[1]!;
-    // z + k·(h/2): the coordinates' rates are the stage's ω (k[0], k[1] of `derivative` are w1, w2).
-    const t2a = F(th1 + F(w1 * K.halfH));
-    const t2b = F(th2 + F(w2 * K.halfH));
-    const w2a = F(w1 + F(k1a * K.halfH));
-    const w2b = F(w2 + F(k1b * K.halfH));
-    accelerations(t2a, t2b, w2a, w2b, torque, trace, 4 * k + 1);
-    const k2a = ACC[0]!;
-    const k2b = ACC[1]!;
-    const t3a = F(th1 + F(w2a * K.halfH));
-    const t3b = F(th2 + F(w2b * K.halfH));
-    const w3a = F(w1 + F(k2a * K.halfH));
-    const w3b = F(w2 + F(k2b * K.halfH));
-    accelerations(t3a, t3b, w3a, w3b, torque, trace, 4 * k + 2);
-    const k3a = ACC[0]!;
-    const k3b = ACC[1]!;
-    const t4a = F(th1 + F(w3a * K.h));
-    const t4b = F(th2 + F(w3b * K.h));
-    const w4a = F(w1 + F(k3a * K.h));
-    const w4b = F(w2 + F(k3b * K.h));
-    accelerations(t4a, t4b, w4a, w4b, torque, trace, 4 * k + 3);
-    const k4a = ACC[0]!;
-    const k4b = ACC[1]!;
-    // v + (k1 + 2k2 + 2k3 + k4)·h/6, the sum accumulated left to right as tf.addN does.
-    th1 = F(th1 + F(F(F(F(w1 + F(w2a * 2)) + F(w3a * 2)) + w4a) * K.sixthH));
-    th2 = F(th2 + F(F(F(F(w2 + F(w2b * 2)) + F(w3b * 2)) + w4b) * K.sixthH));
-    w1 = F(w1 + F(F(F(F(k1a + F(k2a * 2)) + F(k3a * 2)) + k4a) * K.sixthH));
-    w2 = F(w2 + F(F(F(F(k1b + F(k2b * 2)) + F(k3b * 2)) + k4b) * K.sixthH));
+    STAGE.set(z);
+    for (let s = 0; s < 4; s++) {
+      accelerations(STAGE[0]!, STAGE[1]!, STAGE[2]!, STAGE[3]!, torque, trace, 4 * k + s);
+      // The stage's rates k_s = (ω1, ω2, θ̈1, θ̈2); Σ = k1 + 2k2 + 2k3 + k4 accumulated left to right as tf.addN does.
+      RATES[0] = STAGE[2]!;
+      RATES[1] = STAGE[3]!;
+      RATES[2] = ACC[0]!;
+      RATES[3] = ACC[1]!;
+      for (let j = 0; j < 4; j++) {
+        const rate = RATES[j]!;
+        SUM[j] = s === 0 ? rate : F(SUM[j]! + (s === 3 ? rate : F(rate * 2)));
+        if (s < 3) STAGE[j] = F(z[j]! + F(rate * STAGE_STEPS[s]!));
+      }
+    }
+    for (let j = 0; j < 4; j++) z[j] = F(z[j]! + F(SUM[j]! * K.sixthH));
   }
-  z[0] = th1;
-  z[1] = th2;
-  z[2] = w1;
-  z[3] = w2;
 }
 
 /**
@@ -259,25 +242,24 @@ float acc${n}2 = (${scale(`rhs${n}2`, K.a11)} - cosD${n} * rhs${n}1) / det${n};
 `;
 }
 
-/** One RK4 substep from (th1, th2, w1, w2), leaving the stages' coordinates (t2a …) and accelerations in scope. */
-const GPU_SUBSTEP = `
-${stage('A', 'th1', 'th2', 'w1', 'w2')}
-float t2a = th1 + w1 * ${lit(K.halfH)};
-float t2b = th2 + w2 * ${lit(K.halfH)};
-float w2a = w1 + accA1 * ${lit(K.halfH)};
-float w2b = w2 + accA2 * ${lit(K.halfH)};
-${stage('B', 't2a', 't2b', 'w2a', 'w2b')}
-float t3a = th1 + w2a * ${lit(K.halfH)};
-float t3b = th2 + w2b * ${lit(K.halfH)};
-float w3a = w1 + accB1 * ${lit(K.halfH)};
-float w3b = w2 + accB2 * ${lit(K.halfH)};
-${stage('C', 't3a', 't3b', 'w3a', 'w3b')}
-float t4a = th1 + w3a * ${lit(K.h)};
-float t4b = th2 + w3b * ${lit(K.h)};
-float w4a = w1 + accC1 * ${lit(K.h)};
-float w4b = w2 + accC2 * ${lit(K.h)};
-${stage('D', 't4a', 't4b', 'w4a', 'w4b')}
-`;
+/** Each RK4 stage's name and the coordinates (θ1, θ2, ω1, ω2) where it evaluates the derivative. */
+const GPU_STAGES = [
+  ['A', 'th1', 'th2', 'w1', 'w2'],
+  ['B', 't2a', 't2b', 'w2a', 'w2b'],
+  ['C', 't3a', 't3b', 'w3a', 'w3b'],
+  ['D', 't4a', 't4b', 'w4a', 'w4b'],
+] as const;
+
+/** One RK4 substep from (th1, th2, w1, w2), leaving every stage's coordinates and accelerations in scope. */
+const GPU_SUBSTEP = GPU_STAGES.map(([n, th1, th2, w1, w2], s) => {
+  if (s === 0) return stage(n, th1, th2, w1, w2);
+  // z + step·k of the previous stage, k = (its ω1, ω2, θ̈1, θ̈2).
+  const [p, , , pw1, pw2] = GPU_STAGES[s - 1]!;
+  const step = lit(STAGE_STEPS[s - 1]!);
+  return `float ${th1} = th1 + ${pw1} * ${step}; float ${th2} = th2 + ${pw2} * ${step};
+float ${w1} = w1 + acc${p}1 * ${step}; float ${w2} = w2 + acc${p}2 * ${step};
+${stage(n, th1, th2, w1, w2)}`;
+}).join('\n');
 
 /** The forward step; with `trace`, the coordinates before each substep are kept in arrays. */
 function doublePendulumGpuStep(trace: boolean): string {
@@ -308,7 +290,8 @@ float height = (${K.length1 === 1 ? 'c1' : `c1 * ${lit(K.length1)}`} + ${K.lengt
  * `into…` scaled by `step`, the stage's coordinates being z + step·k of the previous stage) and of the torque to gTorque.
  */
 function stageVjp(n: string, th1: string, th2: string, w1: string, w2: string, g: string, into: string | undefined, step: number): string {
-  const add = (j: number, v: string) => `gz${j} += ${v};${into === undefined ? '' : ` ${into}${j} += ${v} * ${lit(step)};`}`;
+  const damping = (j: number) => (K.damping !== 0 ? ` - gRhs${n}${j} * ${lit(K.damping)}` : '');
+  const add = (j: number, v: string) => `float gIn${n}${j} = ${v}; gz${j} += gIn${n}${j};${into === undefined ? '' : ` ${into}${j} += gIn${n}${j} * ${lit(step)};`}`;
   return `
 float gNum${n}1 = ${g}3 / det${n};
 float gNum${n}2 = ${g}4 / det${n};
@@ -320,17 +303,16 @@ float gDelta${n} = (-${w2} * ${w2} * gRhs${n}1 + ${w1} * ${w1} * gRhs${n}2) * co
 gTorque += gRhs${n}1;
 ${add(1, `gDelta${n} - gRhs${n}1 * ${lit(K.g1)} * cos(${th1})`)}
 ${add(2, `-gDelta${n} - gRhs${n}2 * ${lit(K.g2)} * cos(${th2})`)}
-${add(3, `${g}1 + gRhs${n}2 * 2.0 * sinD${n} * ${w1} - gRhs${n}1 * ${lit(K.damping)}`)}
-${add(4, `${g}2 - gRhs${n}1 * 2.0 * sinD${n} * ${w2} - gRhs${n}2 * ${lit(K.damping)}`)}
+${add(3, `${g}1 + gRhs${n}2 * 2.0 * sinD${n} * ${w1}${damping(1)}`)}
+${add(4, `${g}2 - gRhs${n}1 * 2.0 * sinD${n} * ${w2}${damping(2)}`)}
 `;
 }
 
 // The adjoint of doublePendulumGpuStep(true), as DOUBLE_PENDULUM_FUSED.backward computes it: per
 // substep backwards, the stages recomputed from the traced coordinates, then their adjoints D, C, B, A.
 const DOUBLE_PENDULUM_GPU_BACKWARD = `${doublePendulumGpuStep(true)}
-float dHeight = DR;
-float dTh1 = dobs(row, 1) * cos(th1) - dobs(row, 0) * sin(th1) - dHeight * ${lit(K.heightScale * K.length1)} * sin(th1);
-float dTh2 = dobs(row, 3) * cos(th2) - dobs(row, 2) * sin(th2) - dHeight * ${lit(K.heightScale * K.length2)} * sin(th2);
+float dTh1 = dobs(row, 1) * cos(th1) - dobs(row, 0) * sin(th1) - DR * ${lit(K.heightScale * K.length1)} * sin(th1);
+float dTh2 = dobs(row, 3) * cos(th2) - dobs(row, 2) * sin(th2) - DR * ${lit(K.heightScale * K.length2)} * sin(th2);
 float gz1 = DS0 + dTh1;
 float gz2 = DS1 + dTh2;
 float gz3 = DS2 + dobs(row, 4);
@@ -342,20 +324,25 @@ for (int k = ${K.substeps - 1}; k >= 0; k--) {
   w1 = trW1[k];
   w2 = trW2[k];
   ${GPU_SUBSTEP}
-  float gD1 = gz1 * ${lit(K.sixthH)}; float gD2 = gz2 * ${lit(K.sixthH)}; float gD3 = gz3 * ${lit(K.sixthH)}; float gD4 = gz4 * ${lit(K.sixthH)};
-  float gC1 = gD1 * 2.0; float gC2 = gD2 * 2.0; float gC3 = gD3 * 2.0; float gC4 = gD4 * 2.0;
-  float gB1 = gC1; float gB2 = gC2; float gB3 = gC3; float gB4 = gC4;
-  float gA1 = gD1; float gA2 = gD2; float gA3 = gD3; float gA4 = gD4;
-  ${stageVjp('D', 't4a', 't4b', 'w4a', 'w4b', 'gD', 'gC', K.h)}
-  ${stageVjp('C', 't3a', 't3b', 'w3a', 'w3b', 'gC', 'gB', K.halfH)}
-  ${stageVjp('B', 't2a', 't2b', 'w2a', 'w2b', 'gB', 'gA', K.halfH)}
-  ${stageVjp('A', 'th1', 'th2', 'w1', 'w2', 'gA', undefined, 0)}
+  ${GPU_STAGES.map(([n], s) => [1, 2, 3, 4].map((j) => `float g${n}${j} = gz${j} * ${lit(s === 0 || s === 3 ? K.sixthH : 2 * K.sixthH)};`).join(' ')).join('\n')}
+  ${[3, 2, 1, 0]
+    .map((s) => {
+      const [n, th1, th2, w1, w2] = GPU_STAGES[s]!;
+      return stageVjp(n, th1, th2, w1, w2, `g${n}`, s > 0 ? `g${GPU_STAGES[s - 1]![0]}` : undefined, s > 0 ? STAGE_STEPS[s - 1]! : 0);
+    })
+    .join('\n')}
 }
 `;
 
 export const DOUBLE_PENDULUM_FUSED: FusedStep = {
   stateKeys: ['theta1', 'theta2', 'omega1', 'omega2'],
   obsDim: 6,
+  // Bit-identical on cpu. The wasm backend's sin and cos differ from JS's correctly rounded ones in the
+  // last bit, so there the values agree to float32 rounding (≤ 3.2e-7 of the largest over 12 chaotic
+  // steps). 'auto' uses the kernel on cpu only: no training golden steps the double pendulum, and the
+  // PIPPS chaos study (docs/reproduction/pipps-chaos.md) runs on wasm, where 'auto' keeps the op path,
+  // so its committed tables do not change. On cpu a chaos run's values stay the same bit for bit; its
+  // gradients change in the last bits (the float64 adjoint), which chaos amplifies.
   exactOn: ['cpu'],
   defaultOn: ['cpu'],
   gpu: {
@@ -368,24 +355,14 @@ export const DOUBLE_PENDULUM_FUSED: FusedStep = {
     backward: { body: DOUBLE_PENDULUM_GPU_BACKWARD, state: ['gz1', 'gz2', 'gz3', 'gz4'], action: `gTorque * ${lit(K.torque)}` },
   },
   forward({ batch, state, action }, out) {
-    const [TH1, TH2, W1, W2] = state as [Float32Array, Float32Array, Float32Array, Float32Array];
-    const [oTH1, oTH2, oW1, oW2] = out.state as [Float32Array, Float32Array, Float32Array, Float32Array];
     const z = new Float64Array(4);
     for (let i = 0; i < batch; i++) {
       const torque = F(action[i]! * K.torque);
-      z[0] = TH1[i]!;
-      z[1] = TH2[i]!;
-      z[2] = W1[i]!;
-      z[3] = W2[i]!;
+      for (let j = 0; j < 4; j++) z[j] = state[j]![i]!;
       integrate(z, torque);
+      for (let j = 0; j < 4; j++) out.state[j]![i] = z[j]!;
       const th1 = z[0]!;
       const th2 = z[1]!;
-      const w1 = z[2]!;
-      const w2 = z[3]!;
-      oTH1[i] = th1;
-      oTH2[i] = th2;
-      oW1[i] = w1;
-      oW2[i] = w2;
       const c1 = F(Math.cos(th1));
       const c2 = F(Math.cos(th2));
       const height = F(F(scaled(c1, K.length1) + scaled(c2, K.length2)) * K.heightScale);
@@ -395,12 +372,11 @@ export const DOUBLE_PENDULUM_FUSED: FusedStep = {
       out.obs[o + 1] = F(Math.sin(th1));
       out.obs[o + 2] = c2;
       out.obs[o + 3] = F(Math.sin(th2));
-      out.obs[o + 4] = w1;
-      out.obs[o + 5] = w2;
+      out.obs[o + 4] = z[2]!;
+      out.obs[o + 5] = z[3]!;
     }
   },
   backward({ batch, state, action }, dy, grad) {
-    const [TH1, TH2, W1, W2] = state as [Float32Array, Float32Array, Float32Array, Float32Array];
     const trace = new Float64Array(4 * K.substeps * TRACE_WIDTH);
     const z = new Float64Array(4);
     // Cotangents: of the coordinates, of each stage's derivative outputs (ω1, ω2, θ̈1, θ̈2), of a stage's inputs.
@@ -409,10 +385,7 @@ export const DOUBLE_PENDULUM_FUSED: FusedStep = {
     const gIn = new Float64Array(4);
     for (let i = 0; i < batch; i++) {
       const torque = F(action[i]! * K.torque);
-      z[0] = TH1[i]!;
-      z[1] = TH2[i]!;
-      z[2] = W1[i]!;
-      z[3] = W2[i]!;
+      for (let j = 0; j < 4; j++) z[j] = state[j]![i]!;
       integrate(z, torque, trace);
       const th1 = z[0]!;
       const th2 = z[1]!;
@@ -425,7 +398,7 @@ export const DOUBLE_PENDULUM_FUSED: FusedStep = {
       gz[3] = dy.state[3]![i]! + dy.obs[o + 5]!;
       let gTorque = -dR * 2 * torque * K.torquePenalty;
       for (let k = K.substeps - 1; k >= 0; k--) {
-        // z' = z + (k1 + 2k2 + 2k3 + k4)·h/6; stage s + 1 evaluates at z + step_s·k_s (steps h/2, h/2, h).
+        // z' = z + (k1 + 2k2 + 2k3 + k4)·h/6; stage s evaluates at z + STAGE_STEPS[s − 1]·k_{s−1}.
         for (let j = 0; j < 4; j++) {
           const g = gz[j]! * K.sixthH;
           gk[0][j] = g;
@@ -435,17 +408,13 @@ export const DOUBLE_PENDULUM_FUSED: FusedStep = {
         }
         for (let s = 3; s >= 0; s--) {
           gTorque += derivativeVjp(trace, 4 * k + s, gk[s]!, gIn);
-          const step = s === 3 ? K.h : K.halfH;
           for (let j = 0; j < 4; j++) {
             gz[j] = gz[j]! + gIn[j]!;
-            if (s > 0) gk[s - 1]![j] = gk[s - 1]![j]! + gIn[j]! * step;
+            if (s > 0) gk[s - 1]![j] = gk[s - 1]![j]! + gIn[j]! * STAGE_STEPS[s - 1]!;
           }
         }
       }
-      grad.state[0]![i] = gz[0]!;
-      grad.state[1]![i] = gz[1]!;
-      grad.state[2]![i] = gz[2]!;
-      grad.state[3]![i] = gz[3]!;
+      for (let j = 0; j < 4; j++) grad.state[j]![i] = gz[j]!;
       grad.action[i] = gTorque * K.torque;
     }
   },
