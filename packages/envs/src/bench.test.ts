@@ -24,11 +24,12 @@ describe('benchEnvs', () => {
   });
 
   it('times the step kernels asked for side by side, one row per kernel that runs', async () => {
-    const results = await benchEnvs({ envs: ['double-pendulum', 'hopper'], batches: [4], steps: 2, kernels: ['ops', 'fused', 'auto'] });
+    const results = await benchEnvs({ envs: ['double-pendulum', 'hopper'], batches: [4], steps: 2, kernels: ['ops', 'fused', 'auto'], rounds: 1 });
     // On cpu 'auto' is the double pendulum's fused kernel; the hopper always steps with its kernel.
     expect(results.map((r) => `${r.env}/${r.kernel}`)).toEqual(['double-pendulum/ops', 'double-pendulum/fused', 'hopper/fused']);
     for (const r of results) expect(r.steps_per_s_backprop).toBeGreaterThan(0);
     await expect(benchEnvs({ envs: ['pendulum'], batches: [2], kernels: ['fast' as 'ops'] })).rejects.toThrow(ConfigError);
+    await expect(benchEnvs({ envs: ['pendulum'], batches: [2], rounds: 0 })).rejects.toThrow(ConfigError);
   });
 });
 

@@ -17,6 +17,8 @@ export interface BenchEnvsOptions {
    * `fused.defaultOn` has cpu; 'fused' is 'ops' for an env without a kernel there) give one row.
    */
   kernels?: (StepKernel | 'auto')[];
+  /** Timed rounds; each figure is the best of them (default 2). */
+  rounds?: number;
   /** Called after each env × batch × kernel, for progress bars. */
   onResult?: (result: EnvBenchResult, done: number, total: number) => void;
 }
@@ -40,16 +42,18 @@ export async function benchEnvs(options: BenchEnvsOptions = {}): Promise<EnvBenc
   const steps = options.steps ?? 20;
   if (!Number.isInteger(steps) || steps < 1) throw new ConfigError('steps', steps, 'a positive integer');
   for (const b of batches) if (!Number.isInteger(b) || b < 1) throw new ConfigError('batches', batches, 'positive integers');
+  const rounds = options.rounds ?? 2;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new ConfigError('rounds', rounds, 'a positive integer');
   const kernels = options.kernels ?? ['auto'];
   const envs = names.map((name) => getEnv(name));
   const results: EnvBenchResult[] = [];
   const total = envs.length * batches.length * kernels.length;
   // A throwaway run first, so that the first env measured does not pay for the process's warm-up.
-  if (envs[0] !== undefined && batches[0] !== undefined) await benchVariants([envs[0]], batches[0], Math.min(steps, 5));
+  if (envs[0] !== undefined && batches[0] !== undefined) await benchVariants([envs[0]], batches[0], Math.min(steps, 5), 1);
   for (const env of envs) {
     const variants = [...new Map(kernels.map((kernel) => env.with({ kernel })).map((v) => [v.kernelOn(), v])).values()];
     for (const batch of batches) {
-      for (const result of await benchVariants(variants, batch, steps)) {
+      for (const result of await benchVariants(variants, batch, steps, rounds)) {
         results.push(result);
         options.onResult?.(result, results.length, total);
       }
@@ -58,8 +62,8 @@ export async function benchEnvs(options: BenchEnvsOptions = {}): Promise<EnvBenc
   return results;
 }
 
-/** Times each variant of one env at one batch from the same state and actions, in alternating rounds (forward, then backward), best of two. */
-async function benchVariants(variants: Env[], batch: number, steps: number): Promise<EnvBenchResult[]> {
+/** Times each variant of one env at one batch from the same state and actions, in alternating rounds (forward, then backward); the best of the rounds. */
+async function benchVariants(variants: Env[], batch: number, steps: number, rounds: number): Promise<EnvBenchResult[]> {
   const rng = new Rng(1);
   const initial = variants[0]!.reset(batch, rng);
   const actions = Array.from({ length: steps }, () => rng.uniformTensor([batch, variants[0]!.actDim], -1, 1));
@@ -90,14 +94,14 @@ async function benchVariants(variants: Env[], batch: number, steps: number): Pro
       await run();
       return (performance.now() - start) / 1000;
     };
-    // Warm up (JIT, kernel caches, lazily made constants), then keep the better of two timings.
+    // Warm up (JIT, kernel caches, lazily made constants), then keep the best timing of the rounds.
     for (const env of variants) {
       await forward(env, steps);
       await backward(env, Math.min(5, steps));
     }
     const forwardS = variants.map(() => Infinity);
     const backwardS = variants.map(() => Infinity);
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < rounds; round++) {
       for (const [i, env] of variants.entries()) forwardS[i] = Math.min(forwardS[i]!, await timed(() => forward(env, steps)));
       for (const [i, env] of variants.entries()) backwardS[i] = Math.min(backwardS[i]!, await timed(() => backward(env, steps)));
     }

@@ -73,9 +73,10 @@ export function benchEnvsCommand(bench: Command): void {
     .option('--kernels <list>', "comma-separated env step kernels, timed side by side in alternating rounds: auto (the env's default), fused, ops; one row per kernel that runs", parseKernels, [
       'auto',
     ] as ('auto' | 'fused' | 'ops')[])
+    .option('--rounds <n>', 'timed rounds, alternating the kernels; each figure is the best of them', countFlag('--rounds', 'repeats'), 2)
     .option('--no-mujoco', 'skip the MuJoCo-wasm reference for hopper and ant')
     .option('--json', 'print {what, machine, results: [{backend, env, batch, kernel, steps_per_s, steps_per_s_backprop}], reference: [{impl, env, steps_per_s}], reference_error?}')
-    .action(async (options: { envs?: string[]; batches: number[]; steps: number; kernels: ('auto' | 'fused' | 'ops')[]; mujoco: boolean }, command: Command) => {
+    .action(async (options: { envs?: string[]; batches: number[]; steps: number; kernels: ('auto' | 'fused' | 'ops')[]; rounds: number; mujoco: boolean }, command: Command) => {
       const { json, backend } = globalOptions(command);
       const { batches, steps } = options;
       const names = options.envs ?? listEnvs().map((e) => e.name);
@@ -97,6 +98,7 @@ export function benchEnvsCommand(bench: Command): void {
           batches,
           steps,
           kernels: options.kernels,
+          rounds: options.rounds,
           onResult: (r) => progress.tick(++done, `${active} ${r.env} ${r.batch} ${r.kernel}`),
         });
         for (const r of rows) results.push({ backend: active, env: r.env, batch: r.batch, kernel: r.kernel, steps_per_s: r.steps_per_s, steps_per_s_backprop: r.steps_per_s_backprop });
