@@ -65,6 +65,12 @@ export interface FusedStep {
    * own tests check it against MuJoCo and finite differences instead. Default `true`: `transition` is the reference.
    */
   opReference?: boolean;
+  /**
+   * Start states (every state tensor but the counter `t`; the caller owns them) from which
+   * fused-check.ts and fused-kernels.test.ts also compare a rollout, where a reset does not reach the
+   * kernel's branches (collisions, clips, early ends) within a check's few steps.
+   */
+  checkStart?: () => Record<string, tf.Tensor>;
   forward(inputs: FusedStepInputs, outputs: FusedStepOutputs): void;
   backward(inputs: FusedStepInputs, cotangents: FusedStepCotangents, gradients: FusedStepGradients): void;
   /**
