@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { ConfigError, getBackend, PathwiseError } from '@pathwise/core';
+import { getBackend, PathwiseError } from '@pathwise/core';
 import { benchEnvs, listEnvs, mujocoReference, stepReport, type EnvBenchResult } from '@pathwise/envs';
 import { globalOptions, printJson, Progress, setupBackend } from '../context.js';
 import { machine } from '../bench/machine.js';
-import { checkNumbers, countFlag, countListFlag, LIMITS, listOption, parseJsonFlag, parseNameList, parseSeed } from '../flags.js';
+import { checkNumbers, countFlag, countListFlag, LIMITS, listOption, parseJsonFlag, parseKernelList, parseNameList, parseSeed } from '../flags.js';
 
 /**
  * `pathwise envs [--json]`: the registered environments (docs/architecture.md §6 objects).
@@ -55,13 +55,6 @@ export function registerEnvsCommand(program: Command): void {
     });
 }
 
-/** `bench envs --kernels`: a list of auto, fused, ops. */
-function parseKernels(text: string): ('auto' | 'fused' | 'ops')[] {
-  const names = parseNameList('--kernels', text);
-  for (const name of names) if (name !== 'auto' && name !== 'fused' && name !== 'ops') throw new ConfigError('--kernels', text, 'a comma-separated list of auto, fused, ops');
-  return names as ('auto' | 'fused' | 'ops')[];
-}
-
 /** `pathwise bench envs [--json]`: env-steps per second with and without backprop, on cpu and wasm. */
 export function benchEnvsCommand(bench: Command): void {
   bench
@@ -70,9 +63,12 @@ export function benchEnvsCommand(bench: Command): void {
     .option('--envs <names>', 'comma-separated env names (default: all)', (text: string) => parseNameList('--envs', text))
     .addOption(listOption('--batches <list>', `comma-separated batch sizes, each 1 to ${LIMITS.batch.max}`, countListFlag('--batches', 'batch'), [64, 256, 1024]))
     .option('--steps <k>', `steps per timed rollout, 1 to ${LIMITS.envSteps.max}`, countFlag('--steps', 'envSteps'), 20)
-    .option('--kernels <list>', "comma-separated env step kernels, timed side by side in alternating rounds: auto (the env's default), fused, ops; one row per kernel that runs", parseKernels, [
-      'auto',
-    ] as ('auto' | 'fused' | 'ops')[])
+    .option(
+      '--kernels <list>',
+      "comma-separated env step kernels, timed side by side in alternating rounds: auto (the env's default), fused, ops; one row per kernel that runs",
+      (text: string) => parseKernelList('--kernels', text),
+      ['auto'] as ('auto' | 'fused' | 'ops')[],
+    )
     .option('--rounds <n>', 'timed rounds, alternating the kernels; each figure is the best of them', countFlag('--rounds', 'repeats'), 2)
     .option('--no-mujoco', 'skip the MuJoCo-wasm reference for hopper and ant')
     .option('--json', 'print {what, machine, results: [{backend, env, batch, kernel, steps_per_s, steps_per_s_backprop}], reference: [{impl, env, steps_per_s}], reference_error?}')
