@@ -223,6 +223,10 @@ function runProgram(backend: unknown, layout: Layout, code: string, spec: Progra
  * computing the step once and writing several outputs (fused-webgpu.ts); else one program per output.
  */
 function runPass(backend: unknown, layout: Layout, code: string, specs: ProgramSpec[], bound: TensorInfoLike[]): TensorInfoLike[] {
+  // Every program binds all inputs and at least one output (traffic: 8 + 1; tfjs's default limit is 8).
+  const limit = (backend as { device?: { limits?: { maxStorageBuffersPerShaderStage?: number } } }).device?.limits?.maxStorageBuffersPerShaderStage;
+  if (limit !== undefined && bound.length + 1 > limit)
+    throw new Error(`${layout.envName}: its GPU fused step binds ${bound.length} input buffers and an output; this webgpu device allows ${limit} storage buffers per shader stage. Use kernel: 'ops'.`);
   const perDispatch = groupedSupported(backend) ? outputsPerDispatch(backend, bound.length) : 0;
   if (!groupedSupported(backend) || perDispatch < 1) return specs.map((spec) => runProgram(backend, layout, code, spec, bound));
   const { helpers, locals } = preamble('wgsl', layout, specs[0]!.pass);
