@@ -13,7 +13,9 @@
 // Redrawing needs `pnpm build` (packages/report/dist); --keep-plots copies these plots as they are instead.
 // Run plots of other runs (PIPPS cost.svg, trajectory.svg, variance.svg) are copied as they are.
 //
-// Usage: node scripts/thin-runs.mjs [--every N] [--run-plots] [--keep-plots] RUN_DIR DOCS_DIR
+// --unfinished also draws runs still in flight (no summary.json yet) in the sweep plots, labelled so.
+//
+// Usage: node scripts/thin-runs.mjs [--every N] [--run-plots] [--keep-plots] [--unfinished] RUN_DIR DOCS_DIR
 //   e.g. node scripts/thin-runs.mjs runs/gippo-function-optimisation docs/reproduction/gippo-function-optimisation
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -29,9 +31,10 @@ const flag = (name) => {
 const every = Number(flag('--every') ?? 10);
 const keepPlots = args.includes('--keep-plots');
 const runPlots = args.includes('--run-plots');
-const [src, dst] = args.filter((a) => a !== '--keep-plots' && a !== '--run-plots');
+const unfinished = args.includes('--unfinished');
+const [src, dst] = args.filter((a) => a !== '--keep-plots' && a !== '--run-plots' && a !== '--unfinished');
 if (!src || !dst || !Number.isInteger(every) || every < 1) {
-  console.error('usage: node scripts/thin-runs.mjs [--every N] [--run-plots] [--keep-plots] RUN_DIR DOCS_DIR');
+  console.error('usage: node scripts/thin-runs.mjs [--every N] [--run-plots] [--keep-plots] [--unfinished] RUN_DIR DOCS_DIR');
   process.exit(2);
 }
 if (!existsSync(src)) {
@@ -41,7 +44,8 @@ if (!existsSync(src)) {
 
 const KEEP = /\.(json|csv|md|svg|log|txt)$/;
 const SKIP_DIRS = new Set(['checkpoint', 'checkpoint.old']);
-const SKIP_FILES = new Set(['metrics.jsonl']);
+// lock.json is a live run's lock (who holds the directory), not a result.
+const SKIP_FILES = new Set(['metrics.jsonl', 'lock.json']);
 const THIN_CSV = 'metrics.thin.csv';
 
 /** The kept lines of a per-epoch metrics.csv: header, every `every`-th epoch, first, last and best row. */
@@ -175,7 +179,9 @@ if (!keepPlots && ((runPlots && thinnedRuns.length > 0) || sweeps.length > 0)) {
     for (const env of grid.envs) {
       const series = [];
       for (const algo of grid.algos) {
-        const dirs = grid.seeds.map((seed) => join(out, 'runs', env, algo, `seed-${seed}`)).filter((d) => existsSync(join(d, 'summary.json')));
+        const all = grid.seeds.map((seed) => join(out, 'runs', env, algo, `seed-${seed}`));
+        const dirs = all.filter((d) => existsSync(join(d, 'summary.json')) || (unfinished && existsSync(join(d, THIN_CSV))));
+        const inFlight = dirs.some((d) => !existsSync(join(d, 'summary.json')));
         if (dirs.length === 0 || !dirs.every((d) => existsSync(join(d, THIN_CSV)))) continue;
         const runs = dirs.map(readThin);
         const byEpoch = runs.map((rows) => new Map(rows.map((r) => [r.epoch, r])));
@@ -189,7 +195,7 @@ if (!keepPlots && ((runPlots && thinnedRuns.length > 0) || sweeps.length > 0)) {
           y.push(st.mean);
           std.push(st.std);
         }
-        series.push({ name: algo, x, y, ...(dirs.length > 1 ? { std } : {}) });
+        series.push({ name: inFlight ? `${algo} (unfinished: to epoch ${epochs[epochs.length - 1]})` : algo, x, y, ...(dirs.length > 1 ? { std } : {}) });
       }
       if (series.length > 0) writeFileSync(join(out, `${env}.svg`), rewardPlotSvg(`${env}: mean ± std over seeds`, series));
     }

@@ -28,6 +28,18 @@ describe('pathwise bench train', () => {
     expect(report.reference_error).toMatch(/python3 could not be run/);
   });
 
+  it('--env-kernel ops,fused: one row per env kernel, side by side in each round', async () => {
+    const args = ['bench', 'train', '--backend', 'cpu', '--algos', 'ppo', '--epochs', '1', '--rounds', '1', '--variants', 'auto', '--env-kernel', 'ops,fused', '--no-torch', '--json'];
+    const { code, stdout } = await pathwise(cwd, args);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.env_kernel).toBe('ops,fused');
+    expect(report.results.map((r: { env_kernel: string }) => r.env_kernel)).toEqual(['ops', 'fused']);
+    const bad = await pathwise(cwd, ['bench', 'train', '--env-kernel', 'ops,gpu']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/'--env-kernel'/);
+  });
+
   it('rejects a bad --variants value with exit 1, naming the flag', async () => {
     const { code, stderr } = await pathwise(cwd, ['bench', 'train', '--variants', 'auto,gpu']);
     expect(code).toBe(1);

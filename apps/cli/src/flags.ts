@@ -86,6 +86,13 @@ export function parseNameList(flag: string, text: string): string[] {
   return parseList(flag, text, 'comma-separated names with no empty elements, e.g. a,b', (item) => item);
 }
 
+/** A comma-separated list of env step kernels (the `kernel` env option): auto, fused, ops. */
+export function parseKernelList(flag: string, text: string): ('auto' | 'fused' | 'ops')[] {
+  const names = parseNameList(flag, text);
+  for (const name of names) if (name !== 'auto' && name !== 'fused' && name !== 'ops') throw new ConfigError(flag, text, 'a comma-separated list of auto, fused, ops');
+  return names as ('auto' | 'fused' | 'ops')[];
+}
+
 /**
  * A Redis URL for the sweep queue: `redis://HOST[:PORT][/DB]` (`rediss://` for TLS; a user and
  * password may precede the host), PORT in [1, 65535] (default 6379), DB a decimal integer >= 0.

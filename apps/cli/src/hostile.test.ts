@@ -96,6 +96,7 @@ const CASES: Record<string, Case> = {
   "sweep --envs ''": { args: ['sweep', '--algos', 'gippo', '--envs', '', '--out', 'sweep'], names: "'--envs'" },
   'bench train --algos gippo,': { args: ['bench', 'train', '--algos', 'gippo,'], names: "'--algos'" },
   'bench envs --envs ,': { args: ['bench', 'envs', '--envs', ','], names: "'--envs'" },
+  'bench envs --kernels ops,fast': { args: ['bench', 'envs', '--kernels', 'ops,fast'], names: "'--kernels'", says: /auto, fused, ops/ },
   'pipps chaos --methods rp,,lr': { args: chaos('--methods', 'rp,,lr'), names: "'--methods'" },
   'vi compare --estimators rp,,sf': { args: ['vi', 'compare', '--estimators', 'rp,,sf'], names: "'--estimators'" },
   // JSON number array / matrix

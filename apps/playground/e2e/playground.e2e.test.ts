@@ -112,6 +112,24 @@ describe('the playground page', () => {
     await page.close();
   });
 
+  // The panel's training loop at 4 096 envs on a GPU backend, end to end: one GI-PPO epoch (131 072
+  // env steps, α-regression, PPO and critic on 131 072 rows) on webgl, the GPU backend headless
+  // Chromium runs fast enough (SwiftShader: ≈ 145 s on this 2-core machine under load; webgpu there
+  // computes ≈ 70× slower than webgl at 1 024 envs, see above). Catches texture-size and memory limits a small run never reaches.
+  it('cart-pole trains a 4 096-env GI-PPO epoch on webgl with the fused env step', async () => {
+    const { page, errors } = await openApp(
+      browser,
+      server.url,
+      'tab=cartpole&backend=webgl&cartpole.algo=gippo&cartpole.seed=1&cartpole.epochs=1&cartpole.actors=4096&cartpole.hidden=16&cartpole.criticIterations=1&cartpole.animateEvery=1&run=1',
+    );
+    await waitForRun(page, 900_000);
+    expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/Cart-pole swing-up: done on webgl after/);
+    // The trained policy's episode was replayed, with the env step the run used.
+    expect(await page.locator('p.muted', { hasText: 'Policy after epoch' }).textContent()).toMatch(/Policy after epoch 1: episode return -?[\d.]+ .*env step: fused kernel on webgl/);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 1_000_000);
+
   it('the estimator lab shows each bias as a z-score with the |z| < 5 band: RP inside it (noise), lr-optimal outside (bias)', async () => {
     const scene = SCENES.find((s) => s.panel === 'estimators')!;
     const { page, errors } = await openApp(browser, server.url, `${scene.query}&run=1`);

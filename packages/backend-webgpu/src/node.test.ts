@@ -73,7 +73,7 @@ describe('webgpu in Node', () => {
 
   it('runs every fused env-step kernel as WGSL programs, equal to the op path in values and gradients, without leaks', async () => {
     const expected = gpuFusedEnvNames();
-    expect(expected).toEqual(expect.arrayContaining(['cartpole-swingup', 'cartpole-pilco', 'pendulum', 'dejong64', 'ackley64']));
+    expect(expected).toEqual(expect.arrayContaining(['cartpole-swingup', 'cartpole-pilco', 'pendulum', 'double-pendulum', 'dejong64', 'ackley64']));
     const checks = await checkFusedKernels('webgpu', { batch: 6, horizon: 12 });
     expect(fusedCheckFailures(checks, expected, GPU_FUSED_TOLERANCE)).toEqual([]);
   });

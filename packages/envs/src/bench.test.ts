@@ -16,11 +16,20 @@ describe('benchEnvs', () => {
     expect(results.map((r) => `${r.env}/${r.batch}`)).toEqual(['pendulum/2', 'pendulum/8', 'traffic-a/2', 'traffic-a/8']);
     expect(seen).toEqual([1, 2, 3, 4]);
     for (const r of results) {
-      expect(Object.keys(r).sort()).toEqual(['batch', 'env', 'steps', 'steps_per_s', 'steps_per_s_backprop']);
+      expect(Object.keys(r).sort()).toEqual(['batch', 'env', 'kernel', 'steps', 'steps_per_s', 'steps_per_s_backprop']);
       expect(r.steps_per_s).toBeGreaterThan(0);
       expect(r.steps_per_s_backprop).toBeGreaterThan(0);
     }
     await expect(benchEnvs({ envs: ['pendulum'], batches: [0] })).rejects.toThrow(ConfigError);
+  });
+
+  it('times the step kernels asked for side by side, one row per kernel that runs', async () => {
+    const results = await benchEnvs({ envs: ['double-pendulum', 'hopper'], batches: [4], steps: 2, kernels: ['ops', 'fused', 'auto'], rounds: 1 });
+    // On cpu 'auto' is the double pendulum's fused kernel; the hopper always steps with its kernel.
+    expect(results.map((r) => `${r.env}/${r.kernel}`)).toEqual(['double-pendulum/ops', 'double-pendulum/fused', 'hopper/fused']);
+    for (const r of results) expect(r.steps_per_s_backprop).toBeGreaterThan(0);
+    await expect(benchEnvs({ envs: ['pendulum'], batches: [2], kernels: ['fast' as 'ops'] })).rejects.toThrow(ConfigError);
+    await expect(benchEnvs({ envs: ['pendulum'], batches: [2], rounds: 0 })).rejects.toThrow(ConfigError);
   });
 });
 

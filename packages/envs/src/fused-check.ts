@@ -62,6 +62,45 @@ export function weightedReturnGradients(env: Env, initial: EnvState, actions: re
   return { labels: [...actions.map((_, i) => `d/d action ${i}`), ...keys.map((key) => `d/d initial ${key}`)], gradients };
 }
 
+/** The fused step's check start (`FusedStep.checkStart`) with a zero step counter, or undefined where it has none. */
+export function fusedCheckStart(env: Env): EnvState | undefined {
+  const make = env.fused ? env.fused.checkStart : undefined;
+  if (make === undefined) return undefined;
+  const state = make();
+  return { ...state, t: tf.zeros([Object.values(state)[0]!.shape[0]!]) };
+}
+
+/** The worst `relativeError` of any step output of a rollout, fused against ops, each from `start()`. */
+export async function rolloutValueError(fused: Env, ops: Env, start: () => EnvState, actions: readonly tf.Tensor[]): Promise<number> {
+  let worst = 0;
+  let a = start();
+  let b = start();
+  for (const action of actions) {
+    const fromFused = fused.step(a, action);
+    const fromOps = ops.step(b, action);
+    const [x, y] = [await hostStepResult(fromFused), await hostStepResult(fromOps)];
+    for (const key of new Set([...Object.keys(x), ...Object.keys(y)])) worst = Math.max(worst, relativeError(x[key] ?? [], y[key] ?? [NaN]));
+    tf.dispose([a, b]);
+    const { state: nextA, ...restA } = fromFused;
+    const { state: nextB, ...restB } = fromOps;
+    tf.dispose([restA, restB]);
+    [a, b] = [nextA, nextB];
+  }
+  tf.dispose([a, b]);
+  return worst;
+}
+
+/** The worst `relativeError` of the `weightedReturnGradients`, fused against ops, and the largest |∂/∂ first action| of the op path. */
+async function rolloutGradientError(fused: Env, ops: Env, initial: EnvState, actions: readonly tf.Tensor[]): Promise<{ error: number; scale: number }> {
+  const fromFused = weightedReturnGradients(fused, initial, actions);
+  const fromOps = weightedReturnGradients(ops, initial, actions);
+  let error = 0;
+  for (const [i, g] of fromOps.gradients.entries()) error = Math.max(error, relativeError(Array.from(await fromFused.gradients[i]!.data()), Array.from(await g.data())));
+  const scale = Math.max(...Array.from(await fromOps.gradients[0]!.data()).map(Math.abs));
+  tf.dispose([fromFused.gradients, fromOps.gradients]);
+  return { error, scale };
+}
+
 export interface FusedCheckOptions {
   batch?: number;
   horizon?: number;
@@ -99,31 +138,20 @@ export async function checkFusedKernels(backend: string, options: FusedCheckOpti
     const ops = fused.with({ kernel: 'ops' });
     const check: FusedEnvCheck = { name, fusedKernel: fused.kernelOn(), autoKernel: getEnv(name).kernelOn(), valueError: 0, gradientError: 0, gradientScale: 0, stepLeaks: [], gradientLeak: 0 };
 
-    const actions = fusedCheckActions(fused, batch, horizon, 7);
-    let a: EnvState = fused.reset(batch, new Rng(3));
-    let b: EnvState = ops.reset(batch, new Rng(3));
-    for (const action of actions) {
-      const fromFused = fused.step(a, action);
-      const fromOps = ops.step(b, action);
-      const [x, y] = [await hostStepResult(fromFused), await hostStepResult(fromOps)];
-      for (const key of new Set([...Object.keys(x), ...Object.keys(y)])) check.valueError = Math.max(check.valueError, relativeError(x[key] ?? [], y[key] ?? [NaN]));
-      tf.dispose([a, b]);
-      const { state: nextA, ...restA } = fromFused;
-      const { state: nextB, ...restB } = fromOps;
-      tf.dispose([restA, restB]);
-      [a, b] = [nextA, nextB];
-    }
-    tf.dispose([a, b]);
-
-    const initial = fused.reset(batch, new Rng(5));
-    const fromFused = weightedReturnGradients(fused, initial, actions);
-    const fromOps = weightedReturnGradients(ops, initial, actions);
-    for (const [i, g] of fromOps.gradients.entries()) check.gradientError = Math.max(check.gradientError, relativeError(Array.from(await fromFused.gradients[i]!.data()), Array.from(await g.data())));
-    check.gradientScale = Math.max(...Array.from(await fromOps.gradients[0]!.data()).map(Math.abs));
-    tf.dispose([fromFused.gradients, fromOps.gradients]);
+    // From a reset, or from the kernel's own start states where it has them (collisions, clips, early
+    // ends a reset does not reach in a few steps; they include ordinary driving too).
+    const start = fusedCheckStart(fused);
+    const rows = start !== undefined ? start['t']!.shape[0]! : batch;
+    const begin = () => fusedCheckStart(fused) ?? fused.reset(rows, new Rng(3));
+    const actions = fusedCheckActions(fused, rows, horizon, 7);
+    check.valueError = await rolloutValueError(fused, ops, begin, actions);
+    const initial = start ?? fused.reset(rows, new Rng(5));
+    const gradients = await rolloutGradientError(fused, ops, initial, actions);
+    check.gradientError = gradients.error;
+    check.gradientScale = gradients.scale;
 
     // Memory: flat across the steps of a rollout, and across rollouts with their gradients.
-    let state: EnvState = fused.reset(batch, new Rng(9));
+    let state: EnvState = fused.reset(rows, new Rng(9));
     let before = tf.memory().numTensors;
     for (const action of actions.slice(0, 4)) {
       const { state: next, ...rest } = fused.step(state, action);
@@ -147,9 +175,9 @@ export async function checkFusedKernels(backend: string, options: FusedCheckOpti
  * Tolerances of a GPU backend's fused kernels against its own op path (the same float32 shader
  * arithmetic, in another order), as `relativeError`s. Measured (Node webgpu on llvmpipe; webgl and
  * webgpu on SwiftShader in Chromium): values ≤ 1.7e-6, gradients ≤ 4.2e-6 (cart-pole PILCO's 10
- * substeps), except Ackley's (≤ 4.7e-5: its cos(2π·32.768·a) loses digits in float32, whichever
- * order). A 1 % error in one term of the cart-pole adjoint measures 2.7e-5 (the Coriolis term) to 1e-2
- * (the force), so each fails the check.
+ * substeps; the double pendulum's 12 chaotic steps: ≤ 4.3e-7 and 5.7e-7), except Ackley's (≤ 4.7e-5:
+ * its cos(2π·32.768·a) loses digits in float32, whichever order). A 1 % error in one term of the
+ * cart-pole adjoint measures 2.7e-5 (the Coriolis term) to 1e-2 (the force), so each fails the check.
  */
 export const GPU_FUSED_TOLERANCE = { value: 1e-5, gradient: 1e-5, overrides: { ackley: { gradient: 1e-4 }, ackley64: { gradient: 1e-4 } } } as const;
 

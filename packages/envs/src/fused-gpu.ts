@@ -18,10 +18,18 @@ import { groupedSupported, outputsPerDispatch, runGrouped, type TensorInfoLike }
 // row `row` (not the output column: on webgpu it runs once per row for several outputs; the output
 // expressions see `col`), the state `S0…` of the row, the counter `T`, and calls
 // `act(row, j)` (the action, clipped to [-1, 1]); a backward body also sees the cotangents `DS0…`, `DR`
-// and calls `dobs(row, j)` (of the observation after the step).
+// and calls `dobs(row, j)` (of the observation after the step). A state tensor of several values per
+// env ([B, w], declared in `stateWidths`) is read into an array `S<k>[w]` (its cotangent `DS<k>[w]`),
+// and its output expression is evaluated per column `col`.
 
 /** The step in shader code (the subset above); each output is an expression over the body's variables. */
 export interface GpuFusedStep {
+  /**
+   * Per state tensor (in `stateKeys` order): 0 (the default for every one) for a [B] tensor, read as the
+   * scalar `S<k>`; w ≥ 1 for a [B, w] tensor, read as the array `S<k>[w]` (also for w = 1: webgl reads a
+   * 2-D tensor through a getter with two indices).
+   */
+  stateWidths?: readonly number[];
   forward: {
     body: string;
     /** The next value of each state tensor, in `stateKeys` order. */
@@ -72,8 +80,15 @@ export function toGlsl(source: string): string {
 interface Layout {
   envName: string;
   stateCount: number;
+  /** GpuFusedStep.stateWidths, one entry per state tensor. */
+  stateWidths: readonly number[];
   actDim: number;
   obsDim: number;
+}
+
+/** Values per env of each state tensor (and columns of its cotangent): its width, or 1 for a scalar. */
+function stateColumns(layout: Layout): number[] {
+  return layout.stateWidths.map((w) => Math.max(w, 1));
 }
 
 type Language = 'wgsl' | 'glsl';
@@ -81,7 +96,11 @@ type Language = 'wgsl' | 'glsl';
 /** The per-row preamble of a pass: the state, the counter, the cotangents, in the target language. */
 function preamble(language: Language, layout: Layout, pass: 'forward' | 'backward'): { helpers: string; locals: string } {
   const { stateCount, actDim, obsDim } = layout;
-  const cotWidth = stateCount + 1 + obsDim;
+  const columns = stateColumns(layout);
+  // Cotangent columns: each state tensor's, the reward, the observation.
+  const offsets = columns.map((_, k) => columns.slice(0, k).reduce((a, c) => a + c, 0));
+  const stateTotal = columns.reduce((a, c) => a + c, 0);
+  const cotWidth = stateTotal + 1 + obsDim;
   const read = (name: string, index: string) => (language === 'wgsl' ? `${name}[${index}]` : `get${name[0]!.toUpperCase()}${name.slice(1)}(${index})`);
   const read2 = (name: string, r: string, c: string, width: number) => (language === 'wgsl' ? `${name}[(${r}) * ${width} + (${c})]` : `get${name[0]!.toUpperCase()}${name.slice(1)}(${r}, ${c})`);
   const fn = (ret: string, name: string, args: string, body: string) =>
@@ -97,15 +116,26 @@ function preamble(language: Language, layout: Layout, pass: 'forward' | 'backwar
     fn('float', 'floorMod', 'float a, float b', 'return a - b * floor(a / b);'),
     fn('float', 'act', 'int r, int j', `return clamp(${read2('action', 'r', 'j', actDim)}, -1.0, 1.0);`),
     fn('float', 'rawAction', 'int r, int j', `return ${read2('action', 'r', 'j', actDim)};`),
-    ...(pass === 'backward' ? [fn('float', 'dobs', 'int r, int j', `return ${read2('cotangent', 'r', `${stateCount + 1} + j`, cotWidth)};`)] : []),
+    ...(pass === 'backward' ? [fn('float', 'dobs', 'int r, int j', `return ${read2('cotangent', 'r', `${stateTotal + 1} + j`, cotWidth)};`)] : []),
   ].join('\n');
   const locals = [
     `int ACT_DIM = ${actDim};`,
     `float ACT_DIMF = ${lit(actDim)};`,
-    ...Array.from({ length: stateCount }, (_, k) => `float S${k} = ${read(`state${k}`, 'row')};`),
+    ...Array.from({ length: stateCount }, (_, k) => {
+      const w = layout.stateWidths[k]!;
+      return w > 0 ? `float S${k}[${w}]; for (int iPre = 0; iPre < ${w}; iPre++) { S${k}[iPre] = ${read2(`state${k}`, 'row', 'iPre', w)}; }` : `float S${k} = ${read(`state${k}`, 'row')};`;
+    }),
     ...(pass === 'forward' ? [`float T = ${read('counter', 'row')};`] : []),
     ...(pass === 'backward'
-      ? [...Array.from({ length: stateCount }, (_, k) => `float DS${k} = ${read2('cotangent', 'row', String(k), cotWidth)};`), `float DR = ${read2('cotangent', 'row', String(stateCount), cotWidth)};`]
+      ? [
+          ...Array.from({ length: stateCount }, (_, k) => {
+            const w = layout.stateWidths[k]!;
+            return w > 0
+              ? `float DS${k}[${w}]; for (int iPre = 0; iPre < ${w}; iPre++) { DS${k}[iPre] = ${read2('cotangent', 'row', `${offsets[k]} + iPre`, cotWidth)}; }`
+              : `float DS${k} = ${read2('cotangent', 'row', String(offsets[k]), cotWidth)};`;
+          }),
+          `float DR = ${read2('cotangent', 'row', String(stateTotal), cotWidth)};`,
+        ]
       : []),
   ].join('\n');
   return { helpers, locals: language === 'wgsl' ? toWgsl(locals) : locals };
@@ -193,6 +223,10 @@ function runProgram(backend: unknown, layout: Layout, code: string, spec: Progra
  * computing the step once and writing several outputs (fused-webgpu.ts); else one program per output.
  */
 function runPass(backend: unknown, layout: Layout, code: string, specs: ProgramSpec[], bound: TensorInfoLike[]): TensorInfoLike[] {
+  // Every program binds all inputs and at least one output (traffic: 8 + 1; tfjs's default limit is 8).
+  const limit = (backend as { device?: { limits?: { maxStorageBuffersPerShaderStage?: number } } }).device?.limits?.maxStorageBuffersPerShaderStage;
+  if (limit !== undefined && bound.length + 1 > limit)
+    throw new Error(`${layout.envName}: its GPU fused step binds ${bound.length} input buffers and an output; this webgpu device allows ${limit} storage buffers per shader stage. Use kernel: 'ops'.`);
   const perDispatch = groupedSupported(backend) ? outputsPerDispatch(backend, bound.length) : 0;
   if (!groupedSupported(backend) || perDispatch < 1) return specs.map((spec) => runProgram(backend, layout, code, spec, bound));
   const { helpers, locals } = preamble('wgsl', layout, specs[0]!.pass);
@@ -260,11 +294,14 @@ function backwardSpecs(gpu: GpuFusedStep, layout: Layout, batch: number, stateSh
   return [...g.state.map((e, k) => spec(`s${k}`, stateShapes[k]!, selectColumn([e]))), spec('action', [batch, layout.actDim], `${selectColumn([g.action])} ${clipMask}`)];
 }
 
-/** The state tensors a GPU kernel reads hold one value per env ([B] or [B, 1]). */
-function checkStateShapes(envName: string, states: TensorInfoLike[], batch: number): void {
-  for (const s of states) {
-    if (s.shape.reduce((a, c) => a * c, 1) !== batch) throw new Error(`${envName}: a GPU fused step needs one value per env in each state tensor; got shape [${s.shape.join(', ')}].`);
-  }
+/** The state tensors a GPU kernel reads hold one value per env ([B] or [B, 1]), or `stateWidths[k]` ([B, w]). */
+function checkStateShapes(envName: string, layout: Layout, states: TensorInfoLike[], batch: number): void {
+  const columns = stateColumns(layout);
+  states.forEach((s, k) => {
+    const w = layout.stateWidths[k]!;
+    const fits = s.shape.reduce((a, c) => a * c, 1) === batch * columns[k]! && (w === 0 || (s.shape.length === 2 && s.shape[1] === w));
+    if (!fits) throw new Error(`${envName}: a GPU fused step needs ${w === 0 ? 'one value per env' : `[batch, ${w}]`} in state tensor ${k}; got shape [${s.shape.join(', ')}].`);
+  });
 }
 
 /** Kernel names by step code, env name and action width (one code serves dejong and dejong64). */
@@ -285,7 +322,9 @@ export function gpuKernelFor(gpu: GpuFusedStep, envName: string, stateCount: num
   name = `PathwiseEnvStepGpu_${envName}_${index}`;
   const gradName = `${name}_Grad`;
   const stateInputs = Array.from({ length: stateCount }, (_, k) => `state${k}`);
-  const layout: Layout = { envName: `${envName.replace(/\W/g, '_')}_${index}`, stateCount, actDim, obsDim: gpu.forward.obs.length };
+  const stateWidths = gpu.stateWidths ?? Array.from({ length: stateCount }, () => 0);
+  if (stateWidths.length !== stateCount) throw new Error(`${envName}: GpuFusedStep.stateWidths has ${stateWidths.length} entries for ${stateCount} state tensors.`);
+  const layout: Layout = { envName: `${envName.replace(/\W/g, '_')}_${index}`, stateCount, stateWidths, actDim, obsDim: gpu.forward.obs.length };
   const forwardCode = gpu.forward.body;
   const backwardCode = gpu.backward.body;
   for (const backendName of FUSED_GPU_BACKENDS) {
@@ -296,7 +335,7 @@ export function gpuKernelFor(gpu: GpuFusedStep, envName: string, stateCount: num
         const named = inputs as unknown as Record<string, TensorInfoLike>;
         const states = stateInputs.map((k) => named[k]!);
         const batch = named['counter']!.shape[0]!;
-        checkStateShapes(envName, states, batch);
+        checkStateShapes(envName, layout, states, batch);
         const specs = forwardSpecs(
           gpu,
           layout,
@@ -333,14 +372,14 @@ export function gpuKernelFor(gpu: GpuFusedStep, envName: string, stateCount: num
     gradFunc: (dy, saved) => {
       const dys = dy as tf.Tensor[];
       const batch = saved[stateCount]!.shape[0]!;
-      // One [B, state + 1 + obsDim] tensor of cotangents: a shader stage binds at most 8 buffers.
+      // One [B, state columns + 1 + obsDim] tensor of cotangents: a shader stage binds at most 8 buffers.
       const cotangent = tf.tidy(() =>
         tf.concat(
           [
             ...dys
               .slice(0, stateCount + 2)
               .filter((_, i) => i !== stateCount)
-              .map((d) => tf.reshape(d, [batch, 1])),
+              .map((d) => tf.reshape(d, [batch, -1])),
             dys[stateCount + 2]!,
           ],
           1,

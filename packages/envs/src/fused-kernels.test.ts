@@ -9,13 +9,16 @@ import { getEnv, listEnvs } from './registry.js';
 import { FUSED_HOST_BACKENDS, type FusedStep } from './fused.js';
 import type { Env, EnvState } from './env.js';
 import { lit, toGlsl, toWgsl } from './fused-gpu.js';
-import { fusedCheckActions, hostStepResult, relativeError, weightedReturn, weightedReturnGradients } from './fused-check.js';
+import { fusedCheckActions, fusedCheckStart, hostStepResult, relativeError, weightedReturn, weightedReturnGradients } from './fused-check.js';
+import { trafficEnv } from './envs/traffic.js';
 
 const BATCH = 6;
 const HORIZON = 12;
 // The forward pass rounds like the ops (bit-identical on the backends in `exactOn`); gradients are accumulated in float64 by
-// the kernel and op by op in float32 by tfjs. Measured: ≤ 6e-7 of the largest value, both. A 1 % error
-// in one term of the cart-pole adjoint fails the gradient check.
+// the kernel and op by op in float32 by tfjs. Measured: ≤ 6e-7 of the largest value, both; the chaotic
+// double pendulum ≤ 3.2e-7 (values, wasm) and ≤ 8e-7 (gradients), which its chaos amplifies with the
+// horizon (wasm at 50 steps: 3e-6 and 7e-5), so 12 steps it is. A 1 % error in one term of the
+// cart-pole adjoint fails the gradient check, and in the double pendulum's (5e-4 to 1.4e-2).
 const VALUE_RTOL = 1e-5;
 const GRADIENT_RTOL = 3e-5;
 
@@ -175,6 +178,109 @@ describe('pendulum fused step at the speed clip', () => {
     const [g1, g2] = [grad(fused), grad(ops)];
     for (const [i, g] of g2.entries()) expectClose(`d/d action ${i}`, Array.from(await g1[i]!.data()), Array.from(await g.data()), GRADIENT_RTOL);
     tf.dispose([g1, g2, actions, initial]);
+  });
+});
+
+// Envs whose kernel brings start states of its own (FusedStep.checkStart): collisions, clips and early
+// ends that a reset does not reach within a check's few steps. On cpu, gradients are compared row by row
+// (each row against its own largest value), so that a row with large gradients does not hide an error
+// in another. On wasm the op path is the less accurate side (its tan, atan, sin and cos are off by up to
+// ~1e-6 relative; half of sin's results differ from the correctly rounded value), and these rows amplify
+// that (measured row by row: up to 1.9e-4 between wasm's op path and the kernel, where cpu's op path and
+// the kernel agree to 4e-7); there the kernel's values and gradients must equal the kernel's on cpu bit
+// for bit (the same JavaScript on the same inputs), and wasm's op path is held to the whole-tensor tolerances.
+const startNames = fusedNames.filter((name) => (getEnv(name).fused as FusedStep).checkStart !== undefined);
+
+function expectRowsClose(label: string, actual: number[], expected: number[], rows: number, rtol: number): void {
+  expect(actual.length, label).toBe(expected.length);
+  const width = expected.length / rows;
+  for (let r = 0; r < rows; r++) expectClose(`${label} row ${r}`, actual.slice(r * width, (r + 1) * width), expected.slice(r * width, (r + 1) * width), rtol);
+}
+
+interface StartRun {
+  /** The op path's early ends, [step][row]. */
+  ended: boolean[][];
+  /** The op path's gradients by label. */
+  gradients: Record<string, number[]>;
+  /** The kernel's step outputs (by step and output) and gradients (by label). */
+  fused: Record<string, number[]>;
+}
+
+/** Fused against ops on `backend` from the kernel's start states: every output of every step, and the gradients. */
+async function compareFromStart(env: Env, backend: 'cpu' | 'wasm'): Promise<StartRun> {
+  await useTestBackend(backend);
+  const fused = env.with({ kernel: 'fused' });
+  const ops = env.with({ kernel: 'ops' });
+  const exact = (fused.fused as FusedStep).exactOn.includes(backend);
+  const initial = fusedCheckStart(fused)!;
+  const rows = initial['t']!.shape[0]!;
+  const actions = fusedCheckActions(fused, rows, HORIZON, 23);
+  const run: StartRun = { ended: [], gradients: {}, fused: {} };
+  let [a, b] = [fusedCheckStart(fused)!, fusedCheckStart(fused)!];
+  for (const [k, action] of actions.entries()) {
+    const fromFused = fused.step(a, action);
+    const fromOps = ops.step(b, action);
+    const [x, y] = [await hostStepResult(fromFused), await hostStepResult(fromOps)];
+    for (const key of Object.keys(y)) {
+      run.fused[`step ${k} ${key}`] = x[key]!;
+      if (exact) expect(x[key], `step ${k} ${key}`).toEqual(y[key]);
+      else expectClose(`step ${k} ${key}`, x[key]!, y[key]!, VALUE_RTOL);
+    }
+    run.ended.push(y['terminated']!.map((v) => v !== 0));
+    tf.dispose([a, b]);
+    const { state: nextA, ...restA } = fromFused;
+    const { state: nextB, ...restB } = fromOps;
+    tf.dispose([restA, restB]);
+    [a, b] = [nextA, nextB];
+  }
+  const fromFused = weightedReturnGradients(fused, initial, actions);
+  const fromOps = weightedReturnGradients(ops, initial, actions);
+  for (const [i, g] of fromOps.gradients.entries()) {
+    const label = fromOps.labels[i]!;
+    run.gradients[label] = Array.from(await g.data());
+    run.fused[label] = Array.from(await fromFused.gradients[i]!.data());
+    if (backend === 'cpu') expectRowsClose(label, run.fused[label]!, run.gradients[label]!, rows, GRADIENT_RTOL);
+    else expectClose(label, run.fused[label]!, run.gradients[label]!, GRADIENT_RTOL);
+  }
+  tf.dispose([a, b, initial, actions, fromFused.gradients, fromOps.gradients]);
+  return run;
+}
+
+/** compareFromStart on `backend`; on wasm also that the kernel's numbers equal its numbers on cpu. */
+async function checkFromStart(env: Env, backend: 'cpu' | 'wasm'): Promise<StartRun> {
+  const run = await compareFromStart(env, backend);
+  if (backend === 'wasm') expect(run.fused).toEqual((await compareFromStart(env, 'cpu')).fused);
+  return run;
+}
+
+/** Traffic's start rows (traffic-fused.ts trafficCheckStart) end where they are built to, and steering reaches the IDM vehicles through the lane-edge band. */
+function expectTrafficStartRows({ ended, gradients }: StartRun): void {
+  const endsAt = (row: number) => ended.findIndex((step) => step[row]);
+  // Row 1: collision at step 1; 4: too far; 5: off the road below (step 1 or 2); 6: an IDM vehicle ahead; 7: off the top edge; 9: collision.
+  expect([1, 4, 6, 7, 9].map(endsAt)).toEqual([0, 0, 0, 0, 0]);
+  expect([0, 1]).toContain(endsAt(5));
+  // Rows 0, 2 and 3 drive on (2 and 3 may leave the road later: the pace car's heading turns fast at 50–60 m/s).
+  expect(endsAt(0)).toBe(-1);
+  expect([2, 3].map(endsAt)).not.toContain(0);
+  // Row 0 (the pace car 1.9 m off lane 0's centre): its lateral position reaches the IDM vehicles.
+  expect(Math.abs(gradients['d/d initial y']![0]!)).toBeGreaterThan(0);
+}
+
+describe.each(FUSED_HOST_BACKENDS)("fused step = op-by-op step from the kernel's start states on %s", (backend) => {
+  it.each(startNames)('%s: every output of a multi-step rollout, and the gradients', async (name) => {
+    const run = await checkFromStart(getEnv(name), backend);
+    if (name.startsWith('traffic-')) expectTrafficStartRows(run);
+  });
+});
+
+describe('traffic fused step at collisions, early ends, the clips and the smoothing bands', () => {
+  // traffic-b (2 lanes, 2 vehicles each) and traffic-e (10 lanes, 1 each) among them, in the loop above.
+  it('every traffic scenario brings its start states', () => {
+    expect(startNames).toEqual(expect.arrayContaining(['traffic-a', 'traffic-b', 'traffic-c', 'traffic-d', 'traffic-e']));
+  });
+
+  it.each(FUSED_HOST_BACKENDS)('%s: a custom road with an uneven allocation (3 lanes: 3, 2, 2 vehicles)', async (backend) => {
+    expectTrafficStartRows(await checkFromStart(trafficEnv('c', { lanes: 3, vehicles: 7 }), backend));
   });
 });
 

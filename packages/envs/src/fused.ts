@@ -66,6 +66,12 @@ export interface FusedStep {
    */
   opReference?: boolean;
   /**
+   * Start states (every state tensor but the counter `t`; the caller owns them) from which
+   * fused-check.ts and fused-kernels.test.ts also compare a rollout, where a reset does not reach the
+   * kernel's branches (collisions, clips, early ends) within a check's few steps.
+   */
+  checkStart?: () => Record<string, tf.Tensor>;
+  /**
    * Values per env that `forward` can keep for `backward` ([batch, keptWidth], row-major, float64), so
    * that the backward need not replay the step; absent or 0: nothing is kept.
    */

@@ -44,13 +44,16 @@ describe('cartpole-swingup: analytic gradient = finite differences', () => {
   });
 });
 
-describe('double-pendulum: analytic gradient = finite differences', () => {
+// Both step kernels: the op path and the fused kernel (its float64 RK4 adjoint, over 100 steps too).
+describe.each(['ops', 'fused'] as const)('double-pendulum (%s step): analytic gradient = finite differences', (kernel) => {
   // From uniformly random (high-energy) starts the double pendulum is chaotic: between 10 and 100 steps
   // ‖∇J‖ grows from ~0.2 to ~400 and J's curvature with it, so no float32-resolvable ε gives a central
   // difference accurate in every direction at 100 steps. The chaotic regime is checked at 1 and 10 steps,
   // and the 100-step check starts from a low-energy state (regular, non-chaotic swings).
+  const env = getEnv('double-pendulum').with({ kernel });
+  it('steps with that kernel', () => expect(env.kernelOn()).toBe(kernel));
+
   it.each([1, 10])('%i-step rollout from a random (chaotic-regime) start', async (horizon) => {
-    const env = getEnv('double-pendulum');
     const initial = env.reset(2, new Rng(3));
     const check = await directionalCheck(env, initial, randomActions(horizon, 2, [[-0.5, 0.5]], 5), { eps: 0.01 });
     tf.dispose(initial);
@@ -58,7 +61,6 @@ describe('double-pendulum: analytic gradient = finite differences', () => {
   });
 
   it('100-step rollout from a low-energy start', async () => {
-    const env = getEnv('double-pendulum');
     const initial = {
       theta1: tf.tensor1d([0.4, -0.2]),
       theta2: tf.tensor1d([-0.3, 0.5]),

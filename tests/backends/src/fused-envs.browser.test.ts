@@ -11,7 +11,7 @@ import { checkFusedKernels, fusedCheckFailures, gpuFusedEnvNames, GPU_FUSED_TOLE
 describe.each(['webgl', 'webgpu'])('fused env steps on %s', (backend) => {
   it('equal the op path in values and gradients, and leave no tensors behind', async () => {
     const expected = gpuFusedEnvNames();
-    expect(expected).toEqual(expect.arrayContaining(['cartpole-swingup', 'cartpole-pilco', 'pendulum', 'dejong64', 'ackley64']));
+    expect(expected).toEqual(expect.arrayContaining(['cartpole-swingup', 'cartpole-pilco', 'pendulum', 'double-pendulum', 'dejong64', 'ackley64']));
     const checks = await checkFusedKernels(backend, { batch: 6, horizon: 12 });
     console.log(`${backend}: ${checks.map((c) => `${c.name} value ${c.valueError.toExponential(1)} gradient ${c.gradientError.toExponential(1)}`).join('; ')}`);
     expect(fusedCheckFailures(checks, expected, GPU_FUSED_TOLERANCE)).toEqual([]);

@@ -18,6 +18,8 @@ export interface TrainBenchResult {
   algo: string;
   backend: string;
   variant: TrainBenchVariant;
+  /** The envKernel config it trained with. */
+  env_kernel: EnvKernel;
   ms_per_epoch: number;
   /** Mean milliseconds per phase (rollout+actor, alpha, critic, ppo): where the time goes. */
   phases: Record<string, number>;
@@ -68,6 +70,7 @@ async function timeEpochs(algo: string, envName: string, epochs: number, backend
     algo,
     backend,
     variant,
+    env_kernel: envKernel,
     ms_per_epoch: round2(msPerEpoch),
     phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, round2(v)])),
     kernels_per_epoch: profile.kernels.length,

@@ -6,7 +6,7 @@ import { machine } from '../bench/machine.js';
 import { benchEnvsCommand } from './envs.js';
 import { benchTrain, bestOf, torchTrainRound, TRAIN_BENCH_VARIANTS, TRAIN_TORCH_ENV, type EnvKernel, type TrainBenchResult, type TrainBenchVariant, type TrainTorchReference } from '../bench/train.js';
 import { REFERENCE_ALGORITHMS } from '@pathwise/gippo';
-import { countFlag, countListFlag, LIMITS, listOption, parseNameList } from '../flags.js';
+import { countFlag, countListFlag, LIMITS, listOption, parseKernelList, parseNameList } from '../flags.js';
 import { benchRollout, ROLLOUT_BATCHES, ROLLOUT_ENV, ROLLOUT_HORIZON, torchReference, type RolloutBenchRow, type RolloutSkip } from '../bench/rollout.js';
 
 /** `bench train --variants`: a list of auto, fused, ops. */
@@ -16,11 +16,6 @@ function parseVariants(text: string): TrainBenchVariant[] {
     if (!(TRAIN_BENCH_VARIANTS as string[]).includes(name)) throw new ConfigError('--variants', text, `a comma-separated list of ${TRAIN_BENCH_VARIANTS.join(', ')}`);
   }
   return names as TrainBenchVariant[];
-}
-
-function parseEnvKernel(text: string): EnvKernel {
-  if (text !== 'auto' && text !== 'fused' && text !== 'ops') throw new ConfigError('--env-kernel', text, 'auto, fused or ops');
-  return text;
 }
 
 /** The variants that differ on a backend: on cpu `fused` is `auto`. */
@@ -130,10 +125,20 @@ export function registerBenchCommand(program: Command): void {
         ['auto', 'fused'],
       ),
     )
-    .option('--env-kernel <kernel>', "the envKernel config: auto (the env's default), fused (its one-kernel step, e.g. cart-pole swing-up on cpu and wasm) or ops", parseEnvKernel, 'auto')
+    .addOption(
+      listOption(
+        '--env-kernel <list>',
+        "the envKernel config, or a comma-separated list timed side by side in each round: auto (the env's default), fused (its one-kernel step, e.g. cart-pole swing-up or traffic on cpu and wasm), ops",
+        (text) => parseKernelList('--env-kernel', text),
+        ['auto'],
+      ),
+    )
     .option('--no-torch', 'skip the PyTorch reference (scripts/bench/epoch_torch.py)')
-    .option('--json', 'print {what, env, epochs, rounds, env_kernel, machine, results: [{algo, backend, variant, ms_per_epoch, phases, kernels_per_epoch, vs_torch?}], reference, reference_error?}')
-    .action(async (flags: { env: string; epochs: number; rounds: number; algos: string[]; variants: TrainBenchVariant[]; envKernel: EnvKernel; torch: boolean }, command: Command) => {
+    .option(
+      '--json',
+      'print {what, env, epochs, rounds, env_kernel (the list, comma-separated), machine, results: [{algo, backend, variant, env_kernel, ms_per_epoch, phases, kernels_per_epoch, vs_torch?}], reference, reference_error?}',
+    )
+    .action(async (flags: { env: string; epochs: number; rounds: number; algos: string[]; variants: TrainBenchVariant[]; envKernel: EnvKernel[]; torch: boolean }, command: Command) => {
       const { json, backend } = globalOptions(command);
       const { epochs, rounds } = flags;
       const algos = flags.algos.map((a) => algorithms.lookup(a).name);
@@ -146,9 +151,11 @@ export function registerBenchCommand(program: Command): void {
           await setupBackend(name);
           for (const algo of algos) {
             for (const variant of variantsOn(name, flags.variants)) {
-              const row = await benchTrain(algo, flags.env, epochs, name, variant, flags.envKernel);
-              measured.push(row);
-              if (!json) process.stderr.write(`  round ${r + 1}/${rounds}: ${algo} ${name} ${variant} ${row.ms_per_epoch} ms/epoch\n`);
+              for (const envKernel of flags.envKernel) {
+                const row = await benchTrain(algo, flags.env, epochs, name, variant, envKernel);
+                measured.push(row);
+                if (!json) process.stderr.write(`  round ${r + 1}/${rounds}: ${algo} ${name} ${variant} env ${envKernel} ${row.ms_per_epoch} ms/epoch\n`);
+              }
             }
           }
         }
@@ -161,7 +168,7 @@ export function registerBenchCommand(program: Command): void {
         }
       }
       const reference = torchError === undefined ? bestOf(torchRows, (t) => t.algo) : [];
-      const results = bestOf(measured, (m) => `${m.algo} ${m.backend} ${m.variant}`).map((m) => {
+      const results = bestOf(measured, (m) => `${m.algo} ${m.backend} ${m.variant} ${m.env_kernel}`).map((m) => {
         const torch = reference.find((t) => t.algo === m.algo);
         return torch === undefined ? m : { ...m, vs_torch: round(m.ms_per_epoch / torch.ms_per_epoch, 2) };
       });
@@ -170,7 +177,7 @@ export function registerBenchCommand(program: Command): void {
         env: flags.env,
         epochs,
         rounds,
-        env_kernel: flags.envKernel,
+        env_kernel: flags.envKernel.join(','),
         machine: machine(),
         results,
         reference,
@@ -178,19 +185,20 @@ export function registerBenchCommand(program: Command): void {
       };
       if (json) return printJson(report);
       process.stdout.write(
-        `pathwise bench train --env ${flags.env} --env-kernel ${flags.envKernel} (${epochs} epochs each, best of ${rounds} alternating rounds; ${report.machine.cpus} cpus, node ${report.machine.node})\n`,
+        `pathwise bench train --env ${flags.env} --env-kernel ${report.env_kernel} (${epochs} epochs each, best of ${rounds} alternating rounds; ${report.machine.cpus} cpus, node ${report.machine.node}; vs ops: the same env kernel with variant ops, or with one variant the same variant with env kernel ops)\n`,
       );
       process.stdout.write(
-        `${'algo'.padEnd(6)} ${'backend'.padEnd(8)} ${'variant'.padEnd(8)} ${'ms/epoch'.padStart(10)} ${'vs torch'.padStart(9)} ${'vs ops'.padStart(7)} ${'kernels'.padStart(8)}   phases (ms)\n`,
+        `${'algo'.padEnd(6)} ${'backend'.padEnd(8)} ${'variant'.padEnd(8)} ${'env'.padEnd(6)} ${'ms/epoch'.padStart(10)} ${'vs torch'.padStart(9)} ${'vs ops'.padStart(7)} ${'kernels'.padStart(8)}   phases (ms)\n`,
       );
       for (const r of results) {
-        const ops = results.find((o) => o.algo === r.algo && o.backend === r.backend && o.variant === 'ops');
+        const sameAlgo = (o: TrainBenchResult) => o.algo === r.algo && o.backend === r.backend;
+        const ops = results.find((o) => sameAlgo(o) && o.variant === 'ops' && o.env_kernel === r.env_kernel) ?? results.find((o) => sameAlgo(o) && o.variant === r.variant && o.env_kernel === 'ops');
         const phases = Object.entries(r.phases)
           .filter(([, v]) => v >= 0.5)
           .map(([k, v]) => `${k} ${v.toFixed(1)}`)
           .join(', ');
         process.stdout.write(
-          `${r.algo.padEnd(6)} ${r.backend.padEnd(8)} ${r.variant.padEnd(8)} ${r.ms_per_epoch.toFixed(1).padStart(10)} ${(r.vs_torch === undefined ? '-' : r.vs_torch.toFixed(2)).padStart(9)} ${(ops && r !== ops ? (r.ms_per_epoch / ops.ms_per_epoch).toFixed(2) : '-').padStart(7)} ${String(r.kernels_per_epoch).padStart(8)}   ${phases}\n`,
+          `${r.algo.padEnd(6)} ${r.backend.padEnd(8)} ${r.variant.padEnd(8)} ${r.env_kernel.padEnd(6)} ${r.ms_per_epoch.toFixed(1).padStart(10)} ${(r.vs_torch === undefined ? '-' : r.vs_torch.toFixed(2)).padStart(9)} ${(ops && r !== ops ? (r.ms_per_epoch / ops.ms_per_epoch).toFixed(2) : '-').padStart(7)} ${String(r.kernels_per_epoch).padStart(8)}   ${phases}\n`,
         );
       }
       for (const t of reference) process.stdout.write(`${t.algo.padEnd(6)} ${'torch'.padEnd(8)} ${`${t.threads}t`.padEnd(8)} ${t.ms_per_epoch.toFixed(1).padStart(10)}\n`);

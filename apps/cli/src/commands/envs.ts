@@ -3,7 +3,7 @@ import { getBackend, PathwiseError } from '@pathwise/core';
 import { benchEnvs, listEnvs, mujocoReference, stepReport, type EnvBenchResult } from '@pathwise/envs';
 import { globalOptions, printJson, Progress, setupBackend } from '../context.js';
 import { machine } from '../bench/machine.js';
-import { checkNumbers, countFlag, countListFlag, LIMITS, listOption, parseJsonFlag, parseNameList, parseSeed } from '../flags.js';
+import { checkNumbers, countFlag, countListFlag, LIMITS, listOption, parseJsonFlag, parseKernelList, parseNameList, parseSeed } from '../flags.js';
 
 /**
  * `pathwise envs [--json]`: the registered environments (docs/architecture.md §6 objects).
@@ -63,9 +63,16 @@ export function benchEnvsCommand(bench: Command): void {
     .option('--envs <names>', 'comma-separated env names (default: all)', (text: string) => parseNameList('--envs', text))
     .addOption(listOption('--batches <list>', `comma-separated batch sizes, each 1 to ${LIMITS.batch.max}`, countListFlag('--batches', 'batch'), [64, 256, 1024]))
     .option('--steps <k>', `steps per timed rollout, 1 to ${LIMITS.envSteps.max}`, countFlag('--steps', 'envSteps'), 20)
+    .option(
+      '--kernels <list>',
+      "comma-separated env step kernels, timed side by side in alternating rounds: auto (the env's default), fused, ops; one row per kernel that runs",
+      (text: string) => parseKernelList('--kernels', text),
+      ['auto'] as ('auto' | 'fused' | 'ops')[],
+    )
+    .option('--rounds <n>', 'timed rounds, alternating the kernels; each figure is the best of them', countFlag('--rounds', 'repeats'), 2)
     .option('--no-mujoco', 'skip the MuJoCo-wasm reference for hopper and ant')
-    .option('--json', 'print {what, machine, results: [{backend, env, batch, steps_per_s, steps_per_s_backprop}], reference: [{impl, env, steps_per_s}], reference_error?}')
-    .action(async (options: { envs?: string[]; batches: number[]; steps: number; mujoco: boolean }, command: Command) => {
+    .option('--json', 'print {what, machine, results: [{backend, env, batch, kernel, steps_per_s, steps_per_s_backprop}], reference: [{impl, env, steps_per_s}], reference_error?}')
+    .action(async (options: { envs?: string[]; batches: number[]; steps: number; kernels: ('auto' | 'fused' | 'ops')[]; rounds: number; mujoco: boolean }, command: Command) => {
       const { json, backend } = globalOptions(command);
       const { batches, steps } = options;
       const names = options.envs ?? listEnvs().map((e) => e.name);
@@ -77,7 +84,7 @@ export function benchEnvsCommand(bench: Command): void {
         }
       });
       if (backends.length === 0) throw new PathwiseError('No backend is available to benchmark.');
-      const progress = new Progress(backends.length * names.length * batches.length, 'bench envs', json);
+      const progress = new Progress(backends.length * names.length * batches.length * options.kernels.length, 'bench envs', json);
       const results: ({ backend: string } & Omit<EnvBenchResult, 'steps'>)[] = [];
       let done = 0;
       for (const name of backends) {
@@ -86,9 +93,11 @@ export function benchEnvsCommand(bench: Command): void {
           envs: names,
           batches,
           steps,
-          onResult: (r) => progress.tick(++done, `${active} ${r.env} ${r.batch}`),
+          kernels: options.kernels,
+          rounds: options.rounds,
+          onResult: (r) => progress.tick(++done, `${active} ${r.env} ${r.batch} ${r.kernel}`),
         });
-        for (const r of rows) results.push({ backend: active, env: r.env, batch: r.batch, steps_per_s: r.steps_per_s, steps_per_s_backprop: r.steps_per_s_backprop });
+        for (const r of rows) results.push({ backend: active, env: r.env, batch: r.batch, kernel: r.kernel, steps_per_s: r.steps_per_s, steps_per_s_backprop: r.steps_per_s_backprop });
       }
       progress.done();
       // The CPU reference for the rigid-body envs: MuJoCo-wasm stepping the same robot, one env, forward only.
@@ -96,10 +105,15 @@ export function benchEnvsCommand(bench: Command): void {
       const report = { what: 'envs', machine: machine(), results, ...mujoco };
       if (json) return printJson(report);
       process.stdout.write(`pathwise bench envs (${report.machine.cpus} cpus, node ${report.machine.node}; ${steps}-step rollouts; env steps per second)\n`);
-      process.stdout.write(`${'backend'.padEnd(8)} ${'env'.padEnd(18)} ${'batch'.padStart(6)} ${'steps/s'.padStart(12)} ${'with backprop'.padStart(14)} ${'ratio'.padStart(6)}\n`);
+      process.stdout.write(
+        `${'backend'.padEnd(8)} ${'env'.padEnd(18)} ${'batch'.padStart(6)} ${'kernel'.padEnd(6)} ${'steps/s'.padStart(12)} ${'with backprop'.padStart(14)} ${'ratio'.padStart(6)} ${'fused/ops'.padStart(13)}\n`,
+      );
       for (const r of results) {
+        // Beside a fused row: its speed-up over the ops row of the same run, without / with backprop.
+        const ops = r.kernel === 'fused' ? results.find((o) => o.backend === r.backend && o.env === r.env && o.batch === r.batch && o.kernel === 'ops') : undefined;
+        const speedup = ops === undefined ? '' : `${(r.steps_per_s / ops.steps_per_s).toFixed(1)} / ${(r.steps_per_s_backprop / ops.steps_per_s_backprop).toFixed(1)}`;
         process.stdout.write(
-          `${r.backend.padEnd(8)} ${r.env.padEnd(18)} ${String(r.batch).padStart(6)} ${String(r.steps_per_s).padStart(12)} ${String(r.steps_per_s_backprop).padStart(14)} ${(r.steps_per_s / r.steps_per_s_backprop).toFixed(2).padStart(6)}\n`,
+          `${r.backend.padEnd(8)} ${r.env.padEnd(18)} ${String(r.batch).padStart(6)} ${r.kernel.padEnd(6)} ${String(r.steps_per_s).padStart(12)} ${String(r.steps_per_s_backprop).padStart(14)} ${(r.steps_per_s / r.steps_per_s_backprop).toFixed(2).padStart(6)} ${speedup.padStart(13)}\n`,
         );
       }
       for (const r of mujoco.reference)

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { algorithms, ConfigError } from '@pathwise/core';
 import { defaultProblemOf, loadPlugins, readConfigFile, resume, train, type EpochReport, type TrainResult } from '@pathwise/runtime';
 import type { RunChildMessage } from '@pathwise/queue';
-import { isMultiSeedSummary } from '@pathwise/report';
+import { isMultiSeedSummary, seedStats, type Summary } from '@pathwise/report';
 import { builtinsModule, globalOptions, printJson, Progress } from '../context.js';
 import { countFlag, LIMITS, parseSeedList } from '../flags.js';
 import { commandStop, reportInterrupted } from '../outcome.js';
@@ -82,19 +82,31 @@ export async function runTrainCommand(request: TrainCommandRequest, command: Com
   }
   const summary = result.summary!;
   if (json) return printJson(summary);
-  if (isMultiSeedSummary(summary)) {
-    process.stdout.write(
-      `${summary.algo} on ${summary.env}, seeds ${summary.seeds.join(',')}: best reward ${summary.best_reward.mean.toPrecision(5)} ± ${summary.best_reward.std.toPrecision(3)}, final ${summary.final_reward.mean.toPrecision(5)} ± ${summary.final_reward.std.toPrecision(3)}\n`,
-    );
-  } else {
-    process.stdout.write(
-      // The reward is the smoothed return of finished episodes: NaN until the first one ends (cart-pole: 240 steps, 8 epochs).
-      Number.isNaN(summary.best_reward)
-        ? `${summary.algo} on ${summary.env} (seed ${summary.seed}, ${summary.backend}): no episode finished in its ${summary.epochs} epoch${summary.epochs === 1 ? '' : 's'}, so no reward yet (${summary.wall_s.toFixed(1)} s)\n`
-        : `${summary.algo} on ${summary.env} (seed ${summary.seed}, ${summary.backend}): best reward ${summary.best_reward.toPrecision(5)}, final ${summary.final_reward.toPrecision(5)}, ${summary.epochs} epochs in ${summary.wall_s.toFixed(1)} s\n`,
-    );
-  }
+  process.stdout.write(`${summaryLine(summary)}\n`);
   process.stdout.write(`run directory: ${result.dir}\nplot: ${join(result.dir, 'reward.svg')}\n`);
+}
+
+/**
+ * The one-line result of `train`. The reward is the smoothed return of finished episodes, NaN until
+ * the first one ends (cart-pole: 240 steps, 8 epochs), so a seed without one is named, not averaged in.
+ */
+export function summaryLine(summary: Summary): string {
+  const epochs = `${summary.epochs} epoch${summary.epochs === 1 ? '' : 's'}`;
+  if (!isMultiSeedSummary(summary)) {
+    return Number.isNaN(summary.best_reward)
+      ? `${summary.algo} on ${summary.env} (seed ${summary.seed}, ${summary.backend}): no episode finished in its ${epochs}, so no reward yet (${summary.wall_s.toFixed(1)} s)`
+      : `${summary.algo} on ${summary.env} (seed ${summary.seed}, ${summary.backend}): best reward ${summary.best_reward.toPrecision(5)}, final ${summary.final_reward.toPrecision(5)}, ${epochs} in ${summary.wall_s.toFixed(1)} s`;
+  }
+  const head = `${summary.algo} on ${summary.env}, seeds ${summary.seeds.join(',')}`;
+  const finished = summary.seeds.map((_, i) => !Number.isNaN(summary.best_reward.per_seed[i]!));
+  const without = summary.seeds.filter((_, i) => !finished[i]);
+  if (without.length === summary.seeds.length) return `${head}: no episode finished in ${epochs} of any seed, so no reward yet (${summary.wall_s.toFixed(1)} s)`;
+  const stat = (values: number[]) => {
+    const s = seedStats(values.filter((_, i) => finished[i]));
+    return `${s.mean.toPrecision(5)} ± ${s.std.toPrecision(3)}`;
+  };
+  const over = without.length === 0 ? '' : ` over the ${summary.seeds.length - without.length} seeds with a finished episode (none yet in seed${without.length === 1 ? '' : 's'} ${without.join(',')})`;
+  return `${head}: best reward ${stat(summary.best_reward.per_seed)}, final ${stat(summary.final_reward.per_seed)}${over}`;
 }
 
 interface TrainFlags {

@@ -3,6 +3,7 @@ import type { Rng } from '@pathwise/core';
 import { defineEnv, type Env, type EnvOptions } from '../env.js';
 import { smoothstep } from '../math.js';
 import { constantCache } from '../constants.js';
+import { trafficFused } from './traffic-fused.js';
 
 // The single pace-car traffic task of GI-PPO (laurayuzheng/DiffRL, co-author's repository:
 // envs/traffic/single_pace_car/{env,simulation}.py, envs/traffic/_simulation.py, _idm.py,
@@ -169,8 +170,8 @@ export function trafficEnv(scenario: TrafficScenario, options: TrafficOptions = 
           1,
         );
       },
-      // No fused step kernel yet (issue 14): every step runs the op-by-op definition.
-      fused: false,
+      // The same step as one kernel (traffic-fused.ts); `transition` below stays the reference.
+      fused: trafficFused(c, { ...road, lanes, laneWidth: c.laneWidth }),
       transition: (state, action) => {
         const k = constants();
         const { pos, vel, x: px, y: py, heading, speed } = state;
