@@ -1,5 +1,5 @@
 import { getBackend, matMul, reshape, tidy, transpose, type Tensor } from '@tensorflow/tfjs-core';
-import { hostKernelOn } from './kernels/host.js';
+import { hostKernelOn } from './kernels/switches.js';
 
 export type TransposeStrategy = 'auto' | 'flags' | 'explicit';
 let strategy: TransposeStrategy = 'auto';
