@@ -26,7 +26,7 @@ export { Linear, type LinearOptions } from './nn/linear.js';
 export { LayerNorm, type LayerNormOptions } from './nn/layer-norm.js';
 export { MLP, type MLPOptions } from './nn/mlp.js';
 export type { MlpKernel } from './nn/fused-mlp.js';
-export { setHostKernels, hostKernelOn, registerHostKernel, tapeIsOn, type HostKernelSwitches, type HostStorage, type TensorInfoLike } from './kernels/host.js';
+export { HOST_BACKENDS, setHostKernels, hostKernelOn, hostStorage, registerHostKernel, tapeIsOn, type HostKernelSwitches, type HostStorage, type TensorInfoLike } from './kernels/host.js';
 export { activation, activationNames, type Activation, type ActivationName } from './nn/activations.js';
 export { orthogonalInit, uniformInit } from './nn/init.js';
 export { saveParameters, loadParameters, type ParameterJSON } from './nn/params.js';

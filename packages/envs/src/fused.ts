@@ -1,4 +1,4 @@
-import { tapeIsOn, tf } from '@pathwise/core';
+import { HOST_BACKENDS, hostStorage, tapeIsOn, tf, type TensorInfoLike } from '@pathwise/core';
 import { FUSED_GPU_BACKENDS, gpuKernelFor, type GpuFusedStep } from './fused-gpu.js';
 
 // Fused env steps (issue 14): one tfjs kernel per env step forward and one backward, instead of the
@@ -109,8 +109,8 @@ export function traceSubstep(trace: Float64Array, substep: number, v0: number, v
   trace[at + 9] = v9;
 }
 
-/** The backends whose tensors live in host memory, where a fused step is a loop over typed arrays. */
-export const FUSED_HOST_BACKENDS = ['cpu', 'wasm'] as const;
+/** The backends whose tensors live in host memory, where a fused step is a loop over typed arrays (core's host-kernel backends). */
+export const FUSED_HOST_BACKENDS = HOST_BACKENDS;
 
 /** What a fused step kernel returns: the next state in `stateKeys` order, then these. */
 export interface FusedStepResult {
@@ -122,41 +122,6 @@ export interface FusedStepResult {
   terminated: tf.Tensor;
   truncated: tf.Tensor;
   nonFinite: tf.Tensor;
-}
-
-interface TensorInfoLike {
-  dataId: object;
-  shape: number[];
-  dtype: tf.DataType;
-}
-
-/** The two host backends' storage, reached through their public methods (so no backend package is imported here). */
-interface HostStorage {
-  /** Allocates every output first: a wasm heap growth would detach views taken earlier. */
-  allocate(shape: number[], dtype: 'float32' | 'bool'): TensorInfoLike;
-  view(info: TensorInfoLike): Float32Array | Uint8Array;
-}
-
-function hostStorage(backend: unknown): HostStorage {
-  const b = backend as {
-    typedArrayFromHeap?: (info: TensorInfoLike) => Float32Array | Uint8Array;
-    makeOutput?: (shape: number[], dtype: string) => TensorInfoLike;
-    makeTensorInfo?: (shape: number[], dtype: string, values: Float32Array | Uint8Array) => TensorInfoLike;
-    data?: { get(dataId: object): { values: Float32Array | Uint8Array } };
-  };
-  if (b.typedArrayFromHeap !== undefined && b.makeOutput !== undefined) {
-    return { allocate: (shape, dtype) => b.makeOutput!(shape, dtype), view: (info) => b.typedArrayFromHeap!(info) };
-  }
-  if (b.makeTensorInfo !== undefined && b.data !== undefined) {
-    return {
-      allocate: (shape, dtype) => {
-        const size = shape.reduce((a, c) => a * c, 1);
-        return b.makeTensorInfo!(shape, dtype, dtype === 'bool' ? new Uint8Array(size) : new Float32Array(size));
-      },
-      view: (info) => b.data!.get(info.dataId).values,
-    };
-  }
-  throw new Error('A fused env step needs a host-memory backend (cpu or wasm).');
 }
 
 const kernelNames = new WeakMap<FusedStep, string>();
@@ -262,22 +227,22 @@ function forwardKernel(fused: FusedStep, stateInputs: string[], inputs: Record<s
     truncated: storage.allocate([batch], 'bool'),
     nonFinite: storage.allocate([batch], 'bool'),
   };
-  const tIn = storage.view(t) as Float32Array;
-  const clipped = clip(storage.view(action) as Float32Array);
+  const tIn = storage.view(t);
+  const clipped = clip(storage.view(action));
   const outputs: FusedStepOutputs = {
-    state: out.state.map((s) => storage.view(s) as Float32Array),
-    reward: storage.view(out.reward) as Float32Array,
-    obs: storage.view(out.nextObs) as Float32Array,
-    terminated: (storage.view(out.terminated) as Uint8Array).fill(0),
+    state: out.state.map((s) => storage.view(s)),
+    reward: storage.view(out.reward),
+    obs: storage.view(out.nextObs),
+    terminated: storage.boolView(out.terminated).fill(0),
   };
   const holder = attrs['kept'] as KeptValues | undefined;
   const kept = holder !== undefined && (fused.keptWidth ?? 0) > 0 ? (holder.values = takeKept(batch * fused.keptWidth!)) : undefined;
-  fused.forward({ batch, state: states.map((s) => storage.view(s) as Float32Array), t: tIn, action: clipped }, outputs, kept);
-  const tOut = storage.view(out.t) as Float32Array;
-  const truncated = storage.view(out.truncated) as Uint8Array;
-  const nonFinite = storage.view(out.nonFinite) as Uint8Array;
+  fused.forward({ batch, state: states.map((s) => storage.view(s)), t: tIn, action: clipped }, outputs, kept);
+  const tOut = storage.view(out.t);
+  const truncated = storage.boolView(out.truncated);
+  const nonFinite = storage.boolView(out.nonFinite);
   const obsDim = fused.obsDim;
-  (storage.view(out.obs) as Float32Array).set(outputs.obs);
+  storage.view(out.obs).set(outputs.obs);
   for (let i = 0; i < batch; i++) {
     tOut[i] = tIn[i]! + 1;
     truncated[i] = tOut[i]! >= episodeLength ? 1 : 0;
@@ -297,14 +262,14 @@ function backwardKernel(fused: FusedStep, stateInputs: string[], inputs: Record<
   const batch = inputs['t']!.shape[0]!;
   const outState = states.map((s) => storage.allocate(s.shape, 'float32'));
   const outAction = storage.allocate(action.shape, 'float32');
-  const raw = storage.view(action) as Float32Array;
-  const f32 = (name: string) => storage.view(inputs[name]!) as Float32Array;
+  const raw = storage.view(action);
+  const f32 = (name: string) => storage.view(inputs[name]!);
   const dObs = Float32Array.from(f32('dobs'));
   const dNextObs = f32('dnextObs');
   for (let j = 0; j < dObs.length; j++) dObs[j] = dObs[j]! + dNextObs[j]!;
-  const gradients: FusedStepGradients = { state: outState.map((s) => storage.view(s) as Float32Array), action: storage.view(outAction) as Float32Array };
+  const gradients: FusedStepGradients = { state: outState.map((s) => storage.view(s)), action: storage.view(outAction) };
   fused.backward(
-    { batch, state: states.map((s) => storage.view(s) as Float32Array), t: f32('t'), action: clip(raw) },
+    { batch, state: states.map((s) => storage.view(s)), t: f32('t'), action: clip(raw) },
     { state: stateInputs.map((k) => f32(`d${k}`)), reward: f32('dreward'), obs: dObs },
     gradients,
     kept?.values?.length === batch * (fused.keptWidth ?? 0) ? kept.values : undefined,

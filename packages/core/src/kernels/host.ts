@@ -12,8 +12,11 @@ export interface TensorInfoLike {
 /** A host backend's storage, reached through its public methods (no backend package is imported). */
 export interface HostStorage {
   /** Allocate every output before taking any view: a wasm heap growth detaches views taken earlier. */
-  allocate(shape: number[]): TensorInfoLike;
+  allocate(shape: number[], dtype?: 'float32' | 'bool'): TensorInfoLike;
+  /** The values of a float32 tensor. */
   view(info: TensorInfoLike): Float32Array;
+  /** The values of a bool tensor (one byte each, 0 or 1). */
+  boolView(info: TensorInfoLike): Uint8Array;
 }
 
 /**
@@ -70,20 +73,27 @@ export function hostMatMul(backendName: string, backend: unknown, storage: HostS
   return backendName === 'wasm' ? backendMatMul(backend, storage) : cpuMatMul;
 }
 
+/** The storage of a host backend (cpu or wasm), for host kernels here and in other packages (the fused env steps). */
 export function hostStorage(backend: unknown): HostStorage {
   const b = backend as {
-    typedArrayFromHeap?: (info: TensorInfoLike) => Float32Array;
+    typedArrayFromHeap?: (info: TensorInfoLike) => Float32Array | Uint8Array;
     makeOutput?: (shape: number[], dtype: string) => TensorInfoLike;
-    makeTensorInfo?: (shape: number[], dtype: string, values: Float32Array) => TensorInfoLike;
-    data?: { get(dataId: object): { values: Float32Array } };
+    makeTensorInfo?: (shape: number[], dtype: string, values: Float32Array | Uint8Array) => TensorInfoLike;
+    data?: { get(dataId: object): { values: Float32Array | Uint8Array } };
   };
   if (b.typedArrayFromHeap !== undefined && b.makeOutput !== undefined) {
-    return { allocate: (shape) => b.makeOutput!(shape, 'float32'), view: (info) => b.typedArrayFromHeap!(info) };
+    const view = (info: TensorInfoLike) => b.typedArrayFromHeap!(info);
+    return { allocate: (shape, dtype = 'float32') => b.makeOutput!(shape, dtype), view: view as (info: TensorInfoLike) => Float32Array, boolView: view as (info: TensorInfoLike) => Uint8Array };
   }
   if (b.makeTensorInfo !== undefined && b.data !== undefined) {
+    const view = (info: TensorInfoLike) => b.data!.get(info.dataId).values;
     return {
-      allocate: (shape) => b.makeTensorInfo!(shape, 'float32', new Float32Array(shape.reduce((a, c) => a * c, 1))),
-      view: (info) => b.data!.get(info.dataId).values,
+      allocate: (shape, dtype = 'float32') => {
+        const size = shape.reduce((a, c) => a * c, 1);
+        return b.makeTensorInfo!(shape, dtype, dtype === 'bool' ? new Uint8Array(size) : new Float32Array(size));
+      },
+      view: view as (info: TensorInfoLike) => Float32Array,
+      boolView: view as (info: TensorInfoLike) => Uint8Array,
     };
   }
   throw new Error('A host kernel needs a host-memory backend (cpu or wasm).');
