@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { codeVersion } from '@pathwise/runtime';
 
 const bin = join(__dirname, '..', 'dist', 'bin.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 300_000 });
@@ -234,6 +235,7 @@ describe('--plugin and plugins:', () => {
       backend: 'cpu',
       plugins: [join(cwd, 'toy.mjs')],
       config: { epochs: 2, step: 2, delayMs: 0 },
+      code: codeVersion(),
     });
     expect(csv(join(cwd, 'run'))[0]).toBe('epoch,steps,reward,best_reward,wall_s,x');
     const algos = JSON.parse(inDir(cwd, '--plugin', './toy.mjs', 'algos', '--json').stdout) as Array<Record<string, unknown>>;

@@ -4,6 +4,7 @@
 export { PluginError, resolvePlugin, importPlugin, loadPlugins, type ResolvedPlugin } from './plugins.js';
 export { readConfigFile, type ConfigFile } from './config-file.js';
 export { resolveRun, defaultProblemOf, activateBackend, writeRunRecord, readRunRecord, hasRunRecord, clearRunDirectory, foreignEntries, type RunRecord, type RunRequest } from './run-record.js';
+export { codeVersion, type CodeVersion } from './code-version.js';
 export { runInDir, runColumns, STATE_FILE, PROGRESS_FILE, type EpochReport, type RunHooks, type RunResult } from './run.js';
 export { runPool, StopSignal, defaultConcurrency, type PoolOptions, type WorkerData, type WorkerMessage } from './pool.js';
 export { train, resume, trapStopSignals, signalExitCode, runDirsIn, checkSeeds, plannedEpochs, type TrainOptions, type TrainResult, type TrainProgress, type ExecutionOptions } from './train.js';

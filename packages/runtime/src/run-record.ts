@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { algorithms, ConfigError, epochsKeyOf, PathwiseError, tf, useBackend, type Algorithm, type AlgorithmLookup } from '@pathwise/core';
 import { getEnv, listEnvs } from '@pathwise/envs';
 import { CHECKPOINT_DIR, CHECKPOINT_OLD_DIR, CONFIG_JSON, decodeNonFinite, ensureDirectory, METRICS_CSV, METRICS_JSONL, SUMMARY_JSON, writeJsonAtomic } from '@pathwise/report/node';
+import { codeVersion, type CodeVersion } from './code-version.js';
 import { LOCK_FILE } from './lock.js';
 
 /** DIR/config.json (docs/architecture.md §6). */
@@ -18,6 +19,10 @@ export interface RunRecord<Config = Record<string, unknown>> {
   plugins: string[];
   /** The fully resolved algorithm config. */
   config: Config;
+  /** The code the run was started with (written by `writeRunRecord`; absent in records from before it existed). */
+  code?: CodeVersion;
+  /** Resumes under other code than `code`: from which epoch (the checkpoint's) and with what. */
+  resumedWith?: Array<{ epoch: number; code: CodeVersion }>;
 }
 
 /** What a new run asks for, before resolution. */
@@ -93,6 +98,11 @@ export function hasRunRecord(dir: string): boolean {
 export function writeRunRecord(dir: string, record: RunRecord): void {
   if (hasRunRecord(dir)) throw new PathwiseError(`${dir} already holds a run: pass --resume to continue it, --force to replace it, or choose another --out.`);
   ensureDirectory(dir);
+  writeJsonAtomic(join(dir, CONFIG_JSON), { ...record, code: record.code ?? codeVersion() });
+}
+
+/** Rewrites a run's config.json (the caller holds the run's lock). */
+export function rewriteRunRecord(dir: string, record: RunRecord): void {
   writeJsonAtomic(join(dir, CONFIG_JSON), record);
 }
 

@@ -20,7 +20,8 @@ import {
 } from '@pathwise/report/node';
 import { acquireRunLock } from './lock.js';
 import { loadPlugins } from './plugins.js';
-import { activateBackend, readRunRecord, type RunRecord } from './run-record.js';
+import { codeVersion, describeCode, sameCode } from './code-version.js';
+import { activateBackend, readRunRecord, rewriteRunRecord, type RunRecord } from './run-record.js';
 import { rewardPlotSvg } from './summaries.js';
 
 /** checkpoint/ holds the algorithm's `state()` and the run's progress. */
@@ -75,6 +76,20 @@ export async function runInDir(dir: string, hooks: RunHooks = {}): Promise<RunRe
   }
 }
 
+/**
+ * A resume from a checkpoint under other code than the run's last: recorded in config.json
+ * `resumedWith` and said on stderr. Its numbers equal an uninterrupted run's only if the change
+ * between the two kept them (docs/reproduction/README.md).
+ */
+function recordResumeCode(dir: string, record: RunRecord, epoch: number, verify: () => void): void {
+  const now = codeVersion();
+  const last = record.resumedWith?.at(-1)?.code ?? record.code;
+  if (sameCode(last, now)) return;
+  verify();
+  rewriteRunRecord(dir, { ...record, resumedWith: [...(record.resumedWith ?? []), { epoch, code: now }] });
+  process.stderr.write(`note: ${dir} was run up to epoch ${epoch} with ${describeCode(last)} and continues with ${describeCode(now)} (recorded in config.json resumedWith)\n`);
+}
+
 /** runInDir's body; `verify` throws when this process no longer holds the run's lock, and runs before every write. */
 async function trainInDir(dir: string, hooks: RunHooks, verify: () => void): Promise<RunResult> {
   const record = readRunRecord(dir);
@@ -110,9 +125,15 @@ async function trainInDir(dir: string, hooks: RunHooks, verify: () => void): Pro
         throw new PathwiseError(`The checkpoint in ${join(dir, 'checkpoint')} cannot be restored (${(error as Error).message}).`);
       }
       writer = MetricsWriter.resume(dir, columns, epoch);
+      recordResumeCode(dir, record, epoch, verify);
     } else {
       // No checkpoint yet: whatever rows an earlier attempt wrote are recomputed from the start.
       writer = MetricsWriter.create(dir, columns, { overwrite: true });
+      // ... by this code, so this code is the run's.
+      if (!sameCode(record.code, codeVersion())) {
+        verify();
+        rewriteRunRecord(dir, { ...record, code: codeVersion() });
+      }
     }
     const start = performance.now();
     const wall = () => wallBefore + (performance.now() - start) / 1000;

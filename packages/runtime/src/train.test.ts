@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '@pathwise/backend-cpu';
 import { algorithms, UNIVERSAL_COLUMNS } from '@pathwise/core';
+import { codeVersion } from './code-version.js';
 import { loadPlugins } from './plugins.js';
 import { StopSignal } from './pool.js';
 import { defaultProblemOf, resolveRun } from './run-record.js';
@@ -42,6 +43,7 @@ describe('one run', () => {
       backend: 'cpu',
       plugins,
       config: { epochs: 4, step: 0.5, delayMs: 0, checkpointEvery: 1 },
+      code: codeVersion(),
     });
     const summary = json(join(out, 'summary.json'));
     expect(Object.keys(summary).sort()).toEqual(['algo', 'backend', 'best_reward', 'env', 'epochs', 'final_reward', 'seed', 'wall_s']);
@@ -104,6 +106,46 @@ describe('resume', () => {
     appendFileSync(join(cut, 'metrics.jsonl'), `${lines(straight, 'metrics.jsonl')[2]}\n`);
     await resume(cut);
     expect(withoutWall(lines(cut))).toEqual(withoutWall(lines(straight)));
+  });
+
+  it('records the code a run starts with, and a resume under other code in resumedWith (once per change), with a note on stderr', async () => {
+    const out = join(tempDir(), 'run');
+    const stop = new StopSignal();
+    await train(base(out, { epochs: 5, stop, onEpoch: (r) => r.epoch === 2 && stop.request() }));
+    const now = codeVersion();
+    expect(now.pathwise).toBe(JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version);
+    expect(json(join(out, 'config.json')).code).toEqual(now);
+    // As if the run had been started by another commit.
+    const older = { pathwise: '0.0.1', commit: 'f'.repeat(40), dirty: false };
+    writeFileSync(join(out, 'config.json'), JSON.stringify({ ...json(join(out, 'config.json')), code: older }));
+    const notes: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (notes.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      const again = new StopSignal();
+      await resume(out, { stop: again, onEpoch: (r) => r.epoch === 3 && again.request() });
+      await resume(out); // same code as the last resume: nothing more recorded
+    } finally {
+      process.stderr.write = write;
+    }
+    const record = json(join(out, 'config.json'));
+    expect(record.code).toEqual(older);
+    expect(record.resumedWith).toEqual([{ epoch: 2, code: now }]);
+    expect(notes.filter((n) => n.startsWith('note:'))).toEqual([expect.stringMatching(/was run up to epoch 2 with @pathwise\/runtime 0\.0\.1 at ffffffffffff and continues with @pathwise\/runtime /)]);
+    expect(json(join(out, 'summary.json')).epochs).toBe(5);
+  });
+
+  it('a run without a checkpoint restarts under the current code and records it as its own', async () => {
+    const out = join(tempDir(), 'run');
+    const stop = new StopSignal();
+    // Stopped after epoch 1 (it checkpoints on stop); removing the checkpoint stands for a crash before the first one.
+    await train(base(out, { epochs: 3, stop, onEpoch: () => stop.request() }));
+    rmSync(join(out, 'checkpoint'), { recursive: true });
+    writeFileSync(join(out, 'config.json'), JSON.stringify({ ...json(join(out, 'config.json')), code: { pathwise: '0.0.1' } }));
+    await resume(out);
+    const record = json(join(out, 'config.json'));
+    expect(record.code).toEqual(codeVersion());
+    expect(record.resumedWith).toBeUndefined();
   });
 
   it('refuses another backend than the run was made on, and a directory without a run', async () => {
