@@ -17,6 +17,15 @@ describe('pathwise CLI', () => {
     for (const word of ['backends', 'bench', 'demo', '--json', '--backend', '--seed']) expect(stdout).toContain(word);
   });
 
+  it('usage errors exit 2 at every depth (an unknown option, a missing required option, an unknown command); help exits 0', () => {
+    for (const args of [['--bogus'], ['train', '--bogus'], ['vi', 'compare', '--bogus'], ['bench', 'envs', '--bogus'], ['plot', 'somewhere'], ['nosuchcommand']]) {
+      const { code, stderr } = pathwise(...args);
+      expect(code, `${args.join(' ')}: ${stderr}`).toBe(2);
+      expect(stderr).toMatch(/^error: /);
+    }
+    for (const args of [['--help'], ['train', '--help'], ['vi', 'compare', '--help'], ['plot', '--help']]) expect(pathwise(...args).code, args.join(' ')).toBe(0);
+  });
+
   it('backends --json prints the docs/architecture.md §6 objects: cpu, wasm (SIMD) and webgpu (Dawn, with its adapter) available, webgl not, with a reason', () => {
     const { code, stdout } = pathwise('backends', '--json');
     expect(code).toBe(0);

@@ -12,6 +12,7 @@ import { registerEnvsCommand } from './commands/envs.js';
 import { registerEstimatorsCommand } from './commands/estimators.js';
 import { registerViCommand } from './commands/vi.js';
 import { registerPippsCommand } from './commands/pipps.js';
+import { registerPlotCommand } from './commands/plot.js';
 import { builtinsModule, globalOptions } from './context.js';
 import { parseSeed } from './flags.js';
 import { reportError } from './outcome.js';
@@ -48,12 +49,18 @@ export function buildProgram(): Command {
   registerEstimatorsCommand(program);
   registerViCommand(program);
   registerPippsCommand(program);
+  registerPlotCommand(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
+  // Every command, subcommands included, throws its usage errors here (exit 2) instead of exiting 1 itself.
+  const override = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(override);
+  };
+  override(program);
   try {
     await program.parseAsync(argv);
     return 0;

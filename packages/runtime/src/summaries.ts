@@ -42,12 +42,12 @@ export function seedDir(root: string, seed: number): string {
  * A reward-curve plot. When every reward is negative (function optimisation: the optimum is 0), the
  * curves are shown as −reward on a log axis, where 1e-3 and 1e-9 are told apart.
  */
-export function rewardPlotSvg(title: string, series: LineSeries[]): string {
+export function rewardPlotSvg(title: string, series: LineSeries[], { xLabel = 'environment steps' }: { xLabel?: string } = {}): string {
   const allNegative = series.every((s) => s.y.every((y) => !Number.isFinite(y) || y < 0));
-  if (!allNegative) return linePlotSvg({ title, xLabel: 'environment steps', yLabel: 'smoothed episode reward', series });
+  if (!allNegative) return linePlotSvg({ title, xLabel, yLabel: 'smoothed episode reward', series });
   return linePlotSvg({
     title,
-    xLabel: 'environment steps',
+    xLabel,
     yLabel: '−(smoothed episode reward), log scale',
     logY: true,
     series: series.map((s) => ({ ...s, y: s.y.map((y) => -y) })),
