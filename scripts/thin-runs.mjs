@@ -14,6 +14,8 @@
 // Run plots of other runs (PIPPS cost.svg, trajectory.svg, variance.svg) are copied as they are.
 //
 // --unfinished also draws runs still in flight (no summary.json yet) in the sweep plots, labelled so.
+// Runs a sweep has set up but not started (a config.json only) and a live sweep's tables without
+// rows are left out.
 //
 // Usage: node scripts/thin-runs.mjs [--every N] [--run-plots] [--keep-plots] [--unfinished] RUN_DIR DOCS_DIR
 //   e.g. node scripts/thin-runs.mjs runs/gippo-function-optimisation docs/reproduction/gippo-function-optimisation
@@ -82,7 +84,7 @@ function readThin(dir) {
   return lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [columns[i], Number(v)])));
 }
 
-const stats = { files: 0, thinned: 0, perTrial: 0, runPlotsLeft: 0 };
+const stats = { files: 0, thinned: 0, perTrial: 0, runPlotsLeft: 0, notStarted: 0 };
 const thinnedRuns = [];
 const sweeps = [];
 
@@ -117,7 +119,22 @@ function sizeOf(dir) {
   return { bytes, files };
 }
 
+/** A run a sweep has set up but not started: its config.json and nothing it has written yet. */
+function notStarted(dir) {
+  return existsSync(join(dir, 'config.json')) && !['metrics.csv', 'summary.json', 'checkpoint'].some((name) => existsSync(join(dir, name)));
+}
+
+/** A sweep table with no row yet (a live sweep writes its tables when it ends). */
+function emptyTable(path, name) {
+  const lines = readFileSync(path, 'utf8').trim().split('\n');
+  return (name === 'table.csv' && lines.length <= 1) || (name === 'table.md' && lines.length <= 2);
+}
+
 function walk(from, to) {
+  if (notStarted(from)) {
+    stats.notStarted++;
+    return;
+  }
   const names = readdirSync(from).sort();
   const epochRun = isEpochRun(from);
   for (const name of names) {
@@ -129,6 +146,7 @@ function walk(from, to) {
       continue;
     }
     if (SKIP_FILES.has(name) || name.endsWith('.tmp') || !KEEP.test(name)) continue;
+    if ((name === 'table.csv' || name === 'table.md') && emptyTable(path, name)) continue;
     if (name === 'grid.json') sweeps.push(to);
     if (epochRun && name === 'metrics.csv') {
       const { header, kept } = thinCsv(readFileSync(path, 'utf8'), every);
@@ -210,5 +228,6 @@ console.error(
     `${stats.thinned} metrics.csv thinned to ${THIN_CSV} (every ${every}th epoch + first, last, best)` +
     `${stats.perTrial ? `, ${stats.perTrial} per_trial.json from checkpoints` : ''}` +
     `${stats.runPlotsLeft ? `, ${stats.runPlotsLeft} per-run reward.svg left out` : ''}` +
+    `${stats.notStarted ? `, ${stats.notStarted} runs not started yet left out` : ''}` +
     `${!keepPlots && sweeps.length ? `, ${sweeps.length} sweep's curve plots redrawn from the thinned curves` : ''}`,
 );
