@@ -63,6 +63,29 @@ describe('pathwise plot', () => {
     expect(svg).not.toContain('log scale');
   });
 
+  it('a `train --seeds` directory stands for its seeds, a sweep directory for its runs that have started', () => {
+    const root = mkdtempSync(join(tmpdir(), 'pathwise-plot-'));
+    const csv = 'epoch,steps,reward,best_reward,wall_s\n1,64,-5,-5,0.1\n2,128,-4,-4,0.2\n';
+    const record = (algo: string, seed: number) => ({ algo, env: 'dejong', seed });
+    const seeds = join(root, 'seeds');
+    for (const seed of [2, 10]) runDir(seeds, `seed-${seed}`, 'metrics.csv', csv, record('ppo', seed));
+    writeFileSync(join(seeds, 'summary.json'), '{}');
+    const sweep = join(root, 'sweep');
+    mkdirSync(sweep);
+    writeFileSync(join(sweep, 'grid.json'), JSON.stringify({ algos: ['gippo', 'rp'], envs: ['dejong'], seeds: [1, 2] }));
+    runDir(sweep, 'runs/dejong/gippo/seed-1', 'metrics.thin.csv', csv, record('gippo', 1));
+    runDir(sweep, 'runs/dejong/rp/seed-2', 'metrics.csv', csv, record('rp', 2));
+    mkdirSync(join(sweep, 'runs', 'dejong', 'rp', 'seed-1'), { recursive: true }); // set up, not started
+    const r = pathwise('plot', seeds, sweep, '--out', join(root, 'all.svg'), '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { series: Array<{ label: string }> }).series.map((s) => s.label)).toEqual([
+      'ppo (dejong, seed 2)',
+      'ppo (dejong, seed 10)',
+      'gippo (dejong, seed 1)',
+      'rp (dejong, seed 2)',
+    ]);
+  });
+
   it('names what is wrong: an unknown column (listing the columns), a directory without a curve, a label count that does not match', () => {
     const { root, live, thin } = fixture();
     const out = join(root, 'x.svg');
@@ -71,10 +94,10 @@ describe('pathwise plot', () => {
     expect(column.stderr).toContain(`${join(thin, 'metrics.thin.csv')} has no column 'alpha' (--y); its columns: epoch, steps, reward, best_reward, wall_s.`);
     const empty = pathwise('plot', root, '--out', out);
     expect(empty.status).toBe(1);
-    expect(empty.stderr).toContain(`${root} holds no per-epoch curve (neither metrics.csv nor metrics.thin.csv): is it a run directory?`);
+    expect(empty.stderr).toContain(`${root} holds no per-epoch curve (neither metrics.csv nor metrics.thin.csv, nor seed-<n>/ runs or a sweep's runs with one): is it a run directory?`);
     const labels = pathwise('plot', live, thin, '--out', out, '--labels', 'one');
     expect(labels.status).toBe(1);
-    expect(labels.stderr).toContain('--labels names 1 curve for 2 directories; give one label per directory.');
+    expect(labels.stderr).toContain('--labels names 1 curve for 2 runs; give one label per run.');
     const missing = pathwise('plot', live);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain("required option '--out <file>' not specified");

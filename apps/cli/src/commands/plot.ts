@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PathwiseError } from '@pathwise/core';
 import { linePlotSvg, parseCsv, readMetrics, writePlot, type LineSeries, type ParsedRow } from '@pathwise/report/node';
@@ -17,9 +17,37 @@ interface Curve {
   rows: ParsedRow[];
 }
 
+const hasCurve = (dir: string) => CURVE_FILES.some((name) => existsSync(join(dir, name)));
+
+/**
+ * The run directories `dir` stands for: itself when it holds a curve; its seed-<n>/ runs (a `train
+ * --seeds` directory); or, for a sweep (grid.json), every run of it that has started.
+ */
+function runDirs(dir: string): string[] {
+  if (hasCurve(dir)) return [dir];
+  if (existsSync(dir)) {
+    const seeds = readdirSync(dir)
+      .filter((name) => /^seed-\d+$/.test(name) && hasCurve(join(dir, name)))
+      .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+    if (seeds.length > 0) return seeds.map((name) => join(dir, name));
+    if (existsSync(join(dir, 'grid.json'))) {
+      let grid: { algos: string[]; envs: string[]; seeds: number[] };
+      try {
+        grid = JSON.parse(readFileSync(join(dir, 'grid.json'), 'utf8'));
+        if (![grid.algos, grid.envs, grid.seeds].every(Array.isArray)) throw new Error('algos, envs or seeds is not a list');
+      } catch (error) {
+        throw new PathwiseError(`${join(dir, 'grid.json')} is not a sweep grid (${(error as Error).message}).`);
+      }
+      const runs = grid.envs.flatMap((env) => grid.algos.flatMap((algo) => grid.seeds.map((seed) => join(dir, 'runs', env, algo, `seed-${seed}`))));
+      const started = runs.filter(hasCurve);
+      if (started.length > 0) return started;
+    }
+  }
+  throw new PathwiseError(`${dir} holds no per-epoch curve (neither ${CURVE_FILES.join(' nor ')}, nor seed-<n>/ runs or a sweep's runs with one): is it a run directory?`);
+}
+
 function readCurve(dir: string, label: string | undefined): Curve {
-  const file = CURVE_FILES.map((name) => join(dir, name)).find((path) => existsSync(path));
-  if (file === undefined) throw new PathwiseError(`${dir} holds no per-epoch curve (neither ${CURVE_FILES.join(' nor ')}): is it a run directory?`);
+  const file = CURVE_FILES.map((name) => join(dir, name)).find((path) => existsSync(path))!;
   // A live run's metrics.csv may end in a half-written row: readMetrics keeps the complete ones.
   const rows = file.endsWith('metrics.csv') ? readMetrics(dir) : parseCsv(readFileSync(file, 'utf8'));
   return { dir, file, label: label ?? defaultLabel(dir), rows };
@@ -47,20 +75,21 @@ export function registerPlotCommand(program: Command): void {
   program
     .command('plot')
     .description("Overlay the per-epoch curves of run directories (their metrics.csv, or docs' metrics.thin.csv) in one SVG")
-    .argument('<dirs...>', 'run directories (a run of `train`, or runs/<env>/<algo>/seed-<k> of a sweep)')
+    .argument('<dirs...>', 'run directories (a run of `train` or of a sweep), `train --seeds` directories (each seed) or sweep directories (each run started so far)')
     .requiredOption('--out <file>', 'the SVG to write')
     .option('--y <column>', 'the column to plot (reward and best_reward are drawn as −reward on a log axis when every value is negative)', 'reward')
     .option('--x <column>', 'the x column', 'steps')
-    .option('--labels <list>', "comma-separated legend labels, one per directory (default: '<algo> (<env>, seed <k>)' from config.json)")
+    .option('--labels <list>', "comma-separated legend labels, one per run (default: '<algo> (<env>, seed <k>)' from config.json)")
     .option('--title <text>', 'the plot title')
     .option('--json', 'print {out, series: [{label, dir, file, points, last: {x, y}, max}]}')
     .action((dirs: string[], flags: { out: string; y: string; x: string; labels?: string; title?: string }, command: Command) => {
       const { json } = globalOptions(command);
+      const runs = dirs.flatMap(runDirs);
       const labels = flags.labels?.split(',').map((l) => l.trim());
-      if (labels !== undefined && labels.length !== dirs.length) {
-        throw new PathwiseError(`--labels names ${labels.length} curve${labels.length === 1 ? '' : 's'} for ${dirs.length} director${dirs.length === 1 ? 'y' : 'ies'}; give one label per directory.`);
+      if (labels !== undefined && labels.length !== runs.length) {
+        throw new PathwiseError(`--labels names ${labels.length} curve${labels.length === 1 ? '' : 's'} for ${runs.length} run${runs.length === 1 ? '' : 's'}; give one label per run.`);
       }
-      const curves = dirs.map((dir, i) => readCurve(dir, labels?.[i]));
+      const curves = runs.map((dir, i) => readCurve(dir, labels?.[i]));
       const series: LineSeries[] = curves.map((curve) => ({ name: curve.label, x: column(curve, flags.x, '--x'), y: column(curve, flags.y, '--y') }));
       const title = flags.title ?? `${flags.y} against ${flags.x}`;
       const xLabel = flags.x === 'steps' ? 'environment steps' : flags.x;
