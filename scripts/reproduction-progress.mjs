@@ -61,7 +61,17 @@ for (const [env, algo, sweep, paper] of PHYSICS) {
   (plots[env] ??= []).push([dir, `${NAMES[algo]}${c.finished ? '' : ' (unfinished)'}`]);
 }
 for (const [env, runs] of Object.entries(plots)) {
-  const args = ['apps/cli/dist/bin.js', 'plot', ...runs.map(([dir]) => dir), '--labels', runs.map(([, label]) => label).join(','), '--title', `${env}, seed 1: smoothed episode reward`, '--out', join(physics, `${env}-seed1-compare.svg`)];
+  const args = [
+    'apps/cli/dist/bin.js',
+    'plot',
+    ...runs.map(([dir]) => dir),
+    '--labels',
+    runs.map(([, label]) => label).join(','),
+    '--title',
+    `${env}, seed 1: smoothed episode reward`,
+    '--out',
+    join(physics, `${env}-seed1-compare.svg`),
+  ];
   execFileSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
@@ -73,7 +83,10 @@ const TRAFFIC_PAPER = {
   'traffic-d': { lr: 125.91, rp: 131.17, lrp: 127.78, ppo: 131.82, gippo: 137.13 },
   'traffic-e': { lr: 22.29, rp: 22.75, lrp: 27.97, ppo: 32.54, gippo: 44.38 },
 };
-const trafficRows = ['| scenario | algorithm | seed | epochs done of 500 | best smoothed reward | paper (mean of the best over its runs) | ours / paper (> 1: ours better) |', '| --- | --- | --- | --- | --- | --- | --- |'];
+const trafficRows = [
+  '| scenario | algorithm | seed | epochs done of 500 | best smoothed reward | paper (mean of the best over its runs) | ours / paper (> 1: ours better) |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+];
 for (const [sweep, envs] of [
   ['gippo-traffic-be', ['traffic-b', 'traffic-e']],
   ['gippo-traffic-acd', ['traffic-a', 'traffic-c', 'traffic-d']],
@@ -85,7 +98,9 @@ for (const [sweep, envs] of [
         if (!c) continue;
         const paper = TRAFFIC_PAPER[env][algo];
         const best = c.last.best_reward;
-        trafficRows.push(`| ${env.at(-1).toUpperCase()} | ${NAMES[algo]} | ${seed} | ${c.last.epoch} (${c.finished ? 'finished' : 'running'}) | ${best.toFixed(2)} | ${paper.toFixed(2)} | ${c.finished ? (best / paper).toFixed(2) : '—'} |`);
+        trafficRows.push(
+          `| ${env.at(-1).toUpperCase()} | ${NAMES[algo]} | ${seed} | ${c.last.epoch} (${c.finished ? 'finished' : 'running'}) | ${best.toFixed(2)} | ${paper.toFixed(2)} | ${c.finished ? (best / paper).toFixed(2) : '—'} |`,
+        );
       }
     }
   }
