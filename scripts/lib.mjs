@@ -89,3 +89,10 @@ export function cliBin() {
 }
 
 export { execFileSync };
+
+/** A run's thinned curve (docs/reproduction's metrics.thin.csv), one object of numbers per kept row. */
+export function readThinCurve(dir) {
+  const [header, ...lines] = readFileSync(join(dir, 'metrics.thin.csv'), 'utf8').trim().split('\n');
+  const columns = header.split(',');
+  return lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [columns[i], Number(v)])));
+}

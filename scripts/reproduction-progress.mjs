@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readThinCurve } from './lib.mjs';
 
 const docs = 'docs/reproduction';
 const physics = join(docs, 'gippo-physics');
@@ -27,11 +28,8 @@ for (const [src, dst] of SWEEPS) {
 
 /** A run's thinned curve in docs, or undefined when it has not started. */
 function curve(dir) {
-  const path = join(dir, 'metrics.thin.csv');
-  if (!existsSync(path)) return undefined;
-  const [header, ...lines] = readFileSync(path, 'utf8').trim().split('\n');
-  const columns = header.split(',');
-  const rows = lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [columns[i], Number(v)])));
+  if (!existsSync(join(dir, 'metrics.thin.csv'))) return undefined;
+  const rows = readThinCurve(dir);
   return { rows, last: rows.at(-1), finished: existsSync(join(dir, 'summary.json')) };
 }
 

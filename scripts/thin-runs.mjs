@@ -21,6 +21,7 @@
 //   e.g. node scripts/thin-runs.mjs runs/gippo-function-optimisation docs/reproduction/gippo-function-optimisation
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { readThinCurve } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => {
@@ -76,12 +77,6 @@ function thinCsv(text, every) {
   }
   if (best >= 0) keep.add(best);
   return { header, kept: [...keep].sort((a, b) => a - b).map((i) => rows[i]), total: rows.length, best };
-}
-
-function readThin(dir) {
-  const [header, ...lines] = readFileSync(join(dir, THIN_CSV), 'utf8').trim().split('\n');
-  const columns = header.split(',');
-  return lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [columns[i], Number(v)])));
 }
 
 const stats = { files: 0, thinned: 0, perTrial: 0, runPlotsLeft: 0, notStarted: 0 };
@@ -188,7 +183,7 @@ if (!keepPlots && ((runPlots && thinnedRuns.length > 0) || sweeps.length > 0)) {
     const summaryPath = join(dir, 'summary.json');
     if (!replot || !existsSync(summaryPath)) continue;
     const s = JSON.parse(readFileSync(summaryPath, 'utf8'));
-    const rows = readThin(dir);
+    const rows = readThinCurve(dir);
     writeFileSync(join(dir, 'reward.svg'), rewardPlotSvg(`${s.algo} on ${s.env} (seed ${s.seed}, ${s.backend})`, [{ name: s.algo, x: rows.map((r) => r.steps), y: rows.map((r) => r.reward) }]));
   }
   // As `pathwise sweep` draws <env>.svg (mean ± std over the finished seeds), on the epochs every seed kept.
@@ -201,7 +196,7 @@ if (!keepPlots && ((runPlots && thinnedRuns.length > 0) || sweeps.length > 0)) {
         const dirs = all.filter((d) => existsSync(join(d, 'summary.json')) || (unfinished && existsSync(join(d, THIN_CSV))));
         const inFlight = dirs.some((d) => !existsSync(join(d, 'summary.json')));
         if (dirs.length === 0 || !dirs.every((d) => existsSync(join(d, THIN_CSV)))) continue;
-        const runs = dirs.map(readThin);
+        const runs = dirs.map(readThinCurve);
         const byEpoch = runs.map((rows) => new Map(rows.map((r) => [r.epoch, r])));
         const epochs = runs[0].map((r) => r.epoch).filter((e) => byEpoch.every((m) => m.has(e)));
         const x = [];
